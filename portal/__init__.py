@@ -1,0 +1,98 @@
+"""Onestop: the customer team portal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import config as config_module
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(config_module.load(Path(app.instance_path), config))
+    _configure_database(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # sessions are revoked by version instead
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from . import web
+
+    web.install(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from .cli import register as register_cli
+
+    register_cli(app)
+
+    from .access import check_every_view_has_a_policy
+
+    check_every_view_has_a_policy(app)
+    return app
+
+
+def _configure_database(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.pop("pool_pre_ping", None)
+        # A writer waits for the lock instead of failing at once under concurrent posts.
+        options.setdefault("connect_args", {}).setdefault("timeout", 15)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .customer import bp as customer_bp
+    from .invitations import bp as invitations_bp
+    from .main import bp as main_bp
+    from .workspace import bp as workspace_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(invitations_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(workspace_bp)
+    app.register_blueprint(customer_bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from .htmx import is_partial
+    from .navigation import navigation_for
+
+    app.jinja_env.globals["is_partial"] = is_partial
+
+    @app.context_processor
+    def page_context():
+        from flask_login import current_user
+
+        return {"navigation": navigation_for(current_user)}

@@ -1,0 +1,205 @@
+"""The one access policy: who may use each view, and which objects a person may see.
+
+Every view declares a policy with `@policy(...)`; `enforce_policy` runs before each request and
+`check_every_view_has_a_policy` refuses to start an app with an undeclared view. Object loaders
+answer 404 for what the person may not see (ids are not enumerable) and 403 for what they may
+see but not change. Templates may hide buttons using the same predicates; the server always
+re-checks here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import abort, current_app, g, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db, login_manager
+from .models import COACH, Account, Contact, Invitation, Membership, Team, User
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    check: Callable[[User, dict], bool]
+    requires_login: bool = True
+    # 404 where the URL names something the person may not know exists.
+    deny_status: int = 403
+
+
+def _team_id(view_args: dict) -> int | None:
+    return view_args.get("team_id")
+
+
+PUBLIC = Policy("public", lambda user, args: True, requires_login=False)
+SIGNED_IN = Policy("signed in", lambda user, args: True)
+CONTACT = Policy("contact", lambda user, args: user.is_contact)
+STAFF = Policy("staff", lambda user, args: user.is_staff)
+ADMIN = Policy("admin", lambda user, args: user.is_admin)
+TEAM_MEMBER = Policy(
+    "member of the team",
+    lambda user, args: user.is_admin or team_role(user, _team_id(args)) is not None,
+    deny_status=404,
+)
+TEAM_COACH = Policy(
+    "coach of the team",
+    lambda user, args: user.is_admin or team_role(user, _team_id(args)) == COACH,
+    deny_status=404,
+)
+
+
+def policy(rule: Policy):
+    """Declare who may use a view. The check itself runs centrally in `enforce_policy`."""
+
+    def decorate(view):
+        view.access_policy = rule
+        return view
+
+    return decorate
+
+
+def policy_of(endpoint: str) -> Policy | None:
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "access_policy", None)
+
+
+def enforce_policy():
+    if request.endpoint is None:  # no route matched: let the 404/405 handlers answer
+        return None
+    if request.endpoint == "static":
+        return None
+    rule = policy_of(request.endpoint)
+    if rule is None:  # deny by default; start-up checks make this unreachable
+        abort(403)
+    if not rule.requires_login:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not rule.check(current_user, request.view_args or {}):
+        # A team policy failing for a member of the wrong team hides the team (404), but a
+        # contact or a teamless person on a staff URL simply may not (403).
+        if rule.deny_status == 404 and current_user.is_staff:
+            abort(404)
+        abort(403)
+    return None
+
+
+def check_every_view_has_a_policy(app) -> None:
+    missing = sorted(
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint != "static" and not hasattr(view, "access_policy")
+    )
+    if missing:
+        raise RuntimeError(f"views without an access policy: {', '.join(missing)}")
+
+
+# --- who is this person to a team --------------------------------------------------------
+
+
+def _memberships(user: User) -> dict[int, str]:
+    """team id -> role, loaded once per request."""
+    cache = g.setdefault("_memberships", {})
+    if user.id not in cache:
+        rows = db.session.execute(
+            select(Membership.team_id, Membership.role).where(Membership.user_id == user.id)
+        )
+        cache[user.id] = dict(rows.tuples().all())
+    return cache[user.id]
+
+
+def team_role(user: User, team_id: int | None) -> str | None:
+    if team_id is None or not user.is_authenticated or not user.is_staff:
+        return None
+    return _memberships(user).get(team_id)
+
+
+def team_ids_of(user: User) -> list[int]:
+    if not user.is_authenticated or not user.is_staff:
+        return []
+    return sorted(_memberships(user))
+
+
+def is_coach_of(user: User, team_id: int) -> bool:
+    return user.is_admin or team_role(user, team_id) == COACH
+
+
+def can_manage_team(user: User, team_id: int) -> bool:
+    """Members and coaches run their team's accounts and contacts; admins run all."""
+    return user.is_admin or team_role(user, team_id) is not None
+
+
+# --- scoped queries ----------------------------------------------------------------------
+
+
+def teams_visible_to(user: User):
+    query = select(Team).order_by(Team.name)
+    if user.is_admin:
+        return query
+    return query.where(Team.id.in_(team_ids_of(user)))
+
+
+def accounts_visible_to(user: User):
+    """Accounts a person may see: a team's for its members, one's own for a contact."""
+    query = select(Account)
+    if user.is_admin:
+        return query
+    if user.is_staff:
+        return query.where(Account.team_id.in_(team_ids_of(user)))
+    return query.where(Account.id.in_(select(Contact.account_id).where(Contact.user_id == user.id)))
+
+
+def contact_accounts(user: User) -> list[Contact]:
+    if not user.is_authenticated or not user.is_contact:
+        return []
+    return list(
+        db.session.scalars(select(Contact).where(Contact.user_id == user.id).order_by(Contact.id))
+    )
+
+
+# --- object loaders ----------------------------------------------------------------------
+
+
+def get_team(team_id: int) -> Team:
+    team = db.session.scalar(teams_visible_to(current_user).where(Team.id == team_id))
+    if team is None:
+        abort(404)
+    return team
+
+
+def get_account(account_id: int, *, manage: bool = False) -> Account:
+    """An account the current person may see; `manage` also needs the right to change it."""
+    account = db.session.scalar(accounts_visible_to(current_user).where(Account.id == account_id))
+    if account is None:
+        abort(404)
+    if manage and not (current_user.is_staff and can_manage_team(current_user, account.team_id)):
+        abort(403)
+    return account
+
+
+def get_invitation(invitation_id: int) -> Invitation:
+    """An invitation the current person may resend or revoke."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or not current_user.is_staff:
+        abort(404)
+    if current_user.is_admin:
+        return invitation
+    if invitation.account is None or not can_manage_team(current_user, invitation.account.team_id):
+        abort(404)
+    return invitation
+
+
+def home_endpoint(user) -> tuple[str, dict]:
+    """Where each role lands after signing in."""
+    if not user.is_authenticated:
+        return "main.landing", {}
+    if user.is_contact:
+        return "customer.home", {}
+    if user.is_admin:
+        return "admin.index", {}
+    teams = team_ids_of(user)
+    if teams:
+        return "workspace.team_home", {"team_id": teams[0]}
+    return "workspace.index", {}

@@ -1,0 +1,25 @@
+from sqlalchemy import func, select
+
+from ..access import ADMIN, policy
+from ..extensions import db
+from ..htmx import render_page
+from ..models import Account, Contact, Function, Invitation, Team, Tier, User
+from . import bp
+
+
+@bp.route("/")
+@policy(ADMIN)
+def index():
+    def count(model, *where):
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+    counts = {
+        "teams": count(Team),
+        "people": count(User, User.kind == "staff"),
+        "functions": count(Function),
+        "tiers": count(Tier),
+        "accounts": count(Account),
+        "contacts": count(Contact),
+        "invitations": count(Invitation, Invitation.accepted_at.is_(None)),
+    }
+    return render_page("admin/index.html", counts=counts)

@@ -1,0 +1,110 @@
+"""Sign-in, passwords and resets. Services flush; the view commits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, render_template, url_for
+from sqlalchemy import select, update
+
+from .. import audit
+from ..extensions import db
+from ..mail import queue_mail
+from ..models import PasswordReset, User, normalize_email, utcnow
+from ..tokens import hash_token, new_token
+from .passwords import hash_password, password_problem, verify_password
+
+
+class AuthError(ValueError):
+    """A rule refused the action; the message is written for the person."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None; the caller says the same thing either way."""
+    user = find_user(email)
+    if user is None or not user.active:
+        verify_password(None, password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    problem = password_problem(password, email=user.email, name=user.name)
+    if problem:
+        raise AuthError(problem, "password")
+    user.password_hash = hash_password(password)
+    revoke_sessions(user)
+
+
+def revoke_sessions(user: User) -> None:
+    """Every cookie issued so far stops working (the login id carries the version)."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise AuthError("That is not your current password.", "current_password")
+    set_password(user, new)
+    audit.record(user, "password.changed", user)
+    db.session.flush()
+
+
+def request_reset(email: str) -> None:
+    """Queue a reset link if the address belongs to an active person; silent otherwise."""
+    user = find_user(email)
+    if user is None or not user.active:
+        return
+    token, token_hash = new_token()
+    minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+    db.session.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=token_hash,
+            expires_at=utcnow() + timedelta(minutes=minutes),
+        )
+    )
+    link = current_app.config["BASE_URL"] + url_for("auth.reset_password", token=token)
+    queue_mail(
+        user.email,
+        "Reset your Onestop password",
+        render_template("mail/password_reset.txt", user=user, link=link, minutes=minutes),
+    )
+    audit.record(user, "password.reset_requested", user)
+    db.session.flush()
+
+
+def reset_for_token(token: str) -> PasswordReset | None:
+    reset = db.session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == hash_token(token))
+    )
+    if reset is None or reset.used_at or reset.expires_at <= utcnow() or not reset.user.active:
+        return None
+    return reset
+
+
+def reset_password(token: str, password: str) -> User:
+    reset = reset_for_token(token)
+    if reset is None:
+        raise AuthError("This reset link has expired or was already used. Ask for a new one.")
+    set_password(reset.user, password)
+    now = utcnow()
+    # One link used spends every other link sent to the same person.
+    db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == reset.user_id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+    audit.record(reset.user, "password.reset", reset.user)
+    db.session.flush()
+    return reset.user

@@ -1,0 +1,131 @@
+from flask import current_app, flash, redirect, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from .. import access
+from ..access import PUBLIC, SIGNED_IN, policy
+from ..extensions import db, limiter
+from ..forms import EmptyForm, safe_next
+from ..htmx import redirect_after_post, render_page
+from ..models import normalize_email
+from ..web import start_session
+from . import bp, services
+from .forms import ChangePasswordForm, ResetPasswordForm, ResetRequestForm, SignInForm
+
+
+def _email_key() -> str:
+    """Rate-limit key per account, so spreading attempts over many IPs does not help."""
+    return "email:" + normalize_email(request.form.get("email", ""))[:254]
+
+
+def sign_in(user) -> None:
+    start_session(user)
+    login_user(user)
+
+
+def _home_url(user) -> str:
+    endpoint, values = access.home_endpoint(user)
+    return url_for(endpoint, **values)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@policy(PUBLIC)
+@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("10 per 15 minutes", methods=["POST"], key_func=_email_key)
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_home_url(current_user))
+    form = SignInForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()
+            sign_in(user)
+            return redirect_after_post(safe_next(form.next.data) or _home_url(user))
+        form.password.errors.append("That email and password do not match an active account.")
+    status = 422 if request.method == "POST" else 200
+    return render_page("auth/login.html", status=status, form=form)
+
+
+@bp.route("/sign-out", methods=["POST"])
+@policy(SIGNED_IN)
+def logout():
+    logout_user()
+    flash("You are signed out.", "success")
+    return redirect_after_post(url_for("main.landing"))
+
+
+@bp.route("/me", methods=["GET", "POST"])
+@policy(SIGNED_IN)
+def profile():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except services.AuthError as error:
+            getattr(form, error.field or "password").errors.append(str(error))
+        else:
+            db.session.commit()
+            # This session carries on; every other one was revoked with the old version.
+            sign_in(current_user)
+            flash("Your password is changed. Other sessions were signed out.", "success")
+            return redirect_after_post(url_for("auth.profile"))
+    status = 422 if form.errors else 200
+    return render_page(
+        "auth/profile.html",
+        "auth/_password_form.html",
+        status=status,
+        form=form,
+        signout_form=EmptyForm(),
+    )
+
+
+@bp.route("/me/sign-out-everywhere", methods=["POST"])
+@policy(SIGNED_IN)
+def sign_out_everywhere():
+    services.revoke_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    flash("You are signed out on every device.", "success")
+    return redirect_after_post(url_for("auth.login"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@policy(PUBLIC)
+@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("5 per hour", methods=["POST"], key_func=_email_key)
+def request_reset():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_reset(form.email.data)
+        db.session.commit()
+        flash(
+            "If that address belongs to an account, a reset link is on its way. "
+            f"It works once, for {current_app.config['PASSWORD_RESET_MINUTES']} minutes.",
+            "success",
+        )
+        return redirect_after_post(url_for("auth.login"))
+    status = 422 if form.errors else 200
+    return render_page("auth/reset_request.html", status=status, form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@policy(PUBLIC)
+@limiter.limit("20 per minute", methods=["POST"])
+def reset_password(token: str):
+    if services.reset_for_token(token) is None:
+        return render_page("auth/reset_invalid.html", status=404)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.password.data)
+        except services.AuthError as error:
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            sign_in(user)
+            flash("Your new password is set and you are signed in.", "success")
+            return redirect_after_post(_home_url(user))
+    status = 422 if form.errors else 200
+    return render_page("auth/reset_password.html", status=status, form=form, token=token)

@@ -1,0 +1,64 @@
+"""Command-line tasks: `flask --app portal seed-demo`, `tick`, `create-admin`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from .extensions import db
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--force", is_flag=True, help="Seed even if people already exist.")
+    def seed_demo(force: bool) -> None:
+        """Build a realistic demo organisation and print sign-in details."""
+        from .demo import DEMO_PASSWORD, seed
+        from .models import User
+
+        if db.session.scalar(select(User.id).limit(1)) is not None and not force:
+            click.echo("The database already has people; not seeding again.")
+        else:
+            seed()
+            db.session.commit()
+            click.echo("Demo organisation created.")
+        from .demo import sign_in_details
+
+        click.echo(
+            f"\nSign in at the portal with any of these (password for all: {DEMO_PASSWORD}):"
+        )
+        for role, email in sign_in_details():
+            click.echo(f"  {role:<8} {email}")
+
+    @app.cli.command("tick")
+    def tick() -> None:
+        """Periodic work with no daemon: deliver queued mail (run from cron every minute)."""
+        from .mail import deliver_pending
+
+        sent = deliver_pending()
+        click.echo(f"mail sent: {sent}")
+
+    @app.cli.command("create-admin")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.password_option()
+    def create_admin(email: str, name: str, password: str) -> None:
+        """Create the first admin of a fresh production database."""
+        from .auth.passwords import hash_password, password_problem
+        from .models import STAFF, User
+
+        problem = password_problem(password, email=email, name=name)
+        if problem:
+            raise click.ClickException(problem)
+        db.session.add(
+            User(
+                email=email,
+                name=name,
+                kind=STAFF,
+                is_admin=True,
+                password_hash=hash_password(password),
+            )
+        )
+        db.session.commit()
+        click.echo(f"Admin {email} created.")

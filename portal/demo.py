@@ -1,0 +1,225 @@
+"""The demo organisation: three teams serving thirty accounts, deterministic for screenshots."""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import select
+
+from .auth.passwords import hash_password
+from .extensions import db
+from .models import (
+    COACH,
+    CONTACT,
+    MEMBER,
+    STAFF,
+    Account,
+    Contact,
+    Function,
+    Membership,
+    Skill,
+    Team,
+    Tier,
+    User,
+)
+
+# Printed by `make demo`; long enough for the password rule, obviously a demo.
+DEMO_PASSWORD = "onestop-demo-2026"  # noqa: S105
+
+FUNCTIONS = [
+    ("Sales", "an order or a quote", "New orders, quotes, changes to what you buy."),
+    ("Billing", "a bill or a payment", "Invoices, payments, credit notes, disputes."),
+    ("Service & repair", "a repair or a fault", "Faults, repairs, maintenance visits."),
+    ("Credit", "credit or payment terms", "Credit limits, terms, account holds."),
+    ("Delivery", "a delivery", "Delivery slots, tracking, missing or damaged goods."),
+]
+
+TIERS = [
+    ("Key", 1, "Our largest partners: the fastest service levels."),
+    ("Loyal", 2, "Long-standing customers with regular business."),
+    ("Standard", 3, "Every other customer."),
+]
+
+TEAMS = [
+    ("Team North", "Europe/London", "Serves customers in the north: wholesale and retail."),
+    ("Team Harbour", "Europe/Amsterdam", "Serves port, logistics and marine customers."),
+    ("Team Summit", "Europe/Berlin", "Serves industrial and manufacturing customers."),
+]
+
+STAFF_PEOPLE = [
+    # name, team index, coach?, {function: level}
+    ("Amira Haddad", 0, True, {"Sales": 2, "Billing": 3}),
+    ("Ben Okafor", 0, False, {"Billing": 3, "Credit": 2}),
+    ("Chloe Martin", 0, False, {"Service & repair": 3, "Delivery": 1}),
+    ("Dev Patel", 0, False, {"Delivery": 3, "Sales": 1}),
+    ("Elena Rossi", 1, True, {"Credit": 3, "Sales": 2}),
+    ("Farid Nasser", 1, False, {"Delivery": 2, "Service & repair": 2}),
+    ("Grace Liu", 1, False, {"Billing": 2, "Credit": 1}),
+    ("Hugo Berg", 1, False, {"Sales": 3}),
+    ("Ines Duarte", 2, True, {"Service & repair": 2, "Delivery": 2}),
+    ("Jonas Weber", 2, False, {"Billing": 1, "Sales": 2, "Credit": 2}),
+    ("Kemi Adeyemi", 2, False, {"Service & repair": 3}),
+    ("Lars Holm", 2, False, {"Delivery": 3, "Billing": 2}),
+]
+
+ACCOUNT_NAMES = [
+    "Northwind Traders",
+    "Baltic Provisions",
+    "Crescent Foods",
+    "Dalby Hardware",
+    "Elm & Oak",
+    "Fjord Fisheries",
+    "Granite Works",
+    "Harbourside Marine",
+    "Isle Logistics",
+    "Juniper Retail",
+    "Keel & Anchor",
+    "Lighthouse Supply",
+    "Meridian Shipping",
+    "Nordic Bakeries",
+    "Orchard Grocers",
+    "Pier Seven",
+    "Quarry Tools",
+    "Ridge Engineering",
+    "Saltmarsh Cafés",
+    "Tidewater Freight",
+    "Upland Dairies",
+    "Vale Machining",
+    "Westgate Pharmacy",
+    "Yarrow Textiles",
+    "Zephyr Cycles",
+    "Anvil Fabrication",
+    "Beacon Electrical",
+    "Copperline Plumbing",
+    "Driftwood Hotels",
+    "Evergreen Nurseries",
+]
+
+FIRST = [
+    "Alex",
+    "Sam",
+    "Priya",
+    "Tom",
+    "Mei",
+    "Omar",
+    "Lena",
+    "Raj",
+    "Sofia",
+    "Noah",
+    "Zara",
+    "Ivan",
+    "Nora",
+    "Luis",
+    "Hana",
+    "Kofi",
+    "Maya",
+    "Erik",
+    "Aisha",
+    "Jon",
+]
+LAST = [
+    "Smith",
+    "Jones",
+    "Khan",
+    "Nowak",
+    "Silva",
+    "Berg",
+    "Ito",
+    "Moreau",
+    "Costa",
+    "Brown",
+    "Fischer",
+    "Larsen",
+    "Novak",
+    "Reyes",
+    "Sato",
+    "Ward",
+]
+
+
+def _slug(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
+def seed(rng_seed: int = 2026) -> None:
+    rng = random.Random(rng_seed)
+    password_hash = hash_password(DEMO_PASSWORD)  # hashed once: scrypt is slow on purpose
+
+    functions = {
+        name: Function(name=name, customer_label=label, description=desc)
+        for name, label, desc in FUNCTIONS
+    }
+    tiers = [Tier(name=name, rank=rank, description=desc) for name, rank, desc in TIERS]
+    teams = [Team(name=name, timezone=tz, description=desc) for name, tz, desc in TEAMS]
+    db.session.add_all([*functions.values(), *tiers, *teams])
+
+    admin = User(
+        email="admin@onestop.example",
+        name="Avery Admin",
+        kind=STAFF,
+        is_admin=True,
+        password_hash=password_hash,
+    )
+    db.session.add(admin)
+    for name, team_index, coach, skills in STAFF_PEOPLE:
+        first = name.split()[0].lower()
+        user = User(
+            email=f"{first}@onestop.example", name=name, kind=STAFF, password_hash=password_hash
+        )
+        db.session.add(user)
+        db.session.add(
+            Membership(team=teams[team_index], user=user, role=COACH if coach else MEMBER)
+        )
+        for function_name, level in skills.items():
+            db.session.add(Skill(user=user, function=functions[function_name], level=level))
+    db.session.flush()
+
+    tier_weights = [1, 2, 4]
+    contact_number = 0
+    for index, account_name in enumerate(ACCOUNT_NAMES):
+        account = Account(
+            name=account_name,
+            team=teams[index % len(teams)],
+            tier=rng.choices(tiers, tier_weights)[0] if index >= 3 else tiers[0],
+            shares_visibility=index % 3 == 0,
+        )
+        db.session.add(account)
+        for position in range(2):
+            first = FIRST[contact_number % len(FIRST)]
+            last = LAST[(contact_number * 7) % len(LAST)]
+            contact_number += 1
+            user = User(
+                email=f"{first.lower()}.{last.lower()}@{_slug(account_name)}.example",
+                name=f"{first} {last}",
+                kind=CONTACT,
+                password_hash=password_hash,
+            )
+            db.session.add(user)
+            db.session.add(
+                Contact(
+                    user=user,
+                    account=account,
+                    sees_account_requests=position == 0 and account.shares_visibility,
+                )
+            )
+    db.session.flush()
+
+
+def sign_in_details() -> list[tuple[str, str]]:
+    """One person per role, as printed by `make demo`."""
+    coach = db.session.scalar(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.role == COACH)
+        .order_by(User.id)
+    )
+    member = db.session.scalar(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.role == MEMBER)
+        .order_by(User.id)
+    )
+    contact = db.session.scalar(select(User).where(User.kind == CONTACT).order_by(User.id))
+    admin = db.session.scalar(select(User).where(User.is_admin.is_(True)).order_by(User.id))
+    rows = [("admin", admin), ("coach", coach), ("member", member), ("contact", contact)]
+    return [(role, user.email) for role, user in rows if user is not None]

@@ -1,0 +1,64 @@
+"""Form pieces shared by every feature."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import Email, EqualTo, InputRequired, Length
+
+
+class EmptyForm(FlaskForm):
+    """A button-only post: carries the CSRF token and nothing else."""
+
+
+def email_field(label: str = "Email") -> EmailField:
+    return EmailField(
+        label,
+        validators=[
+            InputRequired("Enter an email address."),
+            Length(max=254, message="An email address has at most 254 characters."),
+            Email("Enter an email address like name@example.com.", check_deliverability=False),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+def name_field(label: str = "Name", max_length: int = 120) -> StringField:
+    return StringField(
+        label,
+        validators=[
+            InputRequired("Enter a name."),
+            Length(max=max_length, message=f"Use at most {max_length} characters."),
+        ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
+
+
+def new_password_fields() -> tuple[PasswordField, PasswordField]:
+    password = PasswordField(
+        "New password",
+        validators=[InputRequired("Choose a password.")],
+        description="At least 8 characters. A short sentence is easy to remember, hard to guess.",
+        render_kw={"autocomplete": "new-password", "maxlength": 128},
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[
+            InputRequired("Repeat the password."),
+            EqualTo("password", "The two passwords do not match."),
+        ],
+        render_kw={"autocomplete": "new-password", "maxlength": 128},
+    )
+    return password, confirm
+
+
+def safe_next(target: str | None) -> str | None:
+    """A `next` value is followed only when it is a path on this site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

@@ -1,0 +1,64 @@
+"""Everything that reads or writes htmx headers lives here.
+
+One route answers both a full page and its fragment: `render_page` picks the fragment only for
+a real partial request, and always says so in `Vary` so caches keep the two apart.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import make_response, redirect, render_template, request
+
+
+def is_partial() -> bool:
+    """A request htmx will swap into part of the page (not a boosted navigation or history
+    restore, which need the whole page)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def render_page(page: str, fragment: str | None = None, *, status: int = 200, **context):
+    template = fragment if fragment and is_partial() else page
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def trigger(response, event: str, detail: object | None = None):
+    """Tell other regions of the page that something changed (HX-Trigger)."""
+    existing = response.headers.get("HX-Trigger")
+    events = json.loads(existing) if existing else {}
+    events[event] = detail if detail is not None else True
+    response.headers["HX-Trigger"] = json.dumps(events)
+    return response
+
+
+def redirect_after_post(location: str):
+    """303 for a plain form; for htmx, a client-side redirect so the URL bar is right too."""
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = location
+        return response
+    return redirect(location, code=303)
+
+
+def retarget_to_messages(response):
+    """Error pages answering htmx show in the page's message region, not in the target."""
+    response.headers["HX-Retarget"] = "#messages"
+    response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def after_write(location: str, render_fragment):
+    """A successful write: the updated fragment for htmx, a 303 to the page otherwise."""
+    if is_partial():
+        return render_fragment()
+    return redirect(location, code=303)

@@ -1,0 +1,65 @@
+"""Customer accounts, their tiers, and the contacts who speak for them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+from .team import Team
+from .user import User
+
+
+class Tier(db.Model):
+    __tablename__ = "tier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    # 1 matters most; service levels are set per tier.
+    rank: Mapped[int] = mapped_column(unique=True)
+    description: Mapped[str] = mapped_column(String(300), default="")
+
+    def __repr__(self) -> str:
+        return f"<Tier {self.name}>"
+
+
+class Account(db.Model):
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    tier_id: Mapped[int] = mapped_column(ForeignKey("tier.id"), index=True)
+    # The account allows contacts to see each other's requests; each contact still opts in.
+    shares_visibility: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    team: Mapped[Team] = relationship()
+    tier: Mapped[Tier] = relationship()
+    contacts: Mapped[list[Contact]] = relationship(back_populates="account")
+
+    def __repr__(self) -> str:
+        return f"<Account {self.id} {self.name}>"
+
+
+class Contact(db.Model):
+    __tablename__ = "contact"
+    __table_args__ = (UniqueConstraint("user_id", "account_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    # Opt-in, per contact: only counts when the account shares visibility too.
+    sees_account_requests: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+    account: Mapped[Account] = relationship(back_populates="contacts")
+
+    @property
+    def sees_whole_account(self) -> bool:
+        return self.sees_account_requests and self.account.shares_visibility

@@ -1,0 +1,163 @@
+"""Per-request plumbing: security headers, session lifetimes, error pages, page context."""
+
+from __future__ import annotations
+
+import time
+
+from flask import (
+    Flask,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from . import access
+from .extensions import db, login_manager
+from .htmx import is_htmx, redirect_after_post, retarget_to_messages
+from .mail import deliver_after_response
+from .models import User
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+
+ERROR_TEXT = {
+    400: (
+        "That request could not be understood",
+        "Something in it was missing or malformed. Go back, reload the page and try again.",
+    ),
+    403: (
+        "You may not do that",
+        "Your role does not allow this action. Ask a coach or an admin if you need it.",
+    ),
+    404: ("Not found", "There is nothing here, or it is not yours to see."),
+    405: ("Not allowed that way", "This address does not accept that kind of request."),
+    413: (
+        "That was too large",
+        "The upload or form was larger than we accept. Try a smaller file.",
+    ),
+    422: ("Please check what you entered", "Some of it could not be accepted."),
+    429: ("Too many attempts", "Please wait a minute before trying again."),
+    500: (
+        "Something went wrong on our side",
+        "Nothing you sent was half-saved. Please try again in a moment.",
+    ),
+}
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if request.endpoint != "static" and current_user.is_authenticated:
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _load_user(login_id: str) -> User | None:
+    user_id, _, version = login_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or str(user.session_version) != version:
+        return None
+    now = time.time()
+    absolute = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    if now - session.get("auth_at", 0) > absolute or now - session.get("seen_at", 0) > idle:
+        session.clear()
+        return None
+    session["seen_at"] = now
+    return user
+
+
+def start_session(user: User) -> None:
+    """Called on sign-in: a fresh session with its own clocks."""
+    session.clear()
+    session.permanent = True
+    now = time.time()
+    session["auth_at"] = now
+    session["seen_at"] = now
+
+
+def _unauthorized():
+    target = url_for("auth.login", next=request.full_path.rstrip("?"))
+    if is_htmx():
+        return redirect_after_post(target)
+    return redirect(target)
+
+
+def render_error(code: int, detail: str | None = None):
+    title, text = ERROR_TEXT.get(code, ERROR_TEXT[500 if code >= 500 else 400])
+    context = {"code": code, "title": title, "text": detail or text}
+    if is_htmx():
+        response = make_response(render_template("errors/_error.html", **context), code)
+        retarget_to_messages(response)
+    else:
+        response = make_response(render_template("errors/error.html", **context), code)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _handle_http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    response = render_error(error.code)
+    if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def _handle_csrf_error(error: CSRFError):
+    return render_error(
+        400,
+        "This form had expired or did not come from this site, so nothing was saved. "
+        "Reload the page and try again.",
+    )
+
+
+def _handle_server_error(error: InternalServerError):
+    db.session.rollback()
+    return render_error(500)
+
+
+def _after_request(app):
+    def after(response):
+        if g.get("mail_queued"):
+            response.call_on_close(deliver_after_response(app))
+        return _security_headers(response)
+
+    return after
+
+
+def install(app: Flask) -> None:
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+    app.before_request(access.enforce_policy)
+    app.after_request(_after_request(app))
+    app.register_error_handler(CSRFError, _handle_csrf_error)
+    app.register_error_handler(InternalServerError, _handle_server_error)
+    app.register_error_handler(HTTPException, _handle_http_error)

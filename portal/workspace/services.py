@@ -1,0 +1,65 @@
+"""What a team's workspace shows: its people, strengths and accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Account, Contact, Invitation, Membership, Skill, Team, Tier, User
+
+
+def team_people(team: Team) -> list[tuple[Membership, list[Skill]]]:
+    """Members (coaches first) with their skills, strongest first, in two queries."""
+    memberships = db.session.scalars(
+        select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.team_id == team.id, User.active.is_(True))
+        .order_by(User.name)
+    ).all()
+    memberships.sort(key=lambda m: not m.is_coach)  # stable: coaches first, then by name
+    user_ids = [m.user_id for m in memberships]
+    skills: dict[int, list[Skill]] = {uid: [] for uid in user_ids}
+    for skill in db.session.scalars(
+        select(Skill).where(Skill.user_id.in_(user_ids)).order_by(Skill.level.desc())
+    ):
+        skills[skill.user_id].append(skill)
+    return [(m, skills[m.user_id]) for m in memberships]
+
+
+def team_accounts(team: Team) -> list[tuple[Account, int]]:
+    """The team's accounts, most important tier first, each with its number of contacts."""
+    contacts = (
+        select(Contact.account_id, func.count(Contact.id).label("n"))
+        .group_by(Contact.account_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Account, func.coalesce(contacts.c.n, 0))
+        .join(Tier, Tier.id == Account.tier_id)
+        .outerjoin(contacts, contacts.c.account_id == Account.id)
+        .where(Account.team_id == team.id)
+        .order_by(Tier.rank, Account.name)
+    )
+    return [(account, count) for account, count in rows.tuples()]
+
+
+def account_contacts(account: Account) -> list[Contact]:
+    return list(
+        db.session.scalars(
+            select(Contact)
+            .join(User, User.id == Contact.user_id)
+            .where(Contact.account_id == account.id)
+            .order_by(User.active.desc(), User.name)
+        )
+    )
+
+
+def open_invitations(account: Account) -> list[Invitation]:
+    """Invitations not yet accepted: pending, expired or revoked, newest first."""
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.account_id == account.id, Invitation.accepted_at.is_(None))
+            .order_by(Invitation.created_at.desc())
+        )
+    )

@@ -1,0 +1,79 @@
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user
+
+from .. import access
+from ..access import STAFF, TEAM_MEMBER, policy
+from ..extensions import db
+from ..htmx import after_write, render_page
+from ..invitations import services as invitations
+from . import bp, services
+from .forms import InviteContactForm
+
+
+@bp.route("/")
+@policy(STAFF)
+def index():
+    teams = db.session.scalars(access.teams_visible_to(current_user)).all()
+    if len(teams) == 1:
+        return redirect(url_for("workspace.team_home", team_id=teams[0].id))
+    return render_page("workspace/index.html", teams=teams)
+
+
+@bp.route("/<int:team_id>")
+@policy(TEAM_MEMBER)
+def team_home(team_id: int):
+    team = access.get_team(team_id)
+    return render_page(
+        "workspace/team.html",
+        team=team,
+        people=services.team_people(team),
+        accounts=services.team_accounts(team),
+    )
+
+
+def _team_account(team_id: int, account_id: int, *, manage: bool = False):
+    account = access.get_account(account_id, manage=manage)
+    if account.team_id != team_id:  # a real account paired with the wrong team's URL
+        abort(404)
+    return account
+
+
+def _account_page(account, form, status=200):
+    return render_page(
+        "workspace/account.html",
+        "workspace/_contacts.html",
+        status=status,
+        account=account,
+        team=account.team,
+        contacts=services.account_contacts(account),
+        invitations=services.open_invitations(account),
+        form=form,
+    )
+
+
+@bp.route("/<int:team_id>/accounts/<int:account_id>")
+@policy(TEAM_MEMBER)
+def account(team_id: int, account_id: int):
+    return _account_page(_team_account(team_id, account_id), InviteContactForm(formdata=None))
+
+
+@bp.route("/<int:team_id>/accounts/<int:account_id>/invitations", methods=["POST"])
+@policy(TEAM_MEMBER)
+def invite_contact(team_id: int, account_id: int):
+    account = _team_account(team_id, account_id, manage=True)
+    form = InviteContactForm()
+    if form.validate_on_submit():
+        try:
+            invitation = invitations.invite_contact(
+                current_user, account, email=form.email.data, name=form.name.data
+            )
+        except invitations.InvitationError as error:
+            getattr(form, error.field or "email").errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Invitation sent to {invitation.email}.", "success")
+            return after_write(
+                url_for("workspace.account", team_id=team_id, account_id=account_id),
+                lambda: _account_page(account, InviteContactForm(formdata=None)),
+            )
+    return _account_page(account, form, status=422)

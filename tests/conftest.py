@@ -1,0 +1,168 @@
+"""Fixtures: one app and one migrated database per run, emptied between tests.
+
+The database is SQLite (a file, so a live server thread sees the test's rows) unless
+TEST_DATABASE_URL points at PostgreSQL; then the run creates and drops its own database.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from portal import create_app
+from portal.extensions import db, limiter
+from portal.models import COACH, User
+
+from . import factories
+
+
+def _postgres_database(base_url: str, name: str) -> tuple[str, callable]:
+    """Create database `name` next to `base_url`'s; return its URL and a dropper."""
+    parts = urlsplit(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    admin = sa.create_engine(urlunsplit(parts), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = urlunsplit(parts._replace(path="/" + name))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    pg = os.environ.get("TEST_DATABASE_URL")
+    if pg:
+        url, drop = _postgres_database(pg, f"onestop_test_{uuid.uuid4().hex[:10]}")
+        yield url
+        drop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-not-for-production",
+    "RATELIMIT_ENABLED": False,
+    "MAIL_BACKEND": "console",
+    "BASE_URL": "http://localhost",
+    "SERVER_NAME": None,
+}
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request, app):
+    """Every test starts on empty tables and an app context of its own."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+    if limiter.enabled:
+        limiter.reset()
+    app.config["WTF_CSRF_ENABLED"] = True
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def no_csrf(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def login_as(client):
+    """Sign a person in on `client` the way the sign-in view does, without hashing."""
+
+    def sign_in(user: User, on=None):
+        target = on or client
+        with target.session_transaction() as session:
+            session.clear()
+            now = time.time()
+            session.update(
+                {"_user_id": user.get_id(), "_fresh": True, "auth_at": now, "seen_at": now}
+            )
+            session.permanent = True
+        return target
+
+    return sign_in
+
+
+@dataclass
+class World:
+    """Two teams, two accounts, one person per role: the cast of the access matrix."""
+
+    team_x: object
+    team_y: object
+    tier: object
+    account_a: object
+    account_b: object
+    contact_a: User
+    contact_b: User
+    member_x: User
+    member_y: User
+    coach_x: User
+    admin: User
+    function: object
+
+
+@pytest.fixture
+def world(app) -> World:
+    team_x = factories.make_team("Team X")
+    team_y = factories.make_team("Team Y")
+    tier = factories.make_tier("Key", 1)
+    account_a = factories.make_account(team_x, tier, "Account A")
+    account_b = factories.make_account(team_y, tier, "Account B")
+    w = World(
+        team_x=team_x,
+        team_y=team_y,
+        tier=tier,
+        account_a=account_a,
+        account_b=account_b,
+        contact_a=factories.make_contact(account_a, name="Contact A"),
+        contact_b=factories.make_contact(account_b, name="Contact B"),
+        member_x=factories.make_member(team_x, name="Member X"),
+        member_y=factories.make_member(team_y, name="Member Y"),
+        coach_x=factories.make_member(team_x, role=COACH, name="Coach X"),
+        admin=factories.make_user(is_admin=True, name="Admin"),
+        function=factories.make_function("Billing", customer_label="a bill"),
+    )
+    db.session.commit()
+    return w
+
+
+def outbox(app):
+    """Messages queued so far, oldest first."""
+    from portal.models import OutboxMessage
+
+    return db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()

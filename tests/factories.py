@@ -1,0 +1,88 @@
+"""Builders for test data. Each flushes, so ids exist; the test decides when to commit."""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+
+from portal.auth.passwords import hash_password
+from portal.extensions import db
+from portal.models import (
+    CONTACT,
+    MEMBER,
+    STAFF,
+    Account,
+    Contact,
+    Function,
+    Membership,
+    Skill,
+    Team,
+    Tier,
+    User,
+)
+
+PASSWORD = "correct horse battery staple"
+_seq = itertools.count(1)
+
+
+@cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)  # scrypt is slow on purpose: hash once per run
+
+
+def _add(obj):
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def make_user(*, kind=STAFF, name=None, email=None, is_admin=False, active=True) -> User:
+    n = next(_seq)
+    return _add(
+        User(
+            email=email or f"person{n}@example.com",
+            name=name or f"Person {n}",
+            kind=kind,
+            is_admin=is_admin,
+            active=active,
+            password_hash=_password_hash(),
+        )
+    )
+
+
+def make_team(name=None, **fields) -> Team:
+    return _add(Team(name=name or f"Team {next(_seq)}", **fields))
+
+
+def make_member(team: Team, *, role=MEMBER, **user_fields) -> User:
+    user = make_user(**user_fields)
+    _add(Membership(team_id=team.id, user_id=user.id, role=role))
+    return user
+
+
+def make_function(name=None, **fields) -> Function:
+    return _add(Function(name=name or f"Function {next(_seq)}", **fields))
+
+
+def make_skill(user: User, function: Function, level: int = 2) -> Skill:
+    return _add(Skill(user_id=user.id, function_id=function.id, level=level))
+
+
+def make_tier(name=None, rank=None) -> Tier:
+    n = next(_seq)
+    return _add(Tier(name=name or f"Tier {n}", rank=rank if rank is not None else 100 + n))
+
+
+def make_account(team: Team, tier: Tier | None = None, name=None, **fields) -> Account:
+    tier = tier or make_tier()
+    return _add(
+        Account(name=name or f"Account {next(_seq)}", team_id=team.id, tier_id=tier.id, **fields)
+    )
+
+
+def make_contact(account: Account, *, sees_account_requests=False, **user_fields) -> User:
+    user = make_user(kind=CONTACT, **user_fields)
+    _add(
+        Contact(user_id=user.id, account_id=account.id, sees_account_requests=sees_account_requests)
+    )
+    return user
