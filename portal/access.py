@@ -106,7 +106,7 @@ def _memberships(user: User) -> dict[int, str]:
         rows = db.session.execute(
             select(Membership.team_id, Membership.role).where(Membership.user_id == user.id)
         )
-        cache[user.id] = dict(rows.tuples().all())
+        cache[user.id] = {team_id: role for team_id, role in rows}
     return cache[user.id]
 
 

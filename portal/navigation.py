@@ -22,7 +22,7 @@ def navigation_for(user) -> list[NavItem]:
     if not user.is_authenticated:
         return []
     if user.is_contact:
-        return [NavItem("Your requests", url_for("customer.home"))]
+        return [NavItem("Home", url_for("customer.home"))]
     # Admins reach every team through Admin; the bar lists the teams one belongs to.
     teams = db.session.scalars(
         select(Team).where(Team.id.in_(access.team_ids_of(user))).order_by(Team.name)

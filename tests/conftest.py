@@ -6,6 +6,7 @@ TEST_DATABASE_URL points at PostgreSQL; then the run creates and drops its own d
 
 from __future__ import annotations
 
+import contextvars
 import os
 import time
 import uuid
@@ -14,6 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from portal import create_app
@@ -67,9 +70,29 @@ TEST_CONFIG = {
 }
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as it would in production.
+
+    A test holds an app context for its factories; Flask would reuse it for requests made
+    inside the test, sharing `g` (and the signed-in user) between them. Running each request
+    in a fresh context avoids that. The test's pending rows are committed first so the request
+    sees them, and the test's objects are expired after so it sees the request's writes.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            if has_app_context():
+                db.session.expire_all()
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
     return app
@@ -77,8 +100,8 @@ def app(database_url):
 
 @pytest.fixture(autouse=True)
 def _clean_database(request, app):
-    """Every test starts on empty tables and an app context of its own."""
-    with app.app_context():
+    """Every test starts on empty tables, inside a request context so `url_for` works."""
+    with app.test_request_context():
         yield
         db.session.rollback()
         db.session.remove()

@@ -86,3 +86,25 @@ def make_contact(account: Account, *, sees_account_requests=False, **user_fields
         Contact(user_id=user.id, account_id=account.id, sees_account_requests=sees_account_requests)
     )
     return user
+
+
+def make_invitation(*, account: Account | None = None, email=None, name="Invitee", **fields):
+    """A pending invitation; returns (invitation, token) so a test can follow the link."""
+    from datetime import timedelta
+
+    from portal.models import Invitation, utcnow
+    from portal.tokens import new_token
+
+    token, token_hash = new_token()
+    invitation = _add(
+        Invitation(
+            email=email or f"invitee{next(_seq)}@example.com",
+            name=name,
+            kind=CONTACT if account else STAFF,
+            account_id=account.id if account else None,
+            token_hash=token_hash,
+            expires_at=fields.pop("expires_at", utcnow() + timedelta(days=7)),
+            **fields,
+        )
+    )
+    return invitation, token

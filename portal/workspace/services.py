@@ -40,7 +40,7 @@ def team_accounts(team: Team) -> list[tuple[Account, int]]:
         .where(Account.team_id == team.id)
         .order_by(Tier.rank, Account.name)
     )
-    return [(account, count) for account, count in rows.tuples()]
+    return [(account, count) for account, count in rows]
 
 
 def account_contacts(account: Account) -> list[Contact]:
