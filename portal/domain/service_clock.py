@@ -1,0 +1,55 @@
+"""The service clock: how much of a service-level target is left, in words for people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+ON_TRACK = "on track"
+AT_RISK = "at risk"
+BREACHED = "breached"
+PAUSED = "paused"
+MET = "met"
+
+# Under a quarter of the target left counts as at risk.
+AT_RISK_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    state: str
+    remaining: timedelta  # business time left; negative once breached
+
+
+def read_clock(
+    *, target: timedelta, elapsed: timedelta, paused: bool = False, done: bool = False
+) -> ClockReading:
+    """`elapsed` is business time used so far (pauses already taken out)."""
+    remaining = target - elapsed
+    if done:
+        return ClockReading(MET if remaining >= timedelta(0) else BREACHED, remaining)
+    if remaining < timedelta(0):
+        return ClockReading(BREACHED, remaining)
+    if paused:
+        return ClockReading(PAUSED, remaining)
+    if target > timedelta(0) and remaining < target * AT_RISK_SHARE:
+        return ClockReading(AT_RISK, remaining)
+    return ClockReading(ON_TRACK, remaining)
+
+
+def describe_remaining(remaining: timedelta) -> str:
+    """'3 h 20 min left', '45 min over': business time, as a person reads it."""
+    minutes = int(abs(remaining).total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    text = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    return f"{text} over" if remaining < timedelta(0) else f"{text} left"
+
+
+def fair_queue_key(next_due_at: datetime | None, created_at: datetime, request_id: int):
+    """The inbox order: the earliest service-level due time first, then the oldest, then id.
+
+    Nothing else counts: not how often the customer chased, not who asked loudest. Tier and
+    urgency act only through the due time their service level gave the request. Requests with
+    no running clock (no target, or paused) go after every request whose clock runs.
+    """
+    return (next_due_at is None, next_due_at or created_at, created_at, request_id)

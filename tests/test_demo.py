@@ -1,0 +1,57 @@
+"""`flask seed-demo` builds the organisation README promises and its sign-ins work."""
+
+from sqlalchemy import func, select
+
+from portal.auth.services import authenticate
+from portal.demo import DEMO_PASSWORD
+from portal.extensions import db
+from portal.models import CONTACT, STAFF, Account, Contact, Membership, Skill, Team, Tier, User
+
+
+def count(model, *where):
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_seed_demo_builds_a_realistic_organisation_and_prints_working_sign_ins(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+
+    assert count(Team) >= 3
+    assert count(User, User.kind == STAFF, User.is_admin.is_(False)) >= 12
+    assert count(Account) >= 30
+    assert count(User, User.kind == CONTACT) >= 60
+    assert count(Contact) >= 60
+    assert count(Tier) >= 3
+    # Varied skills: every level is used, and nobody is without one.
+    levels = set(db.session.scalars(select(Skill.level)))
+    assert levels == {1, 2, 3}
+    staff_without_skill = db.session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(~Membership.user_id.in_(select(Skill.user_id)))
+    )
+    assert staff_without_skill == 0
+    # Every tier has accounts, every team has a coach.
+    assert count(Tier, ~Tier.id.in_(select(Account.tier_id))) == 0
+    assert (
+        count(Team, ~Team.id.in_(select(Membership.team_id).where(Membership.role == "coach"))) == 0
+    )
+
+    printed = {
+        line.split()[0]: line.split()[1]
+        for line in result.output.splitlines()
+        if line.startswith("  ") and "@" in line
+    }
+    assert set(printed) == {"admin", "coach", "member", "contact"}
+    for email in printed.values():
+        assert authenticate(email, DEMO_PASSWORD) is not None, email
+
+
+def test_seed_demo_twice_does_not_duplicate(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    people = count(User)
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert "not seeding again" in second.output
+    assert count(User) == people
