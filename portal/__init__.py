@@ -88,8 +88,10 @@ def _register_blueprints(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from .htmx import is_partial
     from .navigation import navigation_for
+    from .richtext import render_markdown
 
     app.jinja_env.globals["is_partial"] = is_partial
+    app.jinja_env.filters["markdown"] = render_markdown
 
     @app.context_processor
     def page_context():

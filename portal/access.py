@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login_manager
-from .models import COACH, Account, Contact, Invitation, Membership, Team, User
+from .models import COACH, Account, Contact, Invitation, Membership, Request, Team, User
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,26 @@ def accounts_visible_to(user: User):
     return query.where(Account.id.in_(select(Contact.account_id).where(Contact.user_id == user.id)))
 
 
+def requests_visible_to(user: User):
+    """Requests a person may see. A contact: their own, plus their account's when both the
+    account shares visibility and the contact opted in. Staff: their teams' requests."""
+    query = select(Request)
+    if user.is_admin:
+        return query
+    if user.is_staff:
+        return query.where(Request.team_id.in_(team_ids_of(user)))
+    shared_accounts = (
+        select(Contact.account_id)
+        .join(Account, Account.id == Contact.account_id)
+        .where(
+            Contact.user_id == user.id,
+            Contact.sees_account_requests.is_(True),
+            Account.shares_visibility.is_(True),
+        )
+    )
+    return query.where((Request.requester_id == user.id) | Request.account_id.in_(shared_accounts))
+
+
 def contact_accounts(user: User) -> list[Contact]:
     if not user.is_authenticated or not user.is_contact:
         return []
@@ -177,6 +197,14 @@ def get_account(account_id: int, *, manage: bool = False) -> Account:
     if manage and not (current_user.is_staff and can_manage_team(current_user, account.team_id)):
         abort(403)
     return account
+
+
+def get_request(request_id: int) -> Request:
+    """A request the current person may see (and so reply to, chase or rate)."""
+    request_ = db.session.scalar(requests_visible_to(current_user).where(Request.id == request_id))
+    if request_ is None:
+        abort(404)
+    return request_
 
 
 def get_invitation(invitation_id: int) -> Invitation:

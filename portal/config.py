@@ -89,6 +89,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # The CSRF token lives as long as the session; the session has its own lifetimes.
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024))),
+        "REOPEN_DAYS": int(os.environ.get("REOPEN_DAYS", "14")),
         "INVITATION_DAYS": int(os.environ.get("INVITATION_DAYS", "7")),
         "PASSWORD_RESET_MINUTES": int(os.environ.get("PASSWORD_RESET_MINUTES", "60")),
         "PREFERRED_URL_SCHEME": "https" if production else "http",

@@ -6,11 +6,18 @@ from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 
 class EmptyForm(FlaskForm):
     """A button-only post: carries the CSRF token and nothing else."""
+
+
+def clean_text(value):
+    """Trim and drop NUL characters, which PostgreSQL refuses in text (a 500 otherwise)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "").strip()
+    return value
 
 
 def email_field(label: str = "Email") -> EmailField:
@@ -29,10 +36,10 @@ def name_field(label: str = "Name", max_length: int = 120) -> StringField:
     return StringField(
         label,
         validators=[
-            InputRequired("Enter a name."),
+            DataRequired("Enter a name."),
             Length(max=max_length, message=f"Use at most {max_length} characters."),
         ],
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        filters=[clean_text],
     )
 
 

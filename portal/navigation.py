@@ -16,18 +16,34 @@ from .models import Team
 class NavItem:
     label: str
     url: str
+    # Paths (besides `url` itself) under which this item is the current page.
+    under: tuple[str, ...] = ()
+
+    def is_current(self, path: str) -> bool:
+        return path == self.url or any(path.startswith(prefix) for prefix in self.under)
 
 
 def navigation_for(user) -> list[NavItem]:
     if not user.is_authenticated:
         return []
     if user.is_contact:
-        return [NavItem("Home", url_for("customer.home"))]
+        return [
+            NavItem(
+                "Your requests",
+                url_for("customer.home"),
+                (url_for("customer.new_request").rsplit("/", 1)[0] + "/",),
+            ),
+            NavItem("Your team", url_for("customer.team")),
+        ]
     # Admins reach every team through Admin; the bar lists the teams one belongs to.
     teams = db.session.scalars(
         select(Team).where(Team.id.in_(access.team_ids_of(user))).order_by(Team.name)
     )
-    items = [NavItem(team.name, url_for("workspace.team_home", team_id=team.id)) for team in teams]
+    items = []
+    for team in teams:
+        url = url_for("workspace.team_home", team_id=team.id)
+        items.append(NavItem(team.name, url, (url + "/",)))
     if user.is_admin:
-        items.append(NavItem("Admin", url_for("admin.index")))
+        url = url_for("admin.index")
+        items.append(NavItem("Admin", url, (url,)))
     return items

@@ -108,3 +108,22 @@ def make_invitation(*, account: Account | None = None, email=None, name="Invitee
         )
     )
     return invitation, token
+
+
+def make_request(account: Account, requester: User, **fields):
+    """A request as if raised, without routing or mail."""
+    import uuid
+
+    from portal.models import Request
+
+    return _add(
+        Request(
+            account_id=account.id,
+            requester_id=requester.id,
+            team_id=account.team_id,
+            subject=fields.pop("subject", f"Request {next(_seq)}"),
+            description=fields.pop("description", "Please help."),
+            idempotency_key=uuid.uuid4().hex,
+            **fields,
+        )
+    )

@@ -1,16 +1,174 @@
+import uuid
+
+from flask import abort, flash, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from .. import access
 from ..access import CONTACT, policy
-from ..htmx import render_page
+from ..extensions import db
+from ..forms import EmptyForm
+from ..htmx import after_write, redirect_after_post, render_page
+from ..models import Function
+from ..requests import services as requests
 from ..workspace.services import team_people
-from . import bp
+from . import bp, services
+from .forms import OTHER, RaiseRequestForm, ReplyForm, RequestFilterForm
 
 
 @bp.route("/")
 @policy(CONTACT)
 def home():
+    """My requests: the contact's front page."""
+    filters = RequestFilterForm(request.args)
+    if not filters.validate():
+        abort(400)
+    rows, next_cursor = services.list_requests(
+        current_user,
+        show=filters.show.data or "open",
+        q=filters.q.data or "",
+        after=request.args.get("after"),
+    )
+    return render_page(
+        "customer/requests.html",
+        "customer/_request_list.html",
+        filters=filters,
+        rows=rows,
+        next_cursor=next_cursor,
+    )
+
+
+@bp.route("/team")
+@policy(CONTACT)
+def team():
     contacts = access.contact_accounts(current_user)
     teams = {contact.account.team_id: contact.account.team for contact in contacts}
     people = {team_id: team_people(team) for team_id, team in teams.items()}
-    return render_page("customer/home.html", contacts=contacts, people=people)
+    return render_page("customer/team.html", contacts=contacts, people=people)
+
+
+def _raise_form(formdata=None) -> RaiseRequestForm:
+    form = RaiseRequestForm(formdata=formdata)
+    accounts = [contact.account for contact in access.contact_accounts(current_user)]
+    if not accounts:
+        abort(403)
+    form.account.choices = [(a.id, a.name) for a in accounts]
+    if form.account.data is None:
+        form.account.data = accounts[0].id
+    functions = db.session.scalars(
+        select(Function).where(Function.active.is_(True)).order_by(Function.id)
+    ).all()
+    form.about.choices = [(str(f.id), (f.customer_label or f.name).capitalize()) for f in functions]
+    form.about.choices.append((OTHER, "Something else"))
+    if not form.idempotency_key.data:
+        form.idempotency_key.data = uuid.uuid4().hex
+    form.accounts_by_id = {a.id: a for a in accounts}
+    form.functions_by_id = {str(f.id): f for f in functions}
+    return form
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@policy(CONTACT)
+def new_request():
+    form = _raise_form(request.form if request.method == "POST" else None)
+    if form.validate_on_submit():
+        raised, created = requests.raise_request(
+            current_user,
+            requests.NewRequest(
+                account=form.accounts_by_id[form.account.data],
+                function=form.functions_by_id.get(form.about.data),
+                subject=form.subject.data,
+                description=form.description.data,
+                urgency=form.urgency.data,
+                expected_by=form.expected_by.data,
+                expected_outcome=form.expected_outcome.data or "",
+                idempotency_key=form.idempotency_key.data,
+            ),
+        )
+        db.session.commit()
+        if created:
+            flash(
+                f"Thank you. Your request is {raised.reference}; we will keep you posted here.",
+                "success",
+            )
+        return redirect_after_post(url_for("customer.request", request_id=raised.id))
+    status = 422 if request.method == "POST" else 200
+    return render_page("customer/new_request.html", status=status, form=form)
+
+
+def _request_page(item, reply_form=None, status=200):
+    timeline = services.public_timeline(item)
+    return render_page(
+        "customer/request.html",
+        "customer/_conversation.html",
+        status=status,
+        item=item,
+        timeline=timeline,
+        people=services.people_by_id(e.data.get("assignee_id") for e in timeline),
+        reply_form=reply_form or ReplyForm(formdata=None),
+        action_form=EmptyForm(),
+        can_reopen=requests.can_reopen(item),
+        reopen_deadline=requests.reopen_deadline(item),
+    )
+
+
+@bp.route("/requests/<int:request_id>", endpoint="request")
+@policy(CONTACT)
+def show_request(request_id: int):
+    return _request_page(access.get_request(request_id))
+
+
+def _done(item, message: str):
+    flash(message, "success")
+    location = url_for("customer.request", request_id=item.id)
+    return after_write(location, lambda: _request_page(item))
+
+
+@bp.route("/requests/<int:request_id>/replies", methods=["POST"])
+@policy(CONTACT)
+def reply(request_id: int):
+    item = access.get_request(request_id)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            requests.reply_as_contact(current_user, item, form.body.data)
+        except requests.RequestError as error:
+            form.body.errors.append(str(error))
+        else:
+            db.session.commit()
+            return _done(item, "Your reply is added.")
+    return _request_page(item, form, status=422)
+
+
+def _action(request_id: int, action, message: str):
+    item = access.get_request(request_id)
+    try:
+        action(current_user, item)
+    except requests.RequestError as error:
+        flash(str(error), "error")
+        return after_write(
+            url_for("customer.request", request_id=item.id),
+            lambda: _request_page(item, status=409),
+        )
+    db.session.commit()
+    return _done(item, message)
+
+
+@bp.route("/requests/<int:request_id>/chase", methods=["POST"])
+@policy(CONTACT)
+def chase(request_id: int):
+    return _action(
+        request_id, requests.chase, "We have let your team know you are waiting for an update."
+    )
+
+
+@bp.route("/requests/<int:request_id>/resolve", methods=["POST"])
+@policy(CONTACT)
+def resolve(request_id: int):
+    return _action(request_id, requests.resolve_as_contact, "Marked as resolved. Thank you.")
+
+
+@bp.route("/requests/<int:request_id>/reopen", methods=["POST"])
+@policy(CONTACT)
+def reopen(request_id: int):
+    return _action(request_id, requests.reopen, "Reopened: your team will pick it up again.")

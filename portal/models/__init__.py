@@ -6,29 +6,47 @@ from .base import UTCDateTime, utcnow
 from .function import SKILL_LEVELS, Function, Skill
 from .invitation import Invitation, PasswordReset
 from .outbox import OutboxMessage
+from .request import (
+    CUSTOMER_STATUS,
+    OPEN_STATUSES,
+    STATUSES,
+    URGENCIES,
+    Entry,
+    Request,
+    id_from_reference,
+    reference_for,
+)
 from .team import COACH, MEMBER, MEMBERSHIP_ROLES, Membership, Team
 from .user import CONTACT, STAFF, User, normalize_email
 
 __all__ = [
     "COACH",
     "CONTACT",
+    "CUSTOMER_STATUS",
     "MEMBER",
     "MEMBERSHIP_ROLES",
+    "OPEN_STATUSES",
     "SKILL_LEVELS",
     "STAFF",
+    "STATUSES",
+    "URGENCIES",
     "Account",
     "AuditEvent",
     "Contact",
+    "Entry",
     "Function",
     "Invitation",
     "Membership",
     "OutboxMessage",
     "PasswordReset",
+    "Request",
     "Skill",
     "Team",
     "Tier",
     "UTCDateTime",
     "User",
+    "id_from_reference",
     "normalize_email",
+    "reference_for",
     "utcnow",
 ]

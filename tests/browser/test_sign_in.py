@@ -11,7 +11,7 @@ from tests.browser.conftest import axe_violations
         ("admin", "Admin"),
         ("coach_x", "Team X"),
         ("member_x", "Team X"),
-        ("contact_a", "Hello, Contact"),
+        ("contact_a", "Your requests"),
     ],
 )
 def test_each_role_lands_on_its_home(page, world, sign_in, console_errors, role, heading):

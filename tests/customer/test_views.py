@@ -11,7 +11,7 @@ def test_contact_sees_their_team_and_its_people_only(client, world, login_as):
     factories.make_skill(world.member_x, billing, 3)
     login_as(world.contact_a)
 
-    response = client.get(url_for("customer.home"))
+    response = client.get(url_for("customer.team"))
 
     assert response.status_code == 200
     page = response.text
@@ -25,7 +25,7 @@ def test_contact_sees_their_team_and_its_people_only(client, world, login_as):
 def test_a_deactivated_team_member_is_not_shown_to_customers(client, world, login_as):
     gone = factories.make_member(world.team_x, role=COACH, name="Gone Coach", active=False)
     login_as(world.contact_a)
-    assert gone.name not in client.get(url_for("customer.home")).text
+    assert gone.name not in client.get(url_for("customer.team")).text
 
 
 def test_staff_cannot_open_the_customer_home(client, world, login_as):
@@ -35,5 +35,5 @@ def test_staff_cannot_open_the_customer_home(client, world, login_as):
 
 def test_signed_in_pages_are_not_cached(client, world, login_as):
     login_as(world.contact_a)
-    response = client.get(url_for("customer.home"))
+    response = client.get(url_for("customer.team"))
     assert response.headers["Cache-Control"] == "no-store"

@@ -1,0 +1,91 @@
+"""What a contact's pages show: their requests and the public side of each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import access
+from ..extensions import db
+from ..models import OPEN_STATUSES, Entry, Request, User, id_from_reference
+
+PAGE_SIZE = 25
+
+
+def list_requests(user: User, *, show: str = "open", q: str = "", after: str | None = None):
+    """The contact's requests (and shared colleagues'), newest activity first.
+
+    Keyset pagination on (last activity, id): a deep page costs what the first one does.
+    Returns (requests, cursor of the next page or None).
+    """
+    query = access.requests_visible_to(user).options(
+        joinedload(Request.requester), joinedload(Request.assignee)
+    )
+    if show == "open":
+        query = query.where(Request.status.in_(OPEN_STATUSES))
+    elif show == "closed":
+        query = query.where(Request.status.not_in(OPEN_STATUSES))
+    if q:
+        pattern = f"%{_escape_like(q)}%"
+        conditions = [
+            Request.subject.ilike(pattern, escape="\\"),
+            Request.description.ilike(pattern, escape="\\"),
+        ]
+        request_id = id_from_reference(q)
+        if request_id is not None:
+            conditions.append(Request.id == request_id)
+        query = query.where(or_(*conditions))
+    cursor = _parse_cursor(after)
+    if cursor:
+        activity, request_id = cursor
+        query = query.where(
+            (Request.last_activity_at < activity)
+            | ((Request.last_activity_at == activity) & (Request.id < request_id))
+        )
+    rows = db.session.scalars(
+        query.order_by(Request.last_activity_at.desc(), Request.id.desc()).limit(PAGE_SIZE + 1)
+    ).all()
+    next_cursor = None
+    if len(rows) > PAGE_SIZE:
+        rows = rows[:PAGE_SIZE]
+        last = rows[-1]
+        next_cursor = f"{last.last_activity_at.isoformat()}_{last.id}"
+    return rows, next_cursor
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _parse_cursor(value: str | None):
+    if not value:
+        return None
+    stamp, _, request_id = value.rpartition("_")
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    if not request_id.isdigit() or moment.tzinfo is None:
+        return None
+    return moment, int(request_id)
+
+
+def public_timeline(request: Request) -> list[Entry]:
+    """Only public entries: internal notes and internal events never reach a contact."""
+    return list(
+        db.session.scalars(
+            select(Entry)
+            .options(selectinload(Entry.author))
+            .where(Entry.request_id == request.id, Entry.public.is_(True))
+            .order_by(Entry.created_at, Entry.id)
+        )
+    )
+
+
+def people_by_id(ids) -> dict[int, User]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}

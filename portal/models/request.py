@@ -1,0 +1,147 @@
+"""Requests and their timelines: what a contact raises and everything that happens to it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .account import Account
+from .base import UTCDateTime, utcnow
+from .function import Function
+from .team import Team
+from .user import User
+
+# Internal statuses, and the words a customer sees for each.
+NEW = "new"
+OPEN = "open"
+WAITING_ON_CUSTOMER = "waiting_on_customer"
+RESOLVED = "resolved"
+CLOSED = "closed"
+STATUSES = (NEW, OPEN, WAITING_ON_CUSTOMER, RESOLVED, CLOSED)
+OPEN_STATUSES = (NEW, OPEN, WAITING_ON_CUSTOMER)
+CUSTOMER_STATUS = {
+    NEW: "Received",
+    OPEN: "In progress",
+    WAITING_ON_CUSTOMER: "Waiting for you",
+    RESOLVED: "Resolved",
+    CLOSED: "Closed",
+}
+
+# How much the request affects the customer, in their words; service levels key on these.
+URGENCIES = {
+    "low": "A little: no rush",
+    "normal": "It slows us down",
+    "high": "It affects our business badly",
+    "critical": "We are stopped",
+}
+
+# Entry kinds: a public reply, an internal note, or an event (public or internal).
+REPLY = "reply"
+NOTE = "note"
+EVENT = "event"
+
+REFERENCE_OFFSET = 1000
+
+
+def reference_for(request_id: int) -> str:
+    return f"R-{request_id + REFERENCE_OFFSET}"
+
+
+def id_from_reference(reference: str) -> int | None:
+    """'R-1042' (or '1042', any case) -> 42; None when it is not a reference."""
+    text = reference.strip().upper().removeprefix("R-").removeprefix("R")
+    if not text.isdigit() or len(text) > 12:
+        return None
+    request_id = int(text) - REFERENCE_OFFSET
+    return request_id if request_id > 0 else None
+
+
+class Request(db.Model):
+    __tablename__ = "request"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('new', 'open', 'waiting_on_customer', 'resolved', 'closed')",
+            name="status",
+        ),
+        CheckConstraint("urgency IN ('low', 'normal', 'high', 'critical')", name="urgency"),
+        # A double click or a retried post carries the same key: one request, never two.
+        UniqueConstraint("requester_id", "idempotency_key"),
+        Index("ix_request_account_activity", "account_id", "last_activity_at"),
+        Index("ix_request_team_status_due", "team_id", "status", "next_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    function_id: Mapped[int | None] = mapped_column(ForeignKey("function.id"))
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    urgency: Mapped[str] = mapped_column(String(10), default="normal")
+    # What the customer expects, so satisfaction can later be measured against it.
+    expected_by: Mapped[date | None]
+    expected_outcome: Mapped[str] = mapped_column(String(1000), default="")
+    status: Mapped[str] = mapped_column(String(24), default=NEW)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    routing_reason: Mapped[str] = mapped_column(String(200), default="")
+    chase_count: Mapped[int] = mapped_column(default=0)
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The service clock: the next due time orders the inbox (set by the service-level rules).
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account] = relationship()
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    team: Mapped[Team] = relationship()
+    function: Mapped[Function | None] = relationship()
+
+    # Optimistic locking: a stale write raises StaleDataError instead of overwriting.
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def reference(self) -> str:
+        return reference_for(self.id)
+
+    @property
+    def customer_status(self) -> str:
+        return CUSTOMER_STATUS[self.status]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Request {self.id} {self.status}>"
+
+
+class Entry(db.Model):
+    __tablename__ = "entry"
+    __table_args__ = (
+        CheckConstraint("kind IN ('reply', 'note', 'event')", name="kind"),
+        # Notes are internal by definition; the rule lives in the schema too.
+        CheckConstraint("kind <> 'note' OR public = false", name="note_internal"),
+        Index("ix_entry_request_created", "request_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("request.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    public: Mapped[bool] = mapped_column(default=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    # For events: what happened ("status", "assigned", "chase", ...) and its details.
+    event: Mapped[str | None] = mapped_column(String(40))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[Request] = relationship()
+    author: Mapped[User | None] = relationship()

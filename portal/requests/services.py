@@ -1,0 +1,208 @@
+"""Raising, replying to, chasing, resolving and reopening requests.
+
+Services take the acting user, enforce the rule, write timeline entries and flush; the view
+commits once. Chasing is recorded and counted but never touches the status, the assignee or
+the service clock, so asking again never moves a request up the queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app, render_template, url_for
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..domain.routing import Candidate, choose_assignee
+from ..extensions import db
+from ..mail import queue_mail
+from ..models import Account, Entry, Function, Membership, Request, Skill, User, utcnow
+from ..models.request import EVENT, NEW, OPEN, REPLY, RESOLVED, WAITING_ON_CUSTOMER
+
+CLOCK_RUNNING = (NEW, OPEN)
+
+
+class RequestError(ValueError):
+    """A rule refused the action; the message is written for the person."""
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    account: Account
+    function: Function | None
+    subject: str
+    description: str
+    urgency: str
+    expected_by: date | None
+    expected_outcome: str
+    idempotency_key: str
+
+
+def _event(request: Request, actor: User | None, event: str, *, public: bool, body="", **data):
+    entry = Entry(
+        request_id=request.id,
+        author_id=actor.id if actor else None,
+        kind=EVENT,
+        public=public,
+        event=event,
+        body=body,
+        data=data,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _touch(request: Request) -> None:
+    request.last_activity_at = utcnow()
+
+
+def raise_request(actor: User, new: NewRequest) -> tuple[Request, bool]:
+    """Create the request, or return the one this idempotency key already created.
+
+    Returns (request, created). A double click or a retried post sends the same key; the
+    unique constraint settles a race between two such posts.
+    """
+    existing = _by_key(actor, new.idempotency_key)
+    if existing is not None:
+        return existing, False
+    request = Request(
+        account_id=new.account.id,
+        requester_id=actor.id,
+        team_id=new.account.team_id,
+        function_id=new.function.id if new.function else None,
+        subject=new.subject,
+        description=new.description,
+        urgency=new.urgency,
+        expected_by=new.expected_by,
+        expected_outcome=new.expected_outcome,
+        idempotency_key=new.idempotency_key,
+        status=NEW,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(request)
+            db.session.flush()
+    except IntegrityError:
+        existing = _by_key(actor, new.idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+    _event(request, actor, "raised", public=True)
+    route(request, new.function)
+    _confirm_by_mail(request)
+    db.session.flush()
+    return request, True
+
+
+def _by_key(actor: User, key: str) -> Request | None:
+    return db.session.scalar(
+        select(Request).where(Request.requester_id == actor.id, Request.idempotency_key == key)
+    )
+
+
+def open_loads(team_id: int) -> dict[int, int]:
+    """Per member, the requests assigned to them whose service clock is running."""
+    rows = db.session.execute(
+        select(Request.assignee_id, func.count())
+        .where(
+            Request.team_id == team_id,
+            Request.status.in_(CLOCK_RUNNING),
+            Request.assignee_id.is_not(None),
+        )
+        .group_by(Request.assignee_id)
+    )
+    return dict(rows.all())
+
+
+def route(request: Request, function: Function | None) -> None:
+    """Assign by skill and load when the request names a function; otherwise it waits in
+    the team's Unassigned view for someone to claim it."""
+    if function is None:
+        return
+    loads = open_loads(request.team_id)
+    rows = db.session.execute(
+        select(User.id, User.name, Skill.level)
+        .join(Membership, Membership.user_id == User.id)
+        .outerjoin(Skill, (Skill.user_id == User.id) & (Skill.function_id == function.id))
+        .where(Membership.team_id == request.team_id, User.active.is_(True))
+    )
+    candidates = [
+        Candidate(user_id, name, level or 0, loads.get(user_id, 0)) for user_id, name, level in rows
+    ]
+    choice = choose_assignee(candidates, function.name)
+    if choice is None:
+        return
+    request.assignee_id = choice.user_id
+    request.routing_reason = choice.reason
+    _event(request, None, "assigned", public=True, assignee_id=choice.user_id, reason=choice.reason)
+
+
+def _confirm_by_mail(request: Request) -> None:
+    link = current_app.config["BASE_URL"] + url_for("customer.request", request_id=request.id)
+    queue_mail(
+        request.requester.email,
+        f"[{request.reference}] We have your request: {request.subject}",
+        render_template("mail/request_received.txt", request=request, link=link),
+    )
+
+
+def reply_as_contact(actor: User, request: Request, body: str) -> Entry:
+    """A contact's reply. Waiting on them: the clock resumes. Waiting on the team: it is
+    also counted as a chase, with no effect on the queue."""
+    if request.status not in (NEW, OPEN, WAITING_ON_CUSTOMER):
+        raise RequestError("This request is closed. Reopen it to add to it.")
+    entry = Entry(request_id=request.id, author_id=actor.id, kind=REPLY, public=True, body=body)
+    db.session.add(entry)
+    if request.status == WAITING_ON_CUSTOMER:
+        request.status = OPEN
+        _event(request, actor, "status", public=True, status=OPEN)
+    else:
+        request.chase_count += 1
+    _touch(request)
+    db.session.flush()
+    return entry
+
+
+def chase(actor: User, request: Request) -> None:
+    """'Any update?': recorded and counted; never a new request, never a new place in line."""
+    if not request.is_open:
+        raise RequestError("Only an open request can be chased.")
+    request.chase_count += 1
+    _event(request, actor, "chase", public=True)
+    _touch(request)
+    db.session.flush()
+
+
+def resolve_as_contact(actor: User, request: Request) -> None:
+    if not request.is_open:
+        raise RequestError("This request is already resolved.")
+    request.status = RESOLVED
+    request.resolved_at = utcnow()
+    _event(request, actor, "status", public=True, status=RESOLVED)
+    _touch(request)
+    db.session.flush()
+
+
+def reopen_deadline(request: Request):
+    if request.resolved_at is None:
+        return None
+    return request.resolved_at + timedelta(days=current_app.config["REOPEN_DAYS"])
+
+
+def can_reopen(request: Request) -> bool:
+    deadline = reopen_deadline(request)
+    return request.status == RESOLVED and deadline is not None and utcnow() < deadline
+
+
+def reopen(actor: User, request: Request) -> None:
+    if not can_reopen(request):
+        raise RequestError(
+            f"A request can be reopened within {current_app.config['REOPEN_DAYS']} days of "
+            "being resolved. Please raise a new one and mention this reference."
+        )
+    request.status = OPEN
+    request.resolved_at = None
+    _event(request, actor, "status", public=True, status="reopened")
+    _touch(request)
+    db.session.flush()
