@@ -17,6 +17,7 @@ from .models import (
     Contact,
     Function,
     Membership,
+    ServiceLevel,
     Skill,
     Team,
     Tier,
@@ -45,6 +46,14 @@ TEAMS = [
     ("Team Harbour", "Europe/Amsterdam", "Serves port, logistics and marine customers."),
     ("Team Summit", "Europe/Berlin", "Serves industrial and manufacturing customers."),
 ]
+
+# (first response, resolution) in business minutes for Key; Loyal doubles, Standard quadruples.
+KEY_SERVICE_LEVELS = {
+    "critical": (30, 240),
+    "high": (60, 480),
+    "normal": (120, 960),
+    "low": (240, 2400),
+}
 
 STAFF_PEOPLE = [
     # name, team index, coach?, {function: level}
@@ -152,6 +161,16 @@ def seed(rng_seed: int = 2026) -> None:
     tiers = [Tier(name=name, rank=rank, description=desc) for name, rank, desc in TIERS]
     teams = [Team(name=name, timezone=tz, description=desc) for name, tz, desc in TEAMS]
     db.session.add_all([*functions.values(), *tiers, *teams])
+    for factor, tier in zip((1, 2, 4), tiers, strict=True):
+        for urgency, (first, resolve) in KEY_SERVICE_LEVELS.items():
+            db.session.add(
+                ServiceLevel(
+                    tier=tier,
+                    urgency=urgency,
+                    first_response_minutes=first * factor,
+                    resolution_minutes=resolve * factor,
+                )
+            )
 
     admin = User(
         email="admin@onestop.example",

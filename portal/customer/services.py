@@ -9,7 +9,16 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import access
 from ..extensions import db
-from ..models import OPEN_STATUSES, Entry, Request, User, id_from_reference
+from ..models import (
+    OPEN_STATUSES,
+    URGENCIES,
+    Entry,
+    Request,
+    ServiceLevel,
+    User,
+    id_from_reference,
+)
+from ..requests import clock
 
 PAGE_SIZE = 25
 
@@ -70,6 +79,26 @@ def _parse_cursor(value: str | None):
     if not request_id.isdigit() or moment.tzinfo is None:
         return None
     return moment, int(request_id)
+
+
+def service_promises(account) -> list[tuple[str, str, str]]:
+    """(how it affects you, first answer within, resolved within) for the account's tier,
+    most urgent first, in plain words."""
+    levels = {
+        level.urgency: level
+        for level in db.session.scalars(
+            select(ServiceLevel).where(ServiceLevel.tier_id == account.tier_id)
+        )
+    }
+    return [
+        (
+            URGENCIES[urgency],
+            clock.describe_minutes(levels[urgency].first_response_minutes),
+            clock.describe_minutes(levels[urgency].resolution_minutes),
+        )
+        for urgency in reversed(list(URGENCIES))
+        if urgency in levels
+    ]
 
 
 def public_timeline(request: Request) -> list[Entry]:

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import after_write, redirect_after_post, render_page
 from ..models import Function
+from ..requests import clock
 from ..requests import services as requests
 from ..workspace.services import team_people
 from . import bp, services
@@ -44,7 +45,15 @@ def team():
     contacts = access.contact_accounts(current_user)
     teams = {contact.account.team_id: contact.account.team for contact in contacts}
     people = {team_id: team_people(team) for team_id, team in teams.items()}
-    return render_page("customer/team.html", contacts=contacts, people=people)
+    return render_page(
+        "customer/team.html",
+        contacts=contacts,
+        people=people,
+        promises={c.account_id: services.service_promises(c.account) for c in contacts},
+        weeks={
+            team_id: clock.describe_week(clock.team_calendar(t)) for team_id, t in teams.items()
+        },
+    )
 
 
 def _raise_form(formdata=None) -> RaiseRequestForm:

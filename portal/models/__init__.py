@@ -16,6 +16,7 @@ from .request import (
     id_from_reference,
     reference_for,
 )
+from .service import ClockPause, Holiday, ServiceLevel, WorkingHours
 from .team import COACH, MEMBER, MEMBERSHIP_ROLES, Membership, Team
 from .user import CONTACT, STAFF, User, normalize_email
 
@@ -32,19 +33,23 @@ __all__ = [
     "URGENCIES",
     "Account",
     "AuditEvent",
+    "ClockPause",
     "Contact",
     "Entry",
     "Function",
+    "Holiday",
     "Invitation",
     "Membership",
     "OutboxMessage",
     "PasswordReset",
     "Request",
+    "ServiceLevel",
     "Skill",
     "Team",
     "Tier",
     "UTCDateTime",
     "User",
+    "WorkingHours",
     "id_from_reference",
     "normalize_email",
     "reference_for",

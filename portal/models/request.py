@@ -95,7 +95,11 @@ class Request(db.Model):
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The service clock: the next due time orders the inbox (set by the service-level rules).
+    # The service clock, recomputed on every change that affects it. `next_due_at` is the
+    # target the request is racing now and orders the inbox; None while the clock stands
+    # still (waiting on the customer, resolved) or no service level applies.
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     account: Mapped[Account] = relationship()

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..mail import queue_mail
 from ..models import Account, Entry, Function, Membership, Request, Skill, User, utcnow
 from ..models.request import EVENT, NEW, OPEN, REPLY, RESOLVED, WAITING_ON_CUSTOMER
+from . import clock
 
 CLOCK_RUNNING = (NEW, OPEN)
 
@@ -90,6 +91,7 @@ def raise_request(actor: User, new: NewRequest) -> tuple[Request, bool]:
         return existing, False
     _event(request, actor, "raised", public=True)
     route(request, new.function)
+    clock.recompute(request)
     _confirm_by_mail(request)
     db.session.flush()
     return request, True
@@ -156,6 +158,8 @@ def reply_as_contact(actor: User, request: Request, body: str) -> Entry:
     db.session.add(entry)
     if request.status == WAITING_ON_CUSTOMER:
         request.status = OPEN
+        clock.resume(request)
+        clock.recompute(request)
         _event(request, actor, "status", public=True, status=OPEN)
     else:
         request.chase_count += 1
@@ -179,6 +183,8 @@ def resolve_as_contact(actor: User, request: Request) -> None:
         raise RequestError("This request is already resolved.")
     request.status = RESOLVED
     request.resolved_at = utcnow()
+    clock.resume(request)
+    clock.recompute(request)
     _event(request, actor, "status", public=True, status=RESOLVED)
     _touch(request)
     db.session.flush()
@@ -203,6 +209,7 @@ def reopen(actor: User, request: Request) -> None:
         )
     request.status = OPEN
     request.resolved_at = None
+    clock.recompute(request)
     _event(request, actor, "status", public=True, status="reopened")
     _touch(request)
     db.session.flush()

@@ -1,0 +1,133 @@
+"""Keeping each request's service clock right: due times from its service level, counted
+in its team's business hours, with the time spent waiting on the customer left out.
+
+The arithmetic is in portal/domain/business_hours.py; this module only gathers the rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+
+from ..domain.business_hours import WEEKDAYS, Calendar, add_business_time, office_hours
+from ..extensions import db
+from ..models import ClockPause, Holiday, Request, ServiceLevel, Team, WorkingHours, utcnow
+from ..models.request import NEW, OPEN
+
+DEFAULT_OPENS, DEFAULT_CLOSES = time(9), time(17)
+
+
+def team_calendar(team: Team) -> Calendar:
+    """The team's week; a team that has not set hours works Monday to Friday, 09:00-17:00."""
+    holidays = frozenset(db.session.scalars(select(Holiday.day).where(Holiday.team_id == team.id)))
+    rows = db.session.scalars(
+        select(WorkingHours).where(WorkingHours.team_id == team.id).order_by(WorkingHours.opens)
+    ).all()
+    if not rows:
+        return office_hours(team.timezone, DEFAULT_OPENS, DEFAULT_CLOSES, holidays=holidays)
+    weekly: dict[int, list[tuple[time, time]]] = {}
+    for row in rows:
+        weekly.setdefault(row.weekday, []).append((row.opens, row.closes))
+    return Calendar(team.timezone, {day: tuple(spans) for day, spans in weekly.items()}, holidays)
+
+
+def service_level_for(request: Request) -> ServiceLevel | None:
+    return db.session.scalar(
+        select(ServiceLevel).where(
+            ServiceLevel.tier_id == request.account.tier_id,
+            ServiceLevel.urgency == request.urgency,
+        )
+    )
+
+
+def _pauses(request: Request, now: datetime) -> list[tuple[datetime, datetime]]:
+    rows = db.session.scalars(select(ClockPause).where(ClockPause.request_id == request.id))
+    return [(p.started_at, p.ended_at or now) for p in rows]
+
+
+def is_paused(request: Request) -> bool:
+    return (
+        db.session.scalar(
+            select(ClockPause.id).where(
+                ClockPause.request_id == request.id, ClockPause.ended_at.is_(None)
+            )
+        )
+        is not None
+    )
+
+
+def pause(request: Request) -> None:
+    if not is_paused(request):
+        db.session.add(ClockPause(request_id=request.id, started_at=utcnow()))
+        db.session.flush()
+
+
+def resume(request: Request) -> None:
+    now = utcnow()
+    for pause_row in db.session.scalars(
+        select(ClockPause).where(ClockPause.request_id == request.id, ClockPause.ended_at.is_(None))
+    ):
+        pause_row.ended_at = now
+    db.session.flush()
+
+
+def recompute(request: Request, now: datetime | None = None) -> None:
+    """Set the due times from the service level, the calendar and the pauses so far."""
+    now = now or utcnow()
+    level = service_level_for(request)
+    if level is None:
+        request.first_response_due_at = request.resolution_due_at = request.next_due_at = None
+        return
+    calendar = team_calendar(request.team)
+    pauses = _pauses(request, now)
+    request.first_response_due_at = add_business_time(
+        calendar, request.created_at, timedelta(minutes=level.first_response_minutes), pauses
+    )
+    request.resolution_due_at = add_business_time(
+        calendar, request.created_at, timedelta(minutes=level.resolution_minutes), pauses
+    )
+    if request.status not in (NEW, OPEN) or is_paused(request):
+        request.next_due_at = None
+    elif request.first_response_at is None:
+        request.next_due_at = request.first_response_due_at
+    else:
+        request.next_due_at = request.resolution_due_at
+
+
+def describe_minutes(minutes: int) -> str:
+    """Business time in plain words: '30 business minutes', '4 business hours',
+    '2 business days' (a business day being 8 hours)."""
+    if minutes % 480 == 0 and minutes >= 480:
+        days = minutes // 480
+        return f"{days} business day{'s' if days > 1 else ''}"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} business hour{'s' if hours > 1 else ''}"
+    if minutes > 60:
+        return f"{minutes // 60} h {minutes % 60} min of business time"
+    return f"{minutes} business minutes"
+
+
+def describe_week(calendar: Calendar) -> list[str]:
+    """'Monday to Friday, 09:00 to 17:00' style lines for customers."""
+    groups: list[tuple[list[int], tuple]] = []
+    for day in range(7):
+        spans = calendar.weekly.get(day, ())
+        if not spans:
+            continue
+        if groups and groups[-1][1] == spans and groups[-1][0][-1] == day - 1:
+            groups[-1][0].append(day)
+        else:
+            groups.append(([day], spans))
+    lines = []
+    for days, spans in groups:
+        name = (
+            WEEKDAYS[days[0]] if len(days) == 1 else f"{WEEKDAYS[days[0]]} to {WEEKDAYS[days[-1]]}"
+        )
+        hours = ", ".join(
+            f"{a.strftime('%H:%M')} to {'24:00' if b == time(0) else b.strftime('%H:%M')}"
+            for a, b in spans
+        )
+        lines.append(f"{name}, {hours}")
+    return lines
