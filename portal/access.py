@@ -229,5 +229,5 @@ def home_endpoint(user) -> tuple[str, dict]:
         return "admin.index", {}
     teams = team_ids_of(user)
     if teams:
-        return "workspace.team_home", {"team_id": teams[0]}
+        return "inbox.index", {"team_id": teams[0]}
     return "workspace.index", {}

@@ -20,7 +20,10 @@ class NavItem:
     under: tuple[str, ...] = ()
 
     def is_current(self, path: str) -> bool:
-        return path == self.url or any(path.startswith(prefix) for prefix in self.under)
+        """Prefixes end in "/": "/teams/1/" covers "/teams/1" and below, never "/teams/10"."""
+        return path == self.url or any(
+            path == prefix.rstrip("/") or path.startswith(prefix) for prefix in self.under
+        )
 
 
 def navigation_for(user) -> list[NavItem]:
@@ -41,9 +44,9 @@ def navigation_for(user) -> list[NavItem]:
     )
     items = []
     for team in teams:
-        url = url_for("workspace.team_home", team_id=team.id)
-        items.append(NavItem(team.name, url, (url + "/",)))
+        home = url_for("workspace.team_home", team_id=team.id)
+        items.append(NavItem(team.name, url_for("inbox.index", team_id=team.id), (home + "/",)))
     if user.is_admin:
         url = url_for("admin.index")
-        items.append(NavItem("Admin", url, (url,)))
+        items.append(NavItem("Admin", url, (url,)))  # "/admin/" and below
     return items

@@ -101,6 +101,8 @@ class Request(db.Model):
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When under a quarter of the current target will be left: "at risk" from then on.
+    next_at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     account: Mapped[Account] = relationship()
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])

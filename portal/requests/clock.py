@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 
 from ..domain.business_hours import WEEKDAYS, Calendar, add_business_time, office_hours
+from ..domain.service_clock import AT_RISK_SHARE
 from ..extensions import db
 from ..models import ClockPause, Holiday, Request, ServiceLevel, Team, WorkingHours, utcnow
 from ..models.request import NEW, OPEN
@@ -77,7 +78,8 @@ def recompute(request: Request, now: datetime | None = None) -> None:
     now = now or utcnow()
     level = service_level_for(request)
     if level is None:
-        request.first_response_due_at = request.resolution_due_at = request.next_due_at = None
+        request.first_response_due_at = request.resolution_due_at = None
+        request.next_due_at = request.next_at_risk_at = None
         return
     calendar = team_calendar(request.team)
     pauses = _pauses(request, now)
@@ -88,11 +90,22 @@ def recompute(request: Request, now: datetime | None = None) -> None:
         calendar, request.created_at, timedelta(minutes=level.resolution_minutes), pauses
     )
     if request.status not in (NEW, OPEN) or is_paused(request):
-        request.next_due_at = None
-    elif request.first_response_at is None:
-        request.next_due_at = request.first_response_due_at
-    else:
-        request.next_due_at = request.resolution_due_at
+        request.next_due_at = request.next_at_risk_at = None
+        return
+    target = (
+        level.first_response_minutes
+        if request.first_response_at is None
+        else level.resolution_minutes
+    )
+    request.next_due_at = add_business_time(
+        calendar, request.created_at, timedelta(minutes=target), pauses
+    )
+    request.next_at_risk_at = add_business_time(
+        calendar,
+        request.created_at,
+        timedelta(minutes=target * (1 - AT_RISK_SHARE)),
+        pauses,
+    )
 
 
 def describe_minutes(minutes: int) -> str:

@@ -18,7 +18,16 @@ from ..domain.routing import Candidate, choose_assignee
 from ..extensions import db
 from ..mail import queue_mail
 from ..models import Account, Entry, Function, Membership, Request, Skill, User, utcnow
-from ..models.request import EVENT, NEW, OPEN, REPLY, RESOLVED, WAITING_ON_CUSTOMER
+from ..models.request import (
+    CLOSED,
+    EVENT,
+    NEW,
+    NOTE,
+    OPEN,
+    REPLY,
+    RESOLVED,
+    WAITING_ON_CUSTOMER,
+)
 from . import clock
 
 CLOCK_RUNNING = (NEW, OPEN)
@@ -213,3 +222,139 @@ def reopen(actor: User, request: Request) -> None:
     _event(request, actor, "status", public=True, status="reopened")
     _touch(request)
     db.session.flush()
+
+
+# --- the team's side ----------------------------------------------------------------------
+
+STAFF_STATUSES = (OPEN, WAITING_ON_CUSTOMER, RESOLVED, CLOSED)
+
+
+class StaleRequest(RequestError):
+    """Someone else changed the request since this person loaded it."""
+
+
+def check_version(request: Request, seen_version: int | None) -> None:
+    if seen_version is not None and seen_version != request.version:
+        raise StaleRequest(
+            "Someone else changed this request while you were looking at it. "
+            "Its latest state is shown; nothing you sent was saved."
+        )
+
+
+def reply_as_staff(actor: User, request: Request, body: str, *, wait_for_customer=False) -> Entry:
+    """A public reply. The first one stops the first-response clock; asking the customer
+    something can stop the clock until they answer."""
+    entry = Entry(request_id=request.id, author_id=actor.id, kind=REPLY, public=True, body=body)
+    db.session.add(entry)
+    if request.first_response_at is None:
+        request.first_response_at = utcnow()
+    if request.status in (NEW, RESOLVED, CLOSED) and not wait_for_customer:
+        _set_status(actor, request, OPEN, public_event=request.status != NEW)
+    if wait_for_customer:
+        _set_status(actor, request, WAITING_ON_CUSTOMER)
+    clock.recompute(request)
+    _touch(request)
+    _notify_requester(request, f"New reply on {request.reference}", body)
+    db.session.flush()
+    return entry
+
+
+def add_note(actor: User, request: Request, body: str) -> Entry:
+    """An internal note: the team sees it, the customer never does."""
+    entry = Entry(request_id=request.id, author_id=actor.id, kind=NOTE, public=False, body=body)
+    db.session.add(entry)
+    _touch(request)
+    db.session.flush()
+    return entry
+
+
+def change_status(actor: User, request: Request, status: str) -> None:
+    if status not in STAFF_STATUSES:
+        raise RequestError("Choose a status from the list.")
+    if status == request.status:
+        return
+    _set_status(actor, request, status)
+    clock.recompute(request)
+    _touch(request)
+    if status == RESOLVED:
+        _notify_requester(
+            request,
+            f"Resolved: {request.subject} ({request.reference})",
+            "Your team has marked this request resolved. If it is not sorted, reopen it from "
+            "the request page.",
+        )
+    db.session.flush()
+
+
+def _set_status(actor: User, request: Request, status: str, *, public_event=True) -> None:
+    previous = request.status
+    request.status = status
+    if previous == WAITING_ON_CUSTOMER:
+        clock.resume(request)
+    if status == WAITING_ON_CUSTOMER:
+        clock.pause(request)
+    if status == RESOLVED:
+        request.resolved_at = utcnow()
+    elif status == CLOSED:
+        request.closed_at = utcnow()
+        request.resolved_at = request.resolved_at or request.closed_at
+    else:
+        request.resolved_at = None
+        request.closed_at = None
+    if public_event:
+        _event(request, actor, "status", public=True, status=status, previous=previous)
+
+
+def assign(actor: User, request: Request, assignee: User | None) -> None:
+    """Claim, reassign or release. Only a member of the owning team can own a request."""
+    if assignee is not None:
+        is_member = db.session.scalar(
+            select(Membership.id).where(
+                Membership.team_id == request.team_id, Membership.user_id == assignee.id
+            )
+        )
+        if is_member is None or not assignee.active:
+            raise RequestError("Only an active member of the owning team can own the request.")
+    if request.assignee_id == (assignee.id if assignee else None):
+        return
+    request.assignee_id = assignee.id if assignee else None
+    request.routing_reason = f"chosen by {actor.name}" if assignee else ""
+    if assignee is not None:
+        _event(
+            request,
+            actor,
+            "assigned",
+            public=True,
+            assignee_id=assignee.id,
+            reason=request.routing_reason,
+        )
+    else:
+        _event(request, actor, "unassigned", public=False)
+    _touch(request)
+    db.session.flush()
+
+
+def reclassify(actor: User, request: Request, *, function: Function | None, urgency: str) -> None:
+    """Change the function or urgency; a new urgency means a new service level."""
+    changes = {}
+    if (request.function_id or None) != (function.id if function else None):
+        changes["function"] = function.name if function else "none"
+        request.function_id = function.id if function else None
+    if urgency != request.urgency:
+        changes["urgency"] = urgency
+        request.urgency = urgency
+    if not changes:
+        return
+    _event(request, actor, "reclassified", public=False, **changes)
+    clock.recompute(request)
+    _touch(request)
+    db.session.flush()
+
+
+def _notify_requester(request: Request, subject: str, body: str) -> None:
+    link = current_app.config["BASE_URL"] + url_for("customer.request", request_id=request.id)
+    queue_mail(
+        request.requester.email,
+        f"[{request.reference}] {subject}",
+        render_template("mail/request_update.txt", request=request, body=body, link=link),
+    )

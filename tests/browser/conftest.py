@@ -85,7 +85,12 @@ def sign_in(page):
         page.goto("/sign-in")
         page.get_by_label("Email").fill(user.email)
         page.get_by_label("Password", exact=True).fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        with page.expect_response(
+            lambda r: r.request.method == "POST" and "/sign-in" in r.url
+        ) as answer:
+            page.get_by_role("button", name="Sign in").click()
+        if answer.value.status < 400:  # signed in: wait until we have left the form
+            page.wait_for_url(lambda url: "/sign-in" not in url)
         page.wait_for_load_state("networkidle")
 
     return go

@@ -1,0 +1,7 @@
+"""The team workspace's shared inbox: the fair queue and the request detail beside it."""
+
+from flask import Blueprint
+
+bp = Blueprint("inbox", __name__, url_prefix="/teams/<int:team_id>")
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,110 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
+
+from ..forms import clean_text
+from ..models import STATUSES, URGENCIES
+from .queries import VIEWS
+
+STATUS_LABELS = {
+    "new": "New",
+    "open": "Open",
+    "waiting_on_customer": "Waiting on customer",
+    "resolved": "Resolved",
+    "closed": "Closed",
+}
+
+
+def _optional_int(value):
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+class InboxFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    view = SelectField("View", choices=list(VIEWS.items()), default="open")
+    function = SelectField("Function", coerce=_optional_int, validators=[Optional()])
+    tier = SelectField("Tier", coerce=_optional_int, validators=[Optional()])
+    urgency = SelectField(
+        "Urgency", choices=[("", "Any urgency"), *URGENCIES.items()], validators=[Optional()]
+    )
+    assignee = SelectField("Assignee", coerce=_optional_int, validators=[Optional()])
+    account = SelectField("Account", coerce=_optional_int, validators=[Optional()])
+    status = SelectField(
+        "Status",
+        choices=[("", "Any status"), *((s, STATUS_LABELS[s]) for s in STATUSES)],
+        validators=[Optional()],
+    )
+    q = StringField("Search", validators=[Optional(), Length(max=200)], filters=[clean_text])
+
+
+class VersionedForm(FlaskForm):
+    """Every change to a request says which version the person saw."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class ReplyForm(VersionedForm):
+    body = TextAreaField(
+        "Reply to the customer",
+        validators=[
+            DataRequired("Write the reply first."),
+            Length(max=20000, message="Use at most 20,000 characters."),
+        ],
+        filters=[clean_text],
+    )
+    wait_for_customer = BooleanField("Ask and wait for the customer (stops the clock)")
+
+
+class NoteForm(VersionedForm):
+    body = TextAreaField(
+        "Internal note (the customer never sees it)",
+        validators=[
+            DataRequired("Write the note first."),
+            Length(max=20000, message="Use at most 20,000 characters."),
+        ],
+        filters=[clean_text],
+    )
+
+
+class StatusForm(VersionedForm):
+    status = SelectField(
+        "Status",
+        choices=[
+            (s, STATUS_LABELS[s]) for s in ("open", "waiting_on_customer", "resolved", "closed")
+        ],
+    )
+
+
+class AssignForm(VersionedForm):
+    assignee = SelectField("Owner", coerce=_optional_int)
+
+
+class ClassifyForm(VersionedForm):
+    function = SelectField("Function", coerce=_optional_int)
+    urgency = SelectField("Urgency", choices=list(URGENCIES.items()))
+
+
+class BulkForm(FlaskForm):
+    # Which ids may be changed is decided by the service's scoped query, not by choices.
+    ids = SelectMultipleField("Selected requests", coerce=int, choices=[], validate_choice=False)
+    assignee = SelectField("Assign to", coerce=_optional_int, validators=[Optional()])
+    status = SelectField(
+        "Set status",
+        choices=[
+            ("", "Keep status"),
+            *((s, STATUS_LABELS[s]) for s in ("open", "waiting_on_customer", "resolved", "closed")),
+        ],
+        validators=[Optional()],
+    )

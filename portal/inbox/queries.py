@@ -1,0 +1,233 @@
+"""What the inbox lists, in the fair order: the service clock first, never the loudest.
+
+Every query starts from `access.requests_visible_to`, so a list can never show what its
+reader may not open. Pagination is keyset on the queue order, so page 500 costs what page 1
+does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, literal, or_, select, tuple_
+from sqlalchemy.orm import joinedload
+
+from .. import access
+from ..domain.business_hours import business_time_between
+from ..domain.service_clock import (
+    AT_RISK,
+    BREACHED,
+    MET,
+    ON_TRACK,
+    PAUSED,
+    describe_remaining,
+)
+from ..extensions import db
+from ..models import (
+    Account,
+    Entry,
+    Request,
+    Team,
+    User,
+    UTCDateTime,
+    id_from_reference,
+    utcnow,
+)
+from ..models.request import (
+    CLOSED,
+    NEW,
+    OPEN,
+    OPEN_STATUSES,
+    RESOLVED,
+    WAITING_ON_CUSTOMER,
+)
+from ..requests.clock import team_calendar
+
+PAGE_SIZE = 50
+RECENTLY = timedelta(days=14)
+
+VIEWS = {
+    "mine": "Mine",
+    "unassigned": "Unassigned",
+    "open": "All open",
+    "waiting": "Waiting on customer",
+    "risk": "At risk and breached",
+    "resolved": "Recently resolved",
+}
+
+
+@dataclass
+class InboxFilter:
+    view: str = "open"
+    function_id: int | None = None
+    tier_id: int | None = None
+    urgency: str | None = None
+    assignee_id: int | None = None
+    account_id: int | None = None
+    status: str | None = None
+    q: str = ""
+    after: str | None = None
+
+
+def _view_condition(view: str, user: User, now: datetime):
+    if view == "mine":
+        return and_(Request.assignee_id == user.id, Request.status.in_(OPEN_STATUSES))
+    if view == "unassigned":
+        return and_(Request.assignee_id.is_(None), Request.status.in_(OPEN_STATUSES))
+    if view == "waiting":
+        return Request.status == WAITING_ON_CUSTOMER
+    if view == "risk":
+        return and_(Request.status.in_((NEW, OPEN)), Request.next_at_risk_at <= now)
+    if view == "resolved":
+        return and_(Request.status.in_((RESOLVED, CLOSED)), Request.resolved_at >= now - RECENTLY)
+    return Request.status.in_(OPEN_STATUSES)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _search_condition(q: str):
+    pattern = f"%{_escape_like(q)}%"
+    in_entries = select(Entry.request_id).where(Entry.body.ilike(pattern, escape="\\"))
+    conditions = [
+        Request.subject.ilike(pattern, escape="\\"),
+        Request.description.ilike(pattern, escape="\\"),
+        Request.id.in_(in_entries),
+    ]
+    request_id = id_from_reference(q)
+    if request_id is not None:
+        conditions.append(Request.id == request_id)
+    return or_(*conditions)
+
+
+def encode_cursor(item: Request) -> str:
+    due = item.next_due_at.isoformat() if item.next_due_at else "-"
+    return f"{due}|{item.created_at.isoformat()}|{item.id}"
+
+
+def _decode_cursor(value: str | None):
+    if not value:
+        return None
+    parts = value.split("|")
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    try:
+        due = None if parts[0] == "-" else datetime.fromisoformat(parts[0])
+        created = datetime.fromisoformat(parts[1])
+    except ValueError:
+        return None
+    if created.tzinfo is None or (due is not None and due.tzinfo is None):
+        return None
+    return due, created, int(parts[2])
+
+
+def _after(cursor):
+    """Rows after the cursor in (due is null, due, created, id) order."""
+    due, created, request_id = cursor
+    # Typed literals, so the cursor is stored-format on every backend (naive UTC on SQLite).
+    created = literal(created, UTCDateTime())
+    later_undated = and_(
+        Request.next_due_at.is_(None),
+        tuple_(Request.created_at, Request.id) > tuple_(created, request_id),
+    )
+    if due is None:
+        return later_undated
+    return or_(
+        and_(
+            Request.next_due_at.is_not(None),
+            tuple_(Request.next_due_at, Request.created_at, Request.id)
+            > tuple_(literal(due, UTCDateTime()), created, request_id),
+        ),
+        Request.next_due_at.is_(None),
+    )
+
+
+def inbox_page(user: User, team: Team, filters: InboxFilter, now: datetime | None = None):
+    """(rows, cursor of the next page or None)."""
+    now = now or utcnow()
+    query = (
+        access.requests_visible_to(user)
+        .where(Request.team_id == team.id, _view_condition(filters.view, user, now))
+        .options(
+            joinedload(Request.account).joinedload(Account.tier),
+            joinedload(Request.assignee),
+            joinedload(Request.function),
+        )
+    )
+    for column, value in (
+        (Request.function_id, filters.function_id),
+        (Request.urgency, filters.urgency),
+        (Request.assignee_id, filters.assignee_id),
+        (Request.account_id, filters.account_id),
+        (Request.status, filters.status),
+    ):
+        if value:
+            query = query.where(column == value)
+    if filters.tier_id:
+        query = query.where(
+            Request.account_id.in_(select(Account.id).where(Account.tier_id == filters.tier_id))
+        )
+    if filters.q:
+        query = query.where(_search_condition(filters.q))
+    cursor = _decode_cursor(filters.after)
+    if cursor:
+        query = query.where(_after(cursor))
+    order = (
+        Request.next_due_at.is_(None),
+        Request.next_due_at,
+        Request.created_at,
+        Request.id,
+    )
+    if filters.view == "resolved":
+        order = (Request.resolved_at.desc(), Request.id.desc())
+    rows = db.session.scalars(query.order_by(*order).limit(PAGE_SIZE + 1)).unique().all()
+    next_cursor = None
+    if len(rows) > PAGE_SIZE and filters.view != "resolved":
+        rows = rows[:PAGE_SIZE]
+        next_cursor = encode_cursor(rows[-1])
+    return rows[:PAGE_SIZE], next_cursor
+
+
+@dataclass(frozen=True)
+class ClockView:
+    state: str
+    text: str
+
+
+def clock_view(item: Request, calendar, now: datetime) -> ClockView:
+    """The service clock as a row shows it: a state word and the business time left."""
+    if item.status in (RESOLVED, CLOSED):
+        if item.resolution_due_at and item.resolved_at:
+            met = item.resolved_at <= item.resolution_due_at
+            return ClockView(MET if met else BREACHED, "within target" if met else "late")
+        return ClockView(MET, "done")
+    if item.status == WAITING_ON_CUSTOMER:
+        return ClockView(PAUSED, "waiting on customer")
+    if item.next_due_at is None:
+        return ClockView(ON_TRACK, "no target")
+    if now >= item.next_due_at:
+        late = business_time_between(calendar, item.next_due_at, now)
+        return ClockView(BREACHED, describe_remaining(-late or timedelta(minutes=-1)))
+    left = business_time_between(calendar, now, item.next_due_at)
+    state = AT_RISK if item.next_at_risk_at and now >= item.next_at_risk_at else ON_TRACK
+    return ClockView(state, describe_remaining(left))
+
+
+def clocks_for(rows: list[Request], team: Team, now: datetime | None = None):
+    now = now or utcnow()
+    calendar = team_calendar(team)
+    return {item.id: clock_view(item, calendar, now) for item in rows}
+
+
+def view_counts(user: User, team: Team, now: datetime | None = None) -> dict[str, int]:
+    """How many requests each view holds, in one query through the same access filter."""
+    now = now or utcnow()
+    columns = [func.count().filter(_view_condition(view, user, now)).label(view) for view in VIEWS]
+    query = (
+        access.requests_visible_to(user)
+        .with_only_columns(*columns)
+        .where(Request.team_id == team.id)
+    )
+    return dict(db.session.execute(query).one()._mapping)

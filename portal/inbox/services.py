@@ -1,0 +1,56 @@
+"""What the request detail shows the team, and changes made to many requests at once."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import access
+from ..extensions import db
+from ..models import OPEN_STATUSES, Entry, Request, Team, User
+from ..requests import services as requests
+
+
+def timeline(item: Request) -> list[Entry]:
+    """Every entry, public and internal, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Entry)
+            .options(selectinload(Entry.author))
+            .where(Entry.request_id == item.id)
+            .order_by(Entry.created_at, Entry.id)
+        )
+    )
+
+
+def other_open_requests(user: User, item: Request, limit: int = 10) -> list[Request]:
+    return list(
+        db.session.scalars(
+            access.requests_visible_to(user)
+            .where(
+                Request.account_id == item.account_id,
+                Request.id != item.id,
+                Request.status.in_(OPEN_STATUSES),
+            )
+            .order_by(Request.next_due_at.is_(None), Request.next_due_at, Request.id)
+            .limit(limit)
+        )
+    )
+
+
+def bulk_change(
+    actor: User, team: Team, ids: list[int], *, assignee_id: int | None, status: str | None
+) -> int:
+    """Apply one owner and/or status to the selected requests the actor may see."""
+    if assignee_id is None and status is None:
+        raise requests.RequestError("Choose an owner or a status to apply.")
+    items = db.session.scalars(
+        access.requests_visible_to(actor).where(Request.team_id == team.id, Request.id.in_(ids))
+    ).all()
+    assignee = db.session.get(User, assignee_id) if assignee_id else None
+    for item in items:
+        if assignee is not None:
+            requests.assign(actor, item, assignee)
+        if status is not None:
+            requests.change_status(actor, item, status)
+    return len(items)

@@ -1,0 +1,290 @@
+from flask import abort, flash, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import access
+from ..access import TEAM_MEMBER, policy
+from ..extensions import db
+from ..htmx import after_write, redirect_after_post, render_page
+from ..models import Account, Function, Membership, Tier, User, utcnow
+from ..requests import services as requests
+from . import bp, queries, services
+from .forms import (
+    AssignForm,
+    BulkForm,
+    ClassifyForm,
+    InboxFilterForm,
+    NoteForm,
+    ReplyForm,
+    StatusForm,
+)
+
+
+def _members(team_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.team_id == team_id, User.active.is_(True))
+            .order_by(User.name)
+        )
+    )
+
+
+def _functions() -> list[Function]:
+    return list(db.session.scalars(select(Function).order_by(Function.name)))
+
+
+def _filter_form(team, members) -> InboxFilterForm:
+    form = InboxFilterForm(request.args)
+    form.function.choices = [("", "Any function")] + [(f.id, f.name) for f in _functions()]
+    form.tier.choices = [("", "Any tier")] + [
+        (t.id, t.name) for t in db.session.scalars(select(Tier).order_by(Tier.rank))
+    ]
+    form.assignee.choices = [("", "Anyone")] + [(m.id, m.name) for m in members]
+    form.account.choices = [("", "Any account")] + [
+        (a.id, a.name)
+        for a in db.session.scalars(
+            access.accounts_visible_to(current_user)
+            .where(Account.team_id == team.id)
+            .order_by(Account.name)
+        )
+    ]
+    return form
+
+
+@bp.route("/inbox")
+@policy(TEAM_MEMBER)
+def index(team_id: int):
+    team = access.get_team(team_id)
+    members = _members(team_id)
+    form = _filter_form(team, members)
+    if not form.validate():
+        abort(400)
+    filters = queries.InboxFilter(
+        view=form.view.data or "open",
+        function_id=form.function.data,
+        tier_id=form.tier.data,
+        urgency=form.urgency.data or None,
+        assignee_id=form.assignee.data,
+        account_id=form.account.data,
+        status=form.status.data or None,
+        q=form.q.data or "",
+        after=request.args.get("after"),
+    )
+    now = utcnow()
+    rows, next_cursor = queries.inbox_page(current_user, team, filters, now)
+    bulk = BulkForm(formdata=None)
+    bulk.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in members]
+    return render_page(
+        "inbox/index.html",
+        "inbox/_list.html",
+        team=team,
+        form=form,
+        filters=filters,
+        rows=rows,
+        clocks=queries.clocks_for(rows, team, now),
+        next_url=next_cursor
+        and url_for(
+            "inbox.index", team_id=team_id, **{**request.args.to_dict(), "after": next_cursor}
+        ),
+        counts=queries.view_counts(current_user, team, now),
+        views=queries.VIEWS,
+        bulk=bulk,
+    )
+
+
+def _team_request(team_id: int, request_id: int):
+    item = access.get_request(request_id)
+    if item.team_id != team_id:
+        abort(404)
+    return item
+
+
+def _forms(item, members, **bound):
+    forms = {
+        "reply": ReplyForm(formdata=None, version=item.version),
+        "note": NoteForm(formdata=None, version=item.version),
+        "status": StatusForm(formdata=None, version=item.version, status=item.status),
+        "assign": AssignForm(formdata=None, version=item.version, assignee=item.assignee_id),
+        "classify": ClassifyForm(
+            formdata=None, version=item.version, function=item.function_id, urgency=item.urgency
+        ),
+    }
+    forms.update(bound)
+    forms["assign"].assignee.choices = [("", "Nobody (unassigned)")] + [
+        (m.id, m.name) for m in members
+    ]
+    forms["classify"].function.choices = [("", "No function")] + [
+        (f.id, f.name) for f in _functions()
+    ]
+    if forms["status"].status.data == "new":
+        forms["status"].status.data = "open"
+    return forms
+
+
+def _detail(team, item, http_status=200, **bound):
+    members = _members(team.id)
+    return render_page(
+        "inbox/request.html",
+        "inbox/_detail.html",
+        status=http_status,
+        team=team,
+        item=item,
+        timeline=services.timeline(item),
+        clock=queries.clocks_for([item], team)[item.id],
+        other_open=services.other_open_requests(current_user, item),
+        forms=_forms(item, members, **bound),
+    )
+
+
+@bp.route("/requests/<int:request_id>")
+@policy(TEAM_MEMBER)
+def detail(team_id: int, request_id: int):
+    team = access.get_team(team_id)
+    return _detail(team, _team_request(team_id, request_id))
+
+
+def _write(team_id: int, request_id: int, form_class, key: str, field: str, apply, done: str):
+    """One shape for every change: validate, check the version, apply, commit once."""
+    team = access.get_team(team_id)
+    item = _team_request(team_id, request_id)
+    form = form_class()
+    if key == "assign":
+        form.assignee.choices = [("", "Nobody")] + [(m.id, m.name) for m in _members(team_id)]
+    if key == "classify":
+        form.function.choices = [("", "No function")] + [(f.id, f.name) for f in _functions()]
+    if not form.validate_on_submit():
+        return _detail(team, item, http_status=422, **{key: form})
+    try:
+        requests.check_version(item, form.version.data)
+        apply(item, form)
+        db.session.commit()
+    except requests.StaleRequest as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _detail(team, db.session.get(type(item), item.id), http_status=409)
+    except StaleDataError:
+        db.session.rollback()
+        flash(
+            "Someone else saved a change at the same moment. Nothing you sent was saved; "
+            "here is the latest state.",
+            "error",
+        )
+        return _detail(team, db.session.get(type(item), item.id), http_status=409)
+    except requests.RequestError as error:
+        db.session.rollback()
+        getattr(form, field).errors.append(str(error))
+        return _detail(team, item, http_status=422, **{key: form})
+    flash(done, "success")
+    location = url_for("inbox.detail", team_id=team_id, request_id=request_id)
+    return after_write(location, lambda: _detail(team, item))
+
+
+@bp.route("/requests/<int:request_id>/replies", methods=["POST"])
+@policy(TEAM_MEMBER)
+def reply(team_id: int, request_id: int):
+    return _write(
+        team_id,
+        request_id,
+        ReplyForm,
+        "reply",
+        "body",
+        lambda item, f: requests.reply_as_staff(
+            current_user, item, f.body.data, wait_for_customer=f.wait_for_customer.data
+        ),
+        "Reply sent to the customer.",
+    )
+
+
+@bp.route("/requests/<int:request_id>/notes", methods=["POST"])
+@policy(TEAM_MEMBER)
+def note(team_id: int, request_id: int):
+    return _write(
+        team_id,
+        request_id,
+        NoteForm,
+        "note",
+        "body",
+        lambda item, f: requests.add_note(current_user, item, f.body.data),
+        "Internal note added.",
+    )
+
+
+@bp.route("/requests/<int:request_id>/status", methods=["POST"])
+@policy(TEAM_MEMBER)
+def status(team_id: int, request_id: int):
+    return _write(
+        team_id,
+        request_id,
+        StatusForm,
+        "status",
+        "status",
+        lambda item, f: requests.change_status(current_user, item, f.status.data),
+        "Status changed.",
+    )
+
+
+@bp.route("/requests/<int:request_id>/owner", methods=["POST"])
+@policy(TEAM_MEMBER)
+def assign(team_id: int, request_id: int):
+    return _write(
+        team_id,
+        request_id,
+        AssignForm,
+        "assign",
+        "assignee",
+        lambda item, f: requests.assign(
+            current_user, item, db.session.get(User, f.assignee.data) if f.assignee.data else None
+        ),
+        "Owner changed.",
+    )
+
+
+@bp.route("/requests/<int:request_id>/classification", methods=["POST"])
+@policy(TEAM_MEMBER)
+def classify(team_id: int, request_id: int):
+    return _write(
+        team_id,
+        request_id,
+        ClassifyForm,
+        "classify",
+        "function",
+        lambda item, f: requests.reclassify(
+            current_user,
+            item,
+            function=db.session.get(Function, f.function.data) if f.function.data else None,
+            urgency=f.urgency.data,
+        ),
+        "Function and urgency saved; the service clock follows.",
+    )
+
+
+@bp.route("/inbox/bulk", methods=["POST"])
+@policy(TEAM_MEMBER)
+def bulk(team_id: int):
+    team = access.get_team(team_id)
+    form = BulkForm()
+    form.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in _members(team_id)]
+    back = request.form.get("back") or url_for("inbox.index", team_id=team_id)
+    if not back.startswith(url_for("inbox.index", team_id=team_id)):
+        back = url_for("inbox.index", team_id=team_id)
+    if not form.validate_on_submit() or not form.ids.data:
+        flash("Select at least one request and a change to make.", "error")
+        return redirect_after_post(back)
+    try:
+        changed = services.bulk_change(
+            current_user,
+            team,
+            form.ids.data,
+            assignee_id=form.assignee.data,
+            status=form.status.data or None,
+        )
+    except requests.RequestError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"{changed} request{'s' if changed != 1 else ''} updated.", "success")
+    return redirect_after_post(back)

@@ -1,0 +1,336 @@
+"""The shared inbox: fair order, views, filters, search, keyset pages, and the detail."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from flask import url_for
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import ClockPause, Entry, OutboxMessage, Request, ServiceLevel, utcnow
+from portal.requests import services as requests
+from tests import factories
+
+HX = {"HX-Request": "true"}
+
+
+def inbox(client, world, **args):
+    return client.get(url_for("inbox.index", team_id=world.team_x.id, **args))
+
+
+def listed(response, *items):
+    """Which of `items` the page lists, in page order (by reference)."""
+    text = response.text
+    shown = {i.reference: f'<span class="mono">{i.reference}</span>' for i in items}
+    found = [(text.index(tag), ref) for ref, tag in shown.items() if tag in text]
+    return [ref for _, ref in sorted(found)]
+
+
+def raise_as(contact, account, subject, urgency="normal"):
+    item, _ = requests.raise_request(
+        contact,
+        requests.NewRequest(
+            account=account,
+            function=None,
+            subject=subject,
+            description="Details",
+            urgency=urgency,
+            expected_by=None,
+            expected_outcome="",
+            idempotency_key=uuid.uuid4().hex,
+        ),
+    )
+    return item
+
+
+@pytest.fixture
+def member(client, world, login_as, no_csrf):
+    login_as(world.member_x)
+    return world.member_x
+
+
+def test_a_standard_account_chasing_ten_times_stays_behind_a_quiet_key_account(
+    client, world, login_as, no_csrf
+):
+    standard_tier = factories.make_tier("Standard", 3)
+    standard_account = factories.make_account(world.team_x, standard_tier, "Loud Ltd")
+    loud = factories.make_contact(standard_account, name="Loud Contact")
+    for tier, first, resolve in ((world.tier, 30, 240), (standard_tier, 480, 2400)):
+        db.session.add(
+            ServiceLevel(
+                tier_id=tier.id,
+                urgency="normal",
+                first_response_minutes=first,
+                resolution_minutes=resolve,
+            )
+        )
+    db.session.flush()
+    noisy = raise_as(loud, standard_account, "Where is my order?")  # raised first
+    quiet = raise_as(world.contact_a, world.account_a, "Invoice question")
+    db.session.commit()
+    login_as(loud)
+    for _ in range(10):
+        client.post(url_for("customer.chase", request_id=noisy.id))
+    db.session.refresh(noisy)
+    assert noisy.chase_count == 10
+
+    login_as(world.member_x)
+    page = inbox(client, world, view="open")
+    assert listed(page, noisy, quiet) == [quiet.reference, noisy.reference]
+    assert "10 chases" in page.text
+
+
+def test_views_hold_what_their_names_say(client, world, member):
+    now = utcnow()
+    mine = factories.make_request(
+        world.account_a,
+        world.contact_a,
+        status="open",
+        assignee_id=world.member_x.id,
+        subject="Mine",
+    )
+    theirs = factories.make_request(
+        world.account_a,
+        world.contact_a,
+        status="open",
+        assignee_id=world.coach_x.id,
+        subject="Coach's",
+    )
+    unassigned = factories.make_request(world.account_a, world.contact_a, subject="Nobody's")
+    waiting = factories.make_request(
+        world.account_a, world.contact_a, status="waiting_on_customer", subject="Waiting"
+    )
+    risky = factories.make_request(
+        world.account_a,
+        world.contact_a,
+        status="open",
+        next_due_at=now + timedelta(minutes=5),
+        next_at_risk_at=now - timedelta(minutes=30),
+        subject="Risky",
+    )
+    done = factories.make_request(
+        world.account_a,
+        world.contact_a,
+        status="resolved",
+        resolved_at=now - timedelta(days=1),
+        subject="Done",
+    )
+    old = factories.make_request(
+        world.account_a,
+        world.contact_a,
+        status="closed",
+        resolved_at=now - timedelta(days=60),
+        subject="Old",
+    )
+    other_team = factories.make_request(world.account_b, world.contact_b, subject="Team Y's")
+    everything = (mine, theirs, unassigned, waiting, risky, done, old, other_team)
+
+    def refs(view):
+        return set(listed(inbox(client, world, view=view), *everything))
+
+    assert refs("mine") == {mine.reference}
+    assert refs("unassigned") == {unassigned.reference, waiting.reference, risky.reference}
+    assert refs("open") == {r.reference for r in (mine, theirs, unassigned, waiting, risky)}
+    assert refs("waiting") == {waiting.reference}
+    assert refs("risk") == {risky.reference}
+    assert refs("resolved") == {done.reference}
+    counts_page = inbox(client, world).text
+    assert 'All open <span class="count">5</span>' in counts_page
+
+
+def test_filters_and_search_reach_entries_and_references(client, world, member):
+    billing = factories.make_request(
+        world.account_a,
+        world.contact_a,
+        function_id=world.function.id,
+        subject="Refund please",
+        urgency="high",
+    )
+    other = factories.make_request(world.account_a, world.contact_a, subject="Broken pallet")
+    db.session.add(
+        Entry(
+            request_id=other.id,
+            author_id=world.member_x.id,
+            kind="note",
+            public=False,
+            body="Forklift damage, photo attached",
+        )
+    )
+    db.session.flush()
+    assert listed(inbox(client, world, function=world.function.id), billing, other) == [
+        billing.reference
+    ]
+    assert listed(inbox(client, world, urgency="high"), billing, other) == [billing.reference]
+    assert listed(inbox(client, world, q="forklift"), billing, other) == [other.reference]
+    assert listed(inbox(client, world, q=billing.reference), billing, other) == [billing.reference]
+    assert inbox(client, world, q="100%_").status_code == 200
+    assert inbox(client, world, view="nonsense").status_code == 400
+    assert inbox(client, world, function="abc").status_code == 400
+
+
+def test_keyset_pages_cover_every_row_once_in_queue_order(client, world, member):
+    now = utcnow()
+    items = [
+        factories.make_request(
+            world.account_a,
+            world.contact_a,
+            status="open",
+            next_due_at=None if i % 5 == 0 else now + timedelta(minutes=(i * 7) % 50),
+        )
+        for i in range(120)
+    ]
+    seen, url, pages = [], url_for("inbox.index", team_id=world.team_x.id), 0
+    while url and pages < 10:
+        response = client.get(url)
+        pages += 1
+        seen += listed(response, *items)
+        marker = 'class="pager"><a class="button" href="'
+        url = None
+        if marker in response.text:
+            url = response.text.split(marker)[1].split('"')[0].replace("&amp;", "&")
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 120
+    due_first = sorted((i for i in items if i.next_due_at), key=lambda i: (i.next_due_at, i.id))
+    undated = [i for i in items if i.next_due_at is None]
+    assert seen == [i.reference for i in due_first + undated]
+
+
+def test_another_teams_inbox_and_requests_are_not_found(client, world, login_as):
+    item = factories.make_request(world.account_a, world.contact_a)
+    login_as(world.member_y)
+    assert inbox(client, world).status_code == 404
+    assert (
+        client.get(url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id)).status_code
+        == 404
+    )
+    # Team Y's own URL with Team X's request id: still not found.
+    assert (
+        client.get(url_for("inbox.detail", team_id=world.team_y.id, request_id=item.id)).status_code
+        == 404
+    )
+
+
+def test_list_and_detail_answer_fragments_for_htmx(client, world, member):
+    item = factories.make_request(world.account_a, world.contact_a)
+    fragment = client.get(url_for("inbox.index", team_id=world.team_x.id), headers=HX)
+    assert 'id="inbox-list"' in fragment.text and "<html" not in fragment.text
+    assert "HX-Request" in fragment.headers["Vary"]
+    detail = client.get(
+        url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id), headers=HX
+    )
+    assert 'id="request-detail"' in detail.text and "<html" not in detail.text
+    full = client.get(url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id))
+    assert "<html" in full.text and 'id="request-detail"' in full.text
+
+
+def _post(client, world, endpoint, item, headers=None, **data):
+    data.setdefault("version", item.version)
+    return client.post(
+        url_for(endpoint, team_id=world.team_x.id, request_id=item.id),
+        data=data,
+        headers=headers or {},
+    )
+
+
+def test_first_reply_answers_opens_and_mails_the_customer(client, world, member):
+    item = factories.make_request(world.account_a, world.contact_a)
+    response = _post(client, world, "inbox.reply", item, body="We are on it", headers=HX)
+    assert response.status_code == 200 and 'id="request-detail"' in response.text
+    db.session.refresh(item)
+    assert item.status == "open" and item.first_response_at is not None
+    mail = db.session.scalars(select(OutboxMessage)).all()
+    assert [m.recipient for m in mail] == [world.contact_a.email]
+    assert "We are on it" in mail[0].body
+
+
+def test_asking_the_customer_stops_the_clock(client, world, member):
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    _post(client, world, "inbox.reply", item, body="Which order number?", wait_for_customer="y")
+    db.session.refresh(item)
+    assert item.status == "waiting_on_customer" and item.next_due_at is None
+    assert db.session.scalar(select(ClockPause.ended_at)) is None
+
+
+def test_internal_notes_never_reach_the_customer(client, world, member, login_as):
+    item = factories.make_request(world.account_a, world.contact_a)
+    assert _post(client, world, "inbox.note", item, body="On credit hold").status_code == 303
+    assert db.session.scalars(select(OutboxMessage)).all() == []
+    assert (
+        "On credit hold"
+        in client.get(url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id)).text
+    )
+    login_as(world.contact_a)
+    assert "On credit hold" not in client.get(url_for("customer.request", request_id=item.id)).text
+
+
+def test_a_stale_version_is_refused_and_nothing_is_saved(client, world, member):
+    item = factories.make_request(world.account_a, world.contact_a)
+    seen = item.version
+    _post(client, world, "inbox.note", item, body="First")
+    response = _post(client, world, "inbox.reply", item, body="Second", version=seen, headers=HX)
+    assert response.status_code == 409
+    assert "Someone else changed this request" in response.text
+    bodies = db.session.scalars(select(Entry.body).where(Entry.kind != "event")).all()
+    assert bodies == ["First"]
+
+
+def test_owner_must_be_a_member_of_the_team(client, world, member):
+    item = factories.make_request(world.account_a, world.contact_a)
+    bad = _post(client, world, "inbox.assign", item, assignee=world.member_y.id)
+    assert bad.status_code == 422
+    good = _post(client, world, "inbox.assign", item, assignee=world.coach_x.id)
+    assert good.status_code == 303
+    db.session.refresh(item)
+    assert item.assignee_id == world.coach_x.id
+    _post(client, world, "inbox.assign", item, assignee="")
+    db.session.refresh(item)
+    assert item.assignee_id is None
+
+
+def test_status_and_urgency_changes_move_the_clock(client, world, member):
+    db.session.add_all(
+        [
+            ServiceLevel(
+                tier_id=world.tier.id,
+                urgency="low",
+                first_response_minutes=480,
+                resolution_minutes=2400,
+            ),
+            ServiceLevel(
+                tier_id=world.tier.id,
+                urgency="critical",
+                first_response_minutes=30,
+                resolution_minutes=240,
+            ),
+        ]
+    )
+    item = raise_as(world.contact_a, world.account_a, "Line down", urgency="low")
+    db.session.commit()
+    slow_due = item.next_due_at
+    _post(client, world, "inbox.classify", item, function="", urgency="critical")
+    db.session.refresh(item)
+    assert item.next_due_at < slow_due
+    _post(client, world, "inbox.status", item, status="resolved")
+    db.session.refresh(item)
+    assert item.status == "resolved" and item.next_due_at is None
+    assert _post(client, world, "inbox.status", item, status="deleted").status_code == 422
+
+
+def test_bulk_assign_touches_only_this_teams_selected_requests(client, world, member):
+    a = factories.make_request(world.account_a, world.contact_a)
+    b = factories.make_request(world.account_a, world.contact_a)
+    foreign = factories.make_request(world.account_b, world.contact_b)
+    response = client.post(
+        url_for("inbox.bulk", team_id=world.team_x.id),
+        data={"ids": [a.id, b.id, foreign.id], "assignee": world.member_x.id, "status": ""},
+    )
+    assert response.status_code == 303
+    owners = dict(db.session.execute(select(Request.id, Request.assignee_id)).all())
+    assert owners == {a.id: world.member_x.id, b.id: world.member_x.id, foreign.id: None}
+
+
+def test_bulk_without_a_change_is_refused(client, world, member):
+    a = factories.make_request(world.account_a, world.contact_a)
+    client.post(url_for("inbox.bulk", team_id=world.team_x.id), data={"ids": [a.id]})
+    assert db.session.scalar(select(func.count()).select_from(Entry)) == 0
