@@ -222,6 +222,7 @@ def seed(rng_seed: int = 2026) -> None:
                 )
             )
     db.session.flush()
+    seed_requests()
 
 
 def sign_in_details() -> list[tuple[str, str]]:
@@ -242,3 +243,149 @@ def sign_in_details() -> list[tuple[str, str]]:
     admin = db.session.scalar(select(User).where(User.is_admin.is_(True)).order_by(User.id))
     rows = [("admin", admin), ("coach", coach), ("member", member), ("contact", contact)]
     return [(role, user.email) for role, user in rows if user is not None]
+
+
+DEMO_REQUESTS = [
+    # subject, function, urgency, hours ago, status, chases, description
+    (
+        "Invoice 4471 charges last year's prices",
+        "Billing",
+        "high",
+        3,
+        "open",
+        0,
+        "Our invoice **4471** uses the old price list. Could you send a corrected one?",
+    ),
+    (
+        "Pallet arrived damaged",
+        "Delivery",
+        "normal",
+        26,
+        "new",
+        3,
+        "Two boxes on the pallet delivered this morning were crushed. Photos to follow.",
+    ),
+    (
+        "Raise our credit limit before the spring order",
+        "Credit",
+        "normal",
+        50,
+        "waiting_on_customer",
+        0,
+        "We plan a large order in March and would like the limit raised to 50,000.",
+    ),
+    (
+        "Freezer unit 3 makes a grinding noise",
+        "Service & repair",
+        "critical",
+        1,
+        "new",
+        0,
+        "The compressor on unit 3 started grinding an hour ago. We are moving stock.",
+    ),
+    (
+        "Quote for 200 extra crates",
+        "Sales",
+        "low",
+        80,
+        "open",
+        1,
+        "Please quote 200 crates of the usual size, delivered in two batches.",
+    ),
+    (
+        "Wrong VAT number on statements",
+        "Billing",
+        "normal",
+        200,
+        "resolved",
+        0,
+        "Our statements show an old VAT number.",
+    ),
+]
+
+
+def seed_requests(now=None) -> None:
+    """A few requests per team in every state, with service clocks set, for the demo."""
+    from datetime import timedelta
+    from uuid import UUID
+
+    from .models import Entry, Request, utcnow
+    from .requests import clock
+
+    now = now or utcnow()
+    accounts = db.session.scalars(select(Account).order_by(Account.id)).all()
+    functions = {f.name: f for f in db.session.scalars(select(Function))}
+    for index, account in enumerate(accounts[:12]):
+        contact = db.session.scalar(select(Contact).where(Contact.account_id == account.id))
+        spec = DEMO_REQUESTS[index % len(DEMO_REQUESTS)]
+        subject, function_name, urgency, hours, status, chases, description = spec
+        members = db.session.scalars(
+            select(Membership.user_id).where(Membership.team_id == account.team_id)
+        ).all()
+        created = now - timedelta(hours=hours)
+        item = Request(
+            account_id=account.id,
+            requester_id=contact.user_id,
+            team_id=account.team_id,
+            function_id=functions[function_name].id,
+            subject=subject,
+            description=description,
+            urgency=urgency,
+            status=status,
+            assignee_id=None if status == "new" else members[index % len(members)],
+            chase_count=chases,
+            idempotency_key=UUID(int=index).hex,
+            created_at=created,
+            last_activity_at=created,
+            first_response_at=None if status == "new" else created + timedelta(minutes=40),
+            resolved_at=created + timedelta(hours=20) if status == "resolved" else None,
+        )
+        db.session.add(item)
+        db.session.flush()
+        db.session.add(
+            Entry(
+                request_id=item.id,
+                author_id=contact.user_id,
+                kind="event",
+                public=True,
+                event="raised",
+                created_at=created,
+            )
+        )
+        if item.first_response_at:
+            db.session.add(
+                Entry(
+                    request_id=item.id,
+                    author_id=item.assignee_id,
+                    kind="reply",
+                    public=True,
+                    body="Thanks for letting us know. I am looking into it now.",
+                    created_at=item.first_response_at,
+                )
+            )
+            db.session.add(
+                Entry(
+                    request_id=item.id,
+                    author_id=item.assignee_id,
+                    kind="note",
+                    public=False,
+                    body="Checked the account history: nothing similar in the last year.",
+                    created_at=item.first_response_at + timedelta(minutes=5),
+                )
+            )
+        for n in range(chases):
+            db.session.add(
+                Entry(
+                    request_id=item.id,
+                    author_id=contact.user_id,
+                    kind="event",
+                    public=True,
+                    event="chase",
+                    created_at=created + timedelta(hours=n + 1),
+                )
+            )
+        if status == "waiting_on_customer":
+            clock.pause(item)
+        db.session.flush()
+        clock.recompute(item, now)
+    db.session.flush()

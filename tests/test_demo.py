@@ -5,7 +5,18 @@ from sqlalchemy import func, select
 from portal.auth.services import authenticate
 from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
-from portal.models import CONTACT, STAFF, Account, Contact, Membership, Skill, Team, Tier, User
+from portal.models import (
+    CONTACT,
+    STAFF,
+    Account,
+    Contact,
+    Membership,
+    Request,
+    Skill,
+    Team,
+    Tier,
+    User,
+)
 
 
 def count(model, *where):
@@ -31,6 +42,10 @@ def test_seed_demo_builds_a_realistic_organisation_and_prints_working_sign_ins(a
         .where(~Membership.user_id.in_(select(Skill.user_id)))
     )
     assert staff_without_skill == 0
+    # Requests in every open state, with running service clocks, for the inbox to show.
+    states = set(db.session.scalars(select(Request.status)))
+    assert {"new", "open", "waiting_on_customer", "resolved"} <= states
+    assert count(Request, Request.next_due_at.is_not(None)) > 0
     # Every tier has accounts, every team has a coach.
     assert count(Tier, ~Tier.id.in_(select(Account.tier_id))) == 0
     assert (
