@@ -41,7 +41,10 @@ def describe_remaining(remaining: timedelta) -> str:
     """'3 h 20 min left', '45 min over': business time, as a person reads it."""
     minutes = int(abs(remaining).total_seconds() // 60)
     hours, minutes = divmod(minutes, 60)
-    text = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    if hours and minutes:
+        text = f"{hours} h {minutes} min"
+    else:
+        text = f"{hours} h" if hours else f"{minutes} min"
     return f"{text} over" if remaining < timedelta(0) else f"{text} left"
 
 

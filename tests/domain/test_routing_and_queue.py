@@ -60,6 +60,7 @@ def test_clock_states():
 def test_remaining_in_words():
     assert describe_remaining(timedelta(hours=3, minutes=20)) == "3 h 20 min left"
     assert describe_remaining(timedelta(minutes=-45)) == "45 min over"
+    assert describe_remaining(timedelta(hours=32)) == "32 h left"
 
 
 def test_a_standard_account_chasing_ten_times_stays_behind_a_quiet_key_account():
