@@ -12,7 +12,7 @@ from wtforms.validators import (
 )
 
 from ..forms import clean_text
-from ..models import URGENCIES
+from ..models import SCORES, URGENCIES
 
 OTHER = "other"
 
@@ -85,3 +85,16 @@ class RequestFilterForm(FlaskForm):
         validators=[Optional()],
     )
     q = StringField("Search", validators=[Optional(), Length(max=200)], filters=[clean_text])
+
+
+class RatingForm(FlaskForm):
+    score = RadioField(
+        "How did we do?",
+        choices=[(str(n), f"{n}: {label}") for n, label in SCORES.items()],
+        validators=[InputRequired("Choose a rating from 1 to 5.")],
+    )
+    comment = TextAreaField(
+        "Anything to add? (optional)",
+        validators=[Optional(), Length(max=2000, message="Use at most 2,000 characters.")],
+        filters=[clean_text],
+    )

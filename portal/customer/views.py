@@ -5,16 +5,16 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import access
-from ..access import CONTACT, policy
-from ..extensions import db
+from ..access import CONTACT, PUBLIC, policy
+from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..htmx import after_write, redirect_after_post, render_page
-from ..models import Function
-from ..requests import clock
+from ..models import Function, utcnow
+from ..requests import clock, ratings
 from ..requests import services as requests
 from ..workspace.services import team_people
 from . import bp, services
-from .forms import OTHER, RaiseRequestForm, ReplyForm, RequestFilterForm
+from .forms import OTHER, RaiseRequestForm, RatingForm, ReplyForm, RequestFilterForm
 
 
 @bp.route("/")
@@ -105,8 +105,15 @@ def new_request():
     return render_page("customer/new_request.html", status=status, form=form)
 
 
-def _request_page(item, reply_form=None, status=200):
+def _request_page(item, reply_form=None, status=200, rating_form=None):
     timeline = services.public_timeline(item)
+    rating = ratings.rating_of(item)
+    if rating_form is None:
+        rating_form = RatingForm(
+            formdata=None,
+            score=str(rating.score) if rating else None,
+            comment=rating.comment if rating else "",
+        )
     return render_page(
         "customer/request.html",
         "customer/_conversation.html",
@@ -118,6 +125,11 @@ def _request_page(item, reply_form=None, status=200):
         action_form=EmptyForm(),
         can_reopen=requests.can_reopen(item),
         reopen_deadline=requests.reopen_deadline(item),
+        can_rate=ratings.can_rate(current_user, item),
+        rating=rating,
+        rating_form=rating_form,
+        rating_deadline=ratings.change_deadline(rating),
+        rating_open=rating is None or utcnow() <= ratings.change_deadline(rating),
     )
 
 
@@ -161,6 +173,49 @@ def _action(request_id: int, action, message: str):
         )
     db.session.commit()
     return _done(item, message)
+
+
+@bp.route("/requests/<int:request_id>/rating", methods=["POST"])
+@policy(CONTACT)
+def rate(request_id: int):
+    item = access.get_request(request_id)
+    form = RatingForm()
+    if form.validate_on_submit():
+        try:
+            ratings.rate(current_user, item, int(form.score.data), form.comment.data or "")
+        except requests.RequestError as error:
+            form.score.errors.append(str(error))
+            flash(str(error), "error")  # also shown when the form itself is gone
+        else:
+            db.session.commit()
+            return _done(item, "Thank you: your rating is saved.")
+    return _request_page(item, status=422, rating_form=form)
+
+
+@bp.route("/rate/<token>", methods=["GET", "POST"])
+@policy(PUBLIC)
+@limiter.limit("30 per minute", methods=["POST"])
+def rate_by_link(token: str):
+    """From the resolution mail: opens a page; only the confirming post records."""
+    item = ratings.request_for_token(token)
+    if item is None:
+        return render_page("customer/rating_link_invalid.html", status=404)
+    form = RatingForm(formdata=request.form if request.method == "POST" else None)
+    if request.method == "GET" and request.args.get("score") in {"1", "2", "3", "4", "5"}:
+        form.score.data = request.args["score"]
+    done = False
+    if request.method == "POST" and form.validate():
+        try:
+            ratings.rate(item.requester, item, int(form.score.data), form.comment.data or "")
+        except requests.RequestError as error:
+            form.score.errors.append(str(error))
+        else:
+            db.session.commit()
+            done = True
+    status = 422 if form.errors else 200
+    return render_page(
+        "customer/rate_by_link.html", status=status, item=item, form=form, done=done, token=token
+    )
 
 
 @bp.route("/requests/<int:request_id>/chase", methods=["POST"])

@@ -6,6 +6,7 @@ from .base import UTCDateTime, utcnow
 from .function import SKILL_LEVELS, Function, Skill
 from .invitation import Invitation, PasswordReset
 from .outbox import OutboxMessage
+from .rating import SCORES, Rating
 from .request import (
     CUSTOMER_STATUS,
     OPEN_STATUSES,
@@ -27,6 +28,7 @@ __all__ = [
     "MEMBER",
     "MEMBERSHIP_ROLES",
     "OPEN_STATUSES",
+    "SCORES",
     "SKILL_LEVELS",
     "STAFF",
     "STATUSES",
@@ -42,6 +44,7 @@ __all__ = [
     "Membership",
     "OutboxMessage",
     "PasswordReset",
+    "Rating",
     "Request",
     "ServiceLevel",
     "Skill",

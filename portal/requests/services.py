@@ -277,11 +277,16 @@ def change_status(actor: User, request: Request, status: str) -> None:
     clock.recompute(request)
     _touch(request)
     if status == RESOLVED:
+        from .ratings import link_token
+
+        rate_link = current_app.config["BASE_URL"] + url_for(
+            "customer.rate_by_link", token=link_token(request)
+        )
         _notify_requester(
             request,
             f"Resolved: {request.subject} ({request.reference})",
             "Your team has marked this request resolved. If it is not sorted, reopen it from "
-            "the request page.",
+            f"the request page.\n\nHow did we do? Rate it from 1 to 5 here:\n{rate_link}",
         )
     db.session.flush()
 
