@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login_manager
-from .models import COACH, Account, Contact, Invitation, Membership, Request, Team, User
+from .models import COACH, Account, Attachment, Contact, Invitation, Membership, Request, Team, User
 
 
 @dataclass(frozen=True)
@@ -205,6 +205,21 @@ def get_request(request_id: int) -> Request:
     if request_ is None:
         abort(404)
     return request_
+
+
+def get_attachment(attachment_id: int) -> Attachment:
+    """A file on a request the person may see; internal files only for staff."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        abort(404)
+    visible = db.session.scalar(
+        requests_visible_to(current_user)
+        .with_only_columns(Request.id)
+        .where(Request.id == attachment.request_id)
+    )
+    if visible is None or (not attachment.public and not current_user.is_staff):
+        abort(404)
+    return attachment
 
 
 def get_invitation(invitation_id: int) -> Invitation:

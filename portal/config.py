@@ -90,9 +90,16 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024))),
         "REOPEN_DAYS": int(os.environ.get("REOPEN_DAYS", "14")),
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(instance_path / "uploads"),
+        "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(8 * 1024 * 1024))),
         "INVITATION_DAYS": int(os.environ.get("INVITATION_DAYS", "7")),
         "PASSWORD_RESET_MINUTES": int(os.environ.get("PASSWORD_RESET_MINUTES", "60")),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # How many reverse proxies stand in front of the app (0: none). Behind one, its
+        # X-Forwarded-For/-Proto are believed, so rate limits count the client's address (not
+        # the proxy's, which would lock everyone out together) and HSTS is sent over TLS.
+        # Never set it higher than the real number of proxies: the header could be forged.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
     }
     config.update(overrides)
     return config

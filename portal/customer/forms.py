@@ -1,7 +1,15 @@
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -13,6 +21,7 @@ from wtforms.validators import (
 
 from ..forms import clean_text
 from ..models import SCORES, URGENCIES
+from ..requests.files import ACCEPT
 
 OTHER = "other"
 
@@ -54,6 +63,11 @@ class RaiseRequestForm(FlaskForm):
         validators=[Optional(), Length(max=1000, message="Use at most 1,000 characters.")],
         filters=[clean_text],
     )
+    attachments = MultipleFileField(
+        "Attach files (optional)",
+        description="Up to 5 files: PDF, pictures, text, spreadsheets or documents, 8 MB each.",
+        render_kw={"accept": ACCEPT},
+    )
     idempotency_key = HiddenField(
         validators=[InputRequired(), Regexp(r"^[0-9a-f]{32}$", message="Reload the form.")]
     )
@@ -72,6 +86,7 @@ class ReplyForm(FlaskForm):
         ],
         filters=[clean_text],
     )
+    attachments = MultipleFileField("Attach files (optional)", render_kw={"accept": ACCEPT})
 
 
 class RequestFilterForm(FlaskForm):

@@ -10,7 +10,7 @@ from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..htmx import after_write, redirect_after_post, render_page
 from ..models import Function, utcnow
-from ..requests import clock, ratings
+from ..requests import clock, files, ratings
 from ..requests import services as requests
 from ..workspace.services import team_people
 from . import bp, services
@@ -80,7 +80,10 @@ def _raise_form(formdata=None) -> RaiseRequestForm:
 @policy(CONTACT)
 def new_request():
     form = _raise_form(request.form if request.method == "POST" else None)
-    if form.validate_on_submit():
+    if request.method == "POST":
+        form.attachments.data = request.files.getlist(form.attachments.name)
+    checked = _checked_files(form) if form.validate_on_submit() else None
+    if checked is not None:
         raised, created = requests.raise_request(
             current_user,
             requests.NewRequest(
@@ -94,6 +97,8 @@ def new_request():
                 idempotency_key=form.idempotency_key.data,
             ),
         )
+        if created:
+            files.store(current_user, raised, checked)
         db.session.commit()
         if created:
             flash(
@@ -103,6 +108,15 @@ def new_request():
         return redirect_after_post(url_for("customer.request", request_id=raised.id))
     status = 422 if request.method == "POST" else 200
     return render_page("customer/new_request.html", status=status, form=form)
+
+
+def _checked_files(form):
+    """The form's files, checked; None (with the error on the form) when one is refused."""
+    try:
+        return files.check(form.attachments.data or [])
+    except files.FileRejected as error:
+        form.attachments.errors.append(str(error))
+        return None
 
 
 def _request_page(item, reply_form=None, status=200, rating_form=None):
@@ -122,6 +136,7 @@ def _request_page(item, reply_form=None, status=200, rating_form=None):
         timeline=timeline,
         people=services.people_by_id(e.data.get("assignee_id") for e in timeline),
         reply_form=reply_form or ReplyForm(formdata=None),
+        attachments=files.for_request(item, public_only=True),
         action_form=EmptyForm(),
         can_reopen=requests.can_reopen(item),
         reopen_deadline=requests.reopen_deadline(item),
@@ -150,12 +165,14 @@ def _done(item, message: str):
 def reply(request_id: int):
     item = access.get_request(request_id)
     form = ReplyForm()
-    if form.validate_on_submit():
+    checked = _checked_files(form) if form.validate_on_submit() else None
+    if checked is not None:
         try:
-            requests.reply_as_contact(current_user, item, form.body.data)
+            entry = requests.reply_as_contact(current_user, item, form.body.data)
         except requests.RequestError as error:
             form.body.errors.append(str(error))
         else:
+            files.store(current_user, item, checked, entry=entry)
             db.session.commit()
             return _done(item, "Your reply is added.")
     return _request_page(item, form, status=422)

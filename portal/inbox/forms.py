@@ -2,6 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
+    MultipleFileField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -12,6 +13,7 @@ from wtforms.widgets import HiddenInput
 
 from ..forms import clean_text
 from ..models import STATUSES, URGENCIES
+from ..requests.files import ACCEPT
 from .queries import VIEWS
 
 STATUS_LABELS = {
@@ -65,6 +67,7 @@ class ReplyForm(VersionedForm):
         filters=[clean_text],
     )
     wait_for_customer = BooleanField("Ask and wait for the customer (stops the clock)")
+    attachments = MultipleFileField("Attach files (optional)", render_kw={"accept": ACCEPT})
 
 
 class NoteForm(VersionedForm):
@@ -75,6 +78,9 @@ class NoteForm(VersionedForm):
             Length(max=20000, message="Use at most 20,000 characters."),
         ],
         filters=[clean_text],
+    )
+    attachments = MultipleFileField(
+        "Attach files (internal, optional)", render_kw={"accept": ACCEPT}
     )
 
 

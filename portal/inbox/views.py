@@ -8,6 +8,7 @@ from ..access import TEAM_MEMBER, policy
 from ..extensions import db
 from ..htmx import after_write, redirect_after_post, render_page
 from ..models import Account, Function, Membership, Tier, User, utcnow
+from ..requests import files
 from ..requests import services as requests
 from . import bp, queries, services
 from .forms import (
@@ -133,6 +134,7 @@ def _detail(team, item, http_status=200, **bound):
         team=team,
         item=item,
         timeline=services.timeline(item),
+        attachments=files.for_request(item, public_only=False),
         clock=queries.clocks_for([item], team)[item.id],
         other_open=services.other_open_requests(current_user, item),
         forms=_forms(item, members, **bound),
@@ -158,8 +160,15 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
     if not form.validate_on_submit():
         return _detail(team, item, http_status=422, **{key: form})
     try:
+        checked = files.check(form.attachments.data or []) if hasattr(form, "attachments") else []
+    except files.FileRejected as error:
+        form.attachments.errors.append(str(error))
+        return _detail(team, item, http_status=422, **{key: form})
+    try:
         requests.check_version(item, form.version.data)
-        apply(item, form)
+        entry = apply(item, form)
+        if checked:
+            files.store(current_user, item, checked, entry=entry)
         db.session.commit()
     except requests.StaleRequest as error:
         db.session.rollback()

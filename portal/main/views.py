@@ -1,9 +1,10 @@
-from flask import current_app, redirect, send_from_directory, url_for
+from flask import abort, current_app, redirect, send_file, send_from_directory, url_for
 from flask_login import current_user
 
 from .. import access
 from ..access import PUBLIC, SIGNED_IN, policy
 from ..htmx import render_page
+from ..requests import files
 from . import bp
 
 
@@ -20,6 +21,25 @@ def landing():
 def home():
     endpoint, values = access.home_endpoint(current_user)
     return redirect(url_for(endpoint, **values))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@policy(SIGNED_IN)
+def attachment(attachment_id: int):
+    """Always a download, never rendered here: nosniff plus a sandbox CSP."""
+    item = access.get_attachment(attachment_id)
+    path = files.path_of(item)
+    if not path.exists():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=item.content_type,
+        as_attachment=True,
+        download_name=item.filename,
+        max_age=0,
+    )
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 @bp.route("/favicon.ico")

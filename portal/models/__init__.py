@@ -1,6 +1,7 @@
 """All models, one module per aggregate."""
 
 from .account import Account, Contact, Tier
+from .attachment import Attachment
 from .audit import AuditEvent
 from .base import UTCDateTime, utcnow
 from .function import SKILL_LEVELS, Function, Skill
@@ -34,6 +35,7 @@ __all__ = [
     "STATUSES",
     "URGENCIES",
     "Account",
+    "Attachment",
     "AuditEvent",
     "ClockPause",
     "Contact",

@@ -1,0 +1,147 @@
+"""Attachments: an allow-list of types, checked by content as well as by name.
+
+Files are stored outside `static/` under random names and only ever served through
+`main.attachment`, as downloads with `nosniff` and a sandboxing CSP. SVG and HTML are
+refused outright: they can carry script.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from ..extensions import db
+from ..models import Attachment, Entry, Request, User
+
+MAX_FILES = 5
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _is_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut at the end of the sample is still text.
+        return error.start >= len(head) - 3
+    return True
+
+
+# extension -> (content type served, check on the first bytes)
+ALLOWED = {
+    "pdf": ("application/pdf", lambda head: head.startswith(b"%PDF-")),
+    "png": ("image/png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
+    "jpg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
+    "jpeg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
+    "gif": ("image/gif", lambda head: head[:6] in (b"GIF87a", b"GIF89a")),
+    "txt": ("text/plain", _is_text),
+    "csv": ("text/csv", _is_text),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        lambda head: head.startswith(ZIP_MAGIC),
+    ),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        lambda head: head.startswith(ZIP_MAGIC),
+    ),
+    "odt": ("application/vnd.oasis.opendocument.text", lambda head: head.startswith(ZIP_MAGIC)),
+    "ods": (
+        "application/vnd.oasis.opendocument.spreadsheet",
+        lambda head: head.startswith(ZIP_MAGIC),
+    ),
+}
+ACCEPT = ",".join(f".{ext}" for ext in ALLOWED)
+
+
+class FileRejected(ValueError):
+    """A file the rules refuse; the message names the file and says why."""
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def clean_filename(name: str) -> str:
+    """Keep a readable name for the download, without paths, controls or direction marks."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable() and c not in '"<>:|?*\u202e\u202d')
+    return name.strip(" .")[:200] or "file"
+
+
+def check(files: list[FileStorage]) -> list[CheckedFile]:
+    """Validate every file before anything is written, so a refusal saves nothing."""
+    files = [f for f in files if f and f.filename]
+    if len(files) > MAX_FILES:
+        raise FileRejected(f"Attach at most {MAX_FILES} files at a time.")
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+    checked = []
+    for upload in files:
+        name = clean_filename(upload.filename)
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if extension not in ALLOWED:
+            allowed = ", ".join(sorted(ALLOWED))
+            raise FileRejected(f"{name}: this type of file is not accepted (use {allowed}).")
+        data = upload.stream.read(limit + 1)
+        if len(data) > limit:
+            raise FileRejected(f"{name}: files may be at most {limit // (1024 * 1024)} MB.")
+        if not data:
+            raise FileRejected(f"{name}: the file is empty.")
+        content_type, sniff = ALLOWED[extension]
+        if not sniff(data[:4096]):
+            raise FileRejected(f"{name}: the content does not match its .{extension} name.")
+        checked.append(CheckedFile(name, content_type, data))
+    return checked
+
+
+def store(
+    actor: User, request: Request, files: list[CheckedFile], *, entry: Entry | None = None
+) -> list[Attachment]:
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    attachments = []
+    for item in files:
+        stored_name = secrets.token_hex(24)
+        path = folder / stored_name
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(item.data)
+        attachment = Attachment(
+            request_id=request.id,
+            entry_id=entry.id if entry else None,
+            uploader_id=actor.id,
+            filename=item.filename,
+            stored_name=stored_name,
+            content_type=item.content_type,
+            size=len(item.data),
+            sha256=hashlib.sha256(item.data).hexdigest(),
+            public=entry.public if entry else True,
+        )
+        db.session.add(attachment)
+        attachments.append(attachment)
+    db.session.flush()
+    return attachments
+
+
+def path_of(attachment: Attachment) -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"]) / attachment.stored_name
+
+
+def for_request(request: Request, *, public_only: bool) -> dict[int | None, list[Attachment]]:
+    """Attachments grouped by entry id (None: sent with the request), in one query."""
+    query = select(Attachment).where(Attachment.request_id == request.id)
+    if public_only:
+        query = query.where(Attachment.public.is_(True))
+    grouped: dict[int | None, list[Attachment]] = {}
+    for attachment in db.session.scalars(query.order_by(Attachment.id)):
+        grouped.setdefault(attachment.entry_id, []).append(attachment)
+    return grouped
