@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .customer import bp as customer_bp
+    from .handoffs import bp as handoffs_bp
     from .inbox import bp as inbox_bp
     from .invitations import bp as invitations_bp
     from .main import bp as main_bp
@@ -85,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workspace_bp)
     app.register_blueprint(customer_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(handoffs_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

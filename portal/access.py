@@ -17,7 +17,18 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login_manager
-from .models import COACH, Account, Attachment, Contact, Invitation, Membership, Request, Team, User
+from .models import (
+    COACH,
+    Account,
+    Attachment,
+    Contact,
+    Handoff,
+    Invitation,
+    Membership,
+    Request,
+    Team,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -153,12 +164,15 @@ def accounts_visible_to(user: User):
 
 def requests_visible_to(user: User):
     """Requests a person may see. A contact: their own, plus their account's when both the
-    account shares visibility and the contact opted in. Staff: their teams' requests."""
+    account shares visibility and the contact opted in. Staff: their teams' requests, and
+    any request with a handoff they own."""
     query = select(Request)
     if user.is_admin:
         return query
     if user.is_staff:
-        return query.where(Request.team_id.in_(team_ids_of(user)))
+        # A handoff brings its owner into that one request, whatever their team.
+        handed_to_me = select(Handoff.request_id).where(Handoff.owner_id == user.id)
+        return query.where(Request.team_id.in_(team_ids_of(user)) | Request.id.in_(handed_to_me))
     shared_accounts = (
         select(Contact.account_id)
         .join(Account, Account.id == Contact.account_id)
@@ -220,6 +234,22 @@ def get_attachment(attachment_id: int) -> Attachment:
     if visible is None or (not attachment.public and not current_user.is_staff):
         abort(404)
     return attachment
+
+
+def get_handoff(handoff_id: int) -> Handoff:
+    """A handoff its owner or the owning team may see, complete or cancel; 404 otherwise."""
+    handoff = db.session.get(Handoff, handoff_id)
+    if handoff is None or not current_user.is_staff:
+        abort(404)
+    request_ = handoff.request
+    allowed = (
+        current_user.is_admin
+        or handoff.owner_id == current_user.id
+        or team_role(current_user, request_.team_id) is not None
+    )
+    if not allowed:
+        abort(404)
+    return handoff
 
 
 def get_invitation(invitation_id: int) -> Invitation:

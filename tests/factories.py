@@ -127,3 +127,18 @@ def make_request(account: Account, requester: User, **fields):
             **fields,
         )
     )
+
+
+def make_handoff(request, function, owner, created_by, **fields):
+    from portal.models import Handoff
+
+    return _add(
+        Handoff(
+            request_id=request.id,
+            function_id=function.id,
+            owner_id=owner.id,
+            created_by_id=created_by.id,
+            what_is_needed=fields.pop("what_is_needed", "Please check"),
+            **fields,
+        )
+    )

@@ -10,7 +10,7 @@ from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..htmx import after_write, redirect_after_post, render_page
 from ..models import Function, utcnow
-from ..requests import clock, files, ratings
+from ..requests import clock, files, handoffs, ratings
 from ..requests import services as requests
 from ..workspace.services import team_people
 from . import bp, services
@@ -137,6 +137,7 @@ def _request_page(item, reply_form=None, status=200, rating_form=None):
         people=services.people_by_id(e.data.get("assignee_id") for e in timeline),
         reply_form=reply_form or ReplyForm(formdata=None),
         attachments=files.for_request(item, public_only=True),
+        progress=handoffs.progress_line(handoffs.for_request(item)),
         action_form=EmptyForm(),
         can_reopen=requests.can_reopen(item),
         reopen_deadline=requests.reopen_deadline(item),

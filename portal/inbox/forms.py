@@ -114,3 +114,39 @@ class BulkForm(FlaskForm):
         ],
         validators=[Optional()],
     )
+
+
+class HandoffForm(FlaskForm):
+    function = SelectField("Hand to function", coerce=int)
+    owner = SelectField("Owner", coerce=_optional_int, validators=[Optional()])
+    what_is_needed = TextAreaField(
+        "What is needed",
+        validators=[
+            DataRequired("Say what the other function should do."),
+            Length(max=2000, message="Use at most 2,000 characters."),
+        ],
+        filters=[clean_text],
+    )
+    due_in_hours = SelectField(
+        "Due within",
+        coerce=int,
+        choices=[
+            (2, "2 business hours"),
+            (4, "4 business hours"),
+            (8, "1 business day"),
+            (16, "2 business days"),
+            (40, "1 business week"),
+        ],
+        default=8,
+    )
+
+
+class HandoffDoneForm(FlaskForm):
+    outcome = TextAreaField(
+        "Outcome",
+        validators=[
+            DataRequired("Say what was done."),
+            Length(max=2000, message="Use at most 2,000 characters."),
+        ],
+        filters=[clean_text],
+    )

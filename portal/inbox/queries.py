@@ -25,8 +25,10 @@ from ..domain.service_clock import (
 )
 from ..extensions import db
 from ..models import (
+    HANDOFF_OPEN,
     Account,
     Entry,
+    Handoff,
     Request,
     Team,
     User,
@@ -52,6 +54,7 @@ VIEWS = {
     "unassigned": "Unassigned",
     "open": "All open",
     "waiting": "Waiting on customer",
+    "handoffs": "Handoffs for me",
     "risk": "At risk and breached",
     "resolved": "Recently resolved",
 }
@@ -77,6 +80,12 @@ def _view_condition(view: str, user: User, now: datetime):
         return and_(Request.assignee_id.is_(None), Request.status.in_(OPEN_STATUSES))
     if view == "waiting":
         return Request.status == WAITING_ON_CUSTOMER
+    if view == "handoffs":
+        return Request.id.in_(
+            select(Handoff.request_id).where(
+                Handoff.owner_id == user.id, Handoff.status == HANDOFF_OPEN
+            )
+        )
     if view == "risk":
         return and_(Request.status.in_((NEW, OPEN)), Request.next_at_risk_at <= now)
     if view == "resolved":

@@ -8,13 +8,15 @@ from ..access import TEAM_MEMBER, policy
 from ..extensions import db
 from ..htmx import after_write, redirect_after_post, render_page
 from ..models import Account, Function, Membership, Tier, User, utcnow
-from ..requests import files
+from ..requests import files, handoffs
 from ..requests import services as requests
 from . import bp, queries, services
 from .forms import (
     AssignForm,
     BulkForm,
     ClassifyForm,
+    HandoffDoneForm,
+    HandoffForm,
     InboxFilterForm,
     NoteForm,
     ReplyForm,
@@ -125,7 +127,19 @@ def _forms(item, members, **bound):
     return forms
 
 
-def _detail(team, item, http_status=200, **bound):
+def _handoff_form(formdata=None) -> HandoffForm:
+    form = HandoffForm(formdata=formdata)
+    form.function.choices = [(f.id, f.name) for f in _functions() if f.active]
+    form.owner.choices = [("", "Route by skill and load")] + [
+        (u.id, u.name)
+        for u in db.session.scalars(
+            select(User).where(User.kind == "staff", User.active.is_(True)).order_by(User.name)
+        )
+    ]
+    return form
+
+
+def _detail(team, item, http_status=200, handoff_form=None, **bound):
     members = _members(team.id)
     return render_page(
         "inbox/request.html",
@@ -138,6 +152,9 @@ def _detail(team, item, http_status=200, **bound):
         clock=queries.clocks_for([item], team)[item.id],
         other_open=services.other_open_requests(current_user, item),
         forms=_forms(item, members, **bound),
+        handoffs=handoffs.for_request(item),
+        handoff_form=handoff_form or _handoff_form(),
+        done_form=HandoffDoneForm(formdata=None),
     )
 
 
@@ -268,6 +285,32 @@ def classify(team_id: int, request_id: int):
         ),
         "Function and urgency saved; the service clock follows.",
     )
+
+
+@bp.route("/requests/<int:request_id>/handoffs", methods=["POST"])
+@policy(TEAM_MEMBER)
+def hand_off(team_id: int, request_id: int):
+    team = access.get_team(team_id)
+    item = _team_request(team_id, request_id)
+    form = _handoff_form(request.form)
+    if form.validate_on_submit():
+        try:
+            handoff = handoffs.create(
+                current_user,
+                item,
+                function=db.session.get(Function, form.function.data),
+                owner=db.session.get(User, form.owner.data) if form.owner.data else None,
+                what_is_needed=form.what_is_needed.data,
+                due_in_hours=form.due_in_hours.data,
+            )
+        except requests.RequestError as error:
+            form.owner.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Handed to {handoff.owner.name} ({handoff.function.name}).", "success")
+            location = url_for("inbox.detail", team_id=team_id, request_id=request_id)
+            return after_write(location, lambda: _detail(team, item))
+    return _detail(team, item, http_status=422, handoff_form=form)
 
 
 @bp.route("/inbox/bulk", methods=["POST"])

@@ -5,6 +5,7 @@ from .attachment import Attachment
 from .audit import AuditEvent
 from .base import UTCDateTime, utcnow
 from .function import SKILL_LEVELS, Function, Skill
+from .handoff import HANDOFF_CANCELLED, HANDOFF_DONE, HANDOFF_OPEN, Handoff
 from .invitation import Invitation, PasswordReset
 from .outbox import OutboxMessage
 from .rating import SCORES, Rating
@@ -26,6 +27,9 @@ __all__ = [
     "COACH",
     "CONTACT",
     "CUSTOMER_STATUS",
+    "HANDOFF_CANCELLED",
+    "HANDOFF_DONE",
+    "HANDOFF_OPEN",
     "MEMBER",
     "MEMBERSHIP_ROLES",
     "OPEN_STATUSES",
@@ -41,6 +45,7 @@ __all__ = [
     "Contact",
     "Entry",
     "Function",
+    "Handoff",
     "Holiday",
     "Invitation",
     "Membership",

@@ -1,0 +1,57 @@
+"""Handoffs: a piece of a request given to another function, with its own owner and due
+time, while the owning team keeps the request."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+from .function import Function
+from .request import Request
+from .user import User
+
+HANDOFF_OPEN = "open"
+HANDOFF_DONE = "done"
+HANDOFF_CANCELLED = "cancelled"
+
+
+class Handoff(db.Model):
+    __tablename__ = "handoff"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'done', 'cancelled')", name="status"),
+        Index("ix_handoff_owner_status", "owner_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("request.id", ondelete="CASCADE"), index=True
+    )
+    function_id: Mapped[int] = mapped_column(ForeignKey("function.id"))
+    # May belong to another team: the handoff lets them into this one request only.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    what_is_needed: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=HANDOFF_OPEN)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    request: Mapped[Request] = relationship()
+    function: Mapped[Function] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == HANDOFF_OPEN
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.completed_at is None or self.due_at is None:
+            return None
+        return self.completed_at <= self.due_at

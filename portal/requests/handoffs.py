@@ -1,0 +1,172 @@
+"""Handoffs: give a piece of a request to another function without giving the request away.
+
+The owning team keeps the request and its service clock; the handoff has its own owner
+(chosen by skill and open handoff load, from any team) and its own due time, counted in
+the owning team's business hours. Customers see one consolidated progress line.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from ..domain.business_hours import add_business_time
+from ..domain.routing import Candidate, choose_assignee
+from ..extensions import db
+from ..models import (
+    HANDOFF_CANCELLED,
+    HANDOFF_DONE,
+    HANDOFF_OPEN,
+    Entry,
+    Function,
+    Handoff,
+    Request,
+    Skill,
+    User,
+    utcnow,
+)
+from ..models.request import EVENT
+from .clock import team_calendar
+from .services import RequestError
+
+
+def open_handoff_loads() -> dict[int, int]:
+    rows = db.session.execute(
+        select(Handoff.owner_id, func.count())
+        .where(Handoff.status == HANDOFF_OPEN, Handoff.owner_id.is_not(None))
+        .group_by(Handoff.owner_id)
+    )
+    return dict(rows.all())
+
+
+def candidates(function: Function) -> list[Candidate]:
+    """Everyone active with a skill in the function, across teams."""
+    loads = open_handoff_loads()
+    rows = db.session.execute(
+        select(User.id, User.name, Skill.level)
+        .join(Skill, Skill.user_id == User.id)
+        .where(Skill.function_id == function.id, User.active.is_(True), User.kind == "staff")
+    )
+    return [Candidate(uid, name, level, loads.get(uid, 0)) for uid, name, level in rows]
+
+
+def _event(request: Request, actor: User, event: str, body: str = "", **data) -> None:
+    db.session.add(
+        Entry(
+            request_id=request.id,
+            author_id=actor.id,
+            kind=EVENT,
+            public=False,
+            event=event,
+            body=body,
+            data=data,
+        )
+    )
+
+
+def create(
+    actor: User,
+    request: Request,
+    *,
+    function: Function,
+    owner: User | None,
+    what_is_needed: str,
+    due_in_hours: int,
+) -> Handoff:
+    if not request.is_open:
+        raise RequestError("Reopen the request before handing part of it on.")
+    reason = ""
+    if owner is None:
+        choice = choose_assignee(candidates(function), function.name)
+        if choice is None:
+            raise RequestError(
+                f"Nobody available has a {function.name} skill: choose an owner by name."
+            )
+        owner = db.session.get(User, choice.user_id)
+        reason = choice.reason
+    elif not owner.active or not owner.is_staff:
+        raise RequestError("Choose an active staff member as the owner.")
+    due_at = add_business_time(team_calendar(request.team), utcnow(), timedelta(hours=due_in_hours))
+    handoff = Handoff(
+        request_id=request.id,
+        function_id=function.id,
+        owner_id=owner.id,
+        created_by_id=actor.id,
+        what_is_needed=what_is_needed,
+        due_at=due_at,
+    )
+    db.session.add(handoff)
+    db.session.flush()
+    _event(
+        request,
+        actor,
+        "handoff",
+        what_is_needed,
+        function=function.name,
+        owner=owner.name,
+        reason=reason,
+        handoff_id=handoff.id,
+    )
+    request.last_activity_at = utcnow()
+    db.session.flush()
+    return handoff
+
+
+def complete(actor: User, handoff: Handoff, outcome: str) -> None:
+    if not handoff.is_open:
+        raise RequestError("This handoff is already closed.")
+    handoff.status = HANDOFF_DONE
+    handoff.outcome = outcome
+    handoff.completed_at = utcnow()
+    _event(
+        handoff.request,
+        actor,
+        "handoff_done",
+        outcome,
+        function=handoff.function.name,
+        on_time=handoff.on_time,
+        handoff_id=handoff.id,
+    )
+    handoff.request.last_activity_at = utcnow()
+    db.session.flush()
+
+
+def cancel(actor: User, handoff: Handoff) -> None:
+    if not handoff.is_open:
+        raise RequestError("This handoff is already closed.")
+    handoff.status = HANDOFF_CANCELLED
+    handoff.completed_at = utcnow()
+    _event(
+        handoff.request,
+        actor,
+        "handoff_cancelled",
+        function=handoff.function.name,
+        handoff_id=handoff.id,
+    )
+    db.session.flush()
+
+
+def for_request(request: Request) -> list[Handoff]:
+    return list(
+        db.session.scalars(
+            select(Handoff).where(Handoff.request_id == request.id).order_by(Handoff.id)
+        )
+    )
+
+
+def progress_line(handoffs: list[Handoff]) -> str:
+    """One line for the customer: 'Credit: done · Delivery: in progress'."""
+    parts = [
+        f"{h.function.name}: {'done' if h.status == HANDOFF_DONE else 'in progress'}"
+        for h in handoffs
+        if h.status != HANDOFF_CANCELLED
+    ]
+    return " · ".join(parts)
+
+
+def owned_by(user: User, *, open_only: bool = True) -> list[Handoff]:
+    query = select(Handoff).where(Handoff.owner_id == user.id)
+    if open_only:
+        query = query.where(Handoff.status == HANDOFF_OPEN)
+    return list(db.session.scalars(query.order_by(Handoff.due_at.is_(None), Handoff.due_at)))

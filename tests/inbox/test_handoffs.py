@@ -1,0 +1,121 @@
+"""Handoffs: part of a request to another function, even another team, without losing it."""
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Handoff, Request
+from tests import factories
+
+
+@pytest.fixture
+def credit(world):
+    function = factories.make_function("Credit", customer_label="credit or payment terms")
+    factories.make_skill(world.member_y, function, 3)  # the Credit expert is in Team Y
+    factories.make_skill(world.coach_x, function, 1)
+    return function
+
+
+def hand_off(client, world, item, function, **data):
+    return client.post(
+        url_for("inbox.hand_off", team_id=world.team_x.id, request_id=item.id),
+        data={
+            "function": function.id,
+            "owner": "",
+            "what_is_needed": "Check the limit",
+            "due_in_hours": 8,
+            **data,
+        },
+    )
+
+
+def test_a_handoff_routes_by_skill_across_teams_and_the_owner_sees_that_request_only(
+    client, world, login_as, no_csrf, credit
+):
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    unrelated = factories.make_request(world.account_a, world.contact_a, subject="Unrelated")
+    login_as(world.member_x)
+    assert hand_off(client, world, item, credit).status_code == 303
+    handoff = db.session.scalar(select(Handoff))
+    assert handoff.owner_id == world.member_y.id  # level 3 beats level 1
+    assert handoff.due_at is not None
+    db.session.refresh(item)
+    assert item.team_id == world.team_x.id  # the owning team keeps the request
+
+    login_as(world.member_y)
+    assert "Check the limit" in client.get(url_for("handoffs.index")).text
+    page = client.get(url_for("handoffs.show", handoff_id=handoff.id))
+    assert page.status_code == 200 and item.subject in page.text
+    # Only that request: not the team's inbox, not its other requests.
+    assert client.get(url_for("inbox.index", team_id=world.team_x.id)).status_code == 404
+    for team in (world.team_x, world.team_y):
+        assert (
+            client.get(
+                url_for("inbox.detail", team_id=team.id, request_id=unrelated.id)
+            ).status_code
+            == 404
+        )
+
+
+def test_completing_shows_progress_to_the_customer_without_internal_detail(
+    client, world, login_as, no_csrf, credit
+):
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    handoff = factories.make_handoff(
+        item, credit, world.member_y, world.member_x, what_is_needed="Secret credit review"
+    )
+    login_as(world.contact_a)
+    page = client.get(url_for("customer.request", request_id=item.id)).text
+    assert "Credit: in progress" in page and "Secret credit review" not in page
+
+    login_as(world.member_y)
+    response = client.post(
+        url_for("handoffs.complete", handoff_id=handoff.id), data={"outcome": "Limit raised to 50k"}
+    )
+    assert response.status_code == 303
+    db.session.refresh(handoff)
+    assert handoff.status == "done" and handoff.completed_at is not None
+
+    login_as(world.contact_a)
+    page = client.get(url_for("customer.request", request_id=item.id)).text
+    assert "Credit: done" in page and "Limit raised" not in page
+
+    login_as(world.member_x)
+    detail = client.get(url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id))
+    assert "Limit raised to 50k" in detail.text
+
+
+def test_strangers_cannot_see_or_close_a_handoff(client, world, login_as, no_csrf, credit):
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    handoff = factories.make_handoff(item, credit, world.coach_x, world.member_x)
+    login_as(world.member_y)  # Team Y, and not the owner
+    assert client.get(url_for("handoffs.show", handoff_id=handoff.id)).status_code == 404
+    assert client.post(url_for("handoffs.cancel", handoff_id=handoff.id)).status_code == 404
+    login_as(world.contact_a)
+    assert client.get(url_for("handoffs.show", handoff_id=handoff.id)).status_code == 403
+    db.session.refresh(handoff)
+    assert handoff.status == "open"
+
+
+def test_without_anyone_skilled_the_handoff_asks_for_a_name(client, world, login_as, no_csrf):
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    nobody = factories.make_function("Legal")
+    login_as(world.member_x)
+    response = hand_off(client, world, item, nobody)
+    assert response.status_code == 422 and "choose an owner by name" in response.text
+    assert db.session.scalar(select(Handoff)) is None
+    named = hand_off(client, world, item, nobody, owner=world.coach_x.id)
+    assert named.status_code == 303
+    assert db.session.scalar(select(Handoff.owner_id)) == world.coach_x.id
+
+
+def test_handoffs_for_me_view_in_the_team_inbox(client, world, login_as, credit):
+    mine = factories.make_request(world.account_a, world.contact_a, status="open", subject="Mine")
+    factories.make_request(world.account_a, world.contact_a, status="open", subject="Other")
+    factories.make_handoff(mine, credit, world.coach_x, world.member_x)
+    login_as(world.coach_x)
+    page = client.get(url_for("inbox.index", team_id=world.team_x.id, view="handoffs")).text
+    assert f'<span class="mono">{mine.reference}</span>' in page
+    assert ">Other<" not in page
+    assert db.session.scalar(select(Request.id).where(Request.subject == "Other"))
