@@ -1,4 +1,4 @@
-from flask import abort, flash, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -6,11 +6,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import access
 from ..access import TEAM_MEMBER, policy
 from ..extensions import db
-from ..htmx import after_write, redirect_after_post, render_page
+from ..htmx import after_write, is_partial, redirect_after_post, render_page
 from ..models import Account, Function, Membership, Tier, User, utcnow
 from ..requests import files, handoffs
 from ..requests import services as requests
-from . import bp, queries, services
+from . import bp, presence, queries, services
 from .forms import (
     AssignForm,
     BulkForm,
@@ -285,6 +285,40 @@ def classify(team_id: int, request_id: int):
         ),
         "Function and urgency saved; the service clock follows.",
     )
+
+
+@bp.route("/requests/<int:request_id>/presence")
+@policy(TEAM_MEMBER)
+def who_else(team_id: int, request_id: int):
+    """The poll: who else is here, and whether the request changed since it was opened.
+    Answers 304 when nothing changed, so a page left open costs almost nothing."""
+    team = access.get_team(team_id)
+    item = _team_request(team_id, request_id)
+    if not is_partial():
+        return redirect(url_for("inbox.detail", team_id=team_id, request_id=request_id))
+    seen_version = request.args.get("version", type=int)
+    present = presence.others(current_user, item)
+    response = render_page(
+        "inbox/request.html",
+        "inbox/_presence.html",
+        team=team,
+        item=item,
+        present=present,
+        changed=seen_version is not None and seen_version != item.version,
+    )
+    response.set_etag(presence.etag(present, item.version, seen_version))
+    response.headers["Cache-Control"] = "no-cache, private"
+    return response.make_conditional(request)
+
+
+@bp.route("/requests/<int:request_id>/presence", methods=["POST"])
+@policy(TEAM_MEMBER)
+def here(team_id: int, request_id: int):
+    """The heartbeat: 'I am viewing' every 20 s, 'I am typing' while a reply is written."""
+    item = _team_request(team_id, request_id)
+    presence.heartbeat(current_user, item, request.form.get("state", "viewing"))
+    db.session.commit()
+    return "", 204
 
 
 @bp.route("/requests/<int:request_id>/handoffs", methods=["POST"])

@@ -8,6 +8,7 @@ from .function import SKILL_LEVELS, Function, Skill
 from .handoff import HANDOFF_CANCELLED, HANDOFF_DONE, HANDOFF_OPEN, Handoff
 from .invitation import Invitation, PasswordReset
 from .outbox import OutboxMessage
+from .presence import Presence
 from .rating import SCORES, Rating
 from .request import (
     CUSTOMER_STATUS,
@@ -51,6 +52,7 @@ __all__ = [
     "Membership",
     "OutboxMessage",
     "PasswordReset",
+    "Presence",
     "Rating",
     "Request",
     "ServiceLevel",
