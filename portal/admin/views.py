@@ -1,10 +1,14 @@
+"""The admin overview and the list of every invitation."""
+
+from flask import request
 from sqlalchemy import func, select
 
 from ..access import ADMIN, policy
 from ..extensions import db
 from ..htmx import render_page
 from ..models import Account, Contact, Function, Invitation, Team, Tier, User
-from . import bp
+from . import bp, queries
+from .forms import InvitationFilter
 
 
 @bp.route("/")
@@ -23,3 +27,17 @@ def index():
         "invitations": count(Invitation, Invitation.accepted_at.is_(None)),
     }
     return render_page("admin/index.html", counts=counts)
+
+
+@bp.route("/invitations")
+@policy(ADMIN)
+def invitations():
+    filters = InvitationFilter(request.args)
+    status = filters.status.data if filters.validate() else ""
+    return render_page(
+        "admin/invitations.html",
+        "admin/_invitation_results.html",
+        filters=filters,
+        chosen=status,
+        invitations=queries.invitations(status),
+    )

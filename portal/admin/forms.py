@@ -1,0 +1,187 @@
+"""Admin forms. Choices that come from the database are filled in by `queries.choices_*`."""
+
+from __future__ import annotations
+
+from functools import cache
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Form, IntegerField, SearchField, SelectField, StringField
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..forms import clean_text, email_field, name_field
+from ..models import MEMBERSHIP_ROLES, SKILL_LEVELS
+
+ROLE_CHOICES = [(role, role.capitalize()) for role in MEMBERSHIP_ROLES]
+LEVEL_CHOICES = [(level, f"{level} · {word}") for level, word in SKILL_LEVELS.items()]
+
+
+def text_field(label: str, max_length: int, description: str = "") -> StringField:
+    """An optional line of text with an upper bound."""
+    return StringField(
+        label,
+        validators=[Length(max=max_length, message=f"Use at most {max_length} characters.")],
+        filters=[clean_text],
+        description=description,
+        default="",
+    )
+
+
+def id_field(label: str, message: str, *, optional: bool = False) -> SelectField:
+    """A choice of a row by id; an id not offered (or gone) is a form error, not a 500."""
+    validators = [Optional()] if optional else [InputRequired(message)]
+    return SelectField(
+        label,
+        coerce=lambda value: int(value) if value not in (None, "") else None,
+        validators=validators,
+        validate_choice=True,
+    )
+
+
+def role_field(label: str = "Role") -> SelectField:
+    return SelectField(
+        label,
+        choices=ROLE_CHOICES,
+        default=MEMBERSHIP_ROLES[0],
+        validators=[InputRequired("Choose member or coach.")],
+    )
+
+
+def level_field(label: str = "Level") -> SelectField:
+    return SelectField(
+        label,
+        choices=LEVEL_CHOICES,
+        coerce=int,
+        default=1,
+        validate_choice=False,
+        validators=[
+            InputRequired("Choose a level."),
+            AnyOf(list(SKILL_LEVELS), message="Choose a level from 1 to 3."),
+        ],
+    )
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def valid_timezone(form, field) -> None:
+    if field.data not in _zones():
+        raise ValidationError("Use an IANA time zone such as Europe/London or America/New_York.")
+
+
+# --- functions and tiers (edited inline) ---------------------------------------------------
+
+
+class FunctionForm(FlaskForm):
+    name = name_field("Name", 60)
+    customer_label = text_field(
+        "Customer label", 80, "How a customer would say it, for example “a bill”."
+    )
+    description = text_field("Description", 300)
+    active = BooleanField("Active", default=True)
+
+
+class TierForm(FlaskForm):
+    name = name_field("Name", 40)
+    rank = IntegerField(
+        "Rank",
+        validators=[
+            InputRequired("Enter a rank (1 matters most)."),
+            NumberRange(1, 999, "Use a whole number from 1 to 999."),
+        ],
+        description="1 matters most; each tier has its own rank.",
+    )
+    description = text_field("Description", 300)
+
+
+# --- teams and memberships -----------------------------------------------------------------
+
+
+class TeamForm(FlaskForm):
+    name = name_field("Team name", 80)
+    description = text_field("Description", 500)
+    timezone = StringField(
+        "Time zone",
+        default="Europe/London",
+        validators=[InputRequired("Enter a time zone."), valid_timezone],
+        filters=[clean_text],
+        description="IANA name; business hours are counted in it. For example Europe/Berlin.",
+    )
+
+
+class MembershipForm(FlaskForm):
+    """Add a membership: from a team's page `other` is a person, from a person's a team."""
+
+    other = id_field("Person or team", "Make a choice.")
+    role = role_field()
+
+
+class RoleForm(FlaskForm):
+    role = role_field()
+
+
+# --- people and skills ---------------------------------------------------------------------
+
+
+class PersonForm(FlaskForm):
+    name = name_field("Name")
+    is_admin = BooleanField("Admin: may set up teams, people and accounts")
+
+
+class SkillForm(FlaskForm):
+    function = id_field("Function", "Choose a function.")
+    level = level_field()
+
+
+class SkillLevelForm(FlaskForm):
+    level = level_field()
+
+
+class InviteStaffForm(FlaskForm):
+    name = name_field("Name")
+    email = email_field("Email")
+    team = id_field("Team (optional)", "", optional=True)
+    role = role_field("Role in that team")
+
+
+# --- accounts and contacts -----------------------------------------------------------------
+
+
+class AccountForm(FlaskForm):
+    name = name_field("Account name")
+    team = id_field("Owning team", "Choose a team.")
+    tier = id_field("Tier", "Choose a tier.")
+    shares_visibility = BooleanField("Contacts may see each other's requests (each opts in)")
+
+
+class ContactVisibilityForm(FlaskForm):
+    sees_account_requests = BooleanField("Sees the account's requests")
+
+
+# --- list filters (GET, no CSRF: they change nothing) ----------------------------------------
+
+
+class PeopleFilter(Form):
+    team = SelectField("Team", coerce=lambda v: int(v) if str(v).isdigit() else None)
+    q = SearchField("Name or email", filters=[clean_text], validators=[Length(max=120)])
+
+
+class AccountFilter(Form):
+    team = SelectField("Team", coerce=lambda v: int(v) if str(v).isdigit() else None)
+    tier = SelectField("Tier", coerce=lambda v: int(v) if str(v).isdigit() else None)
+    q = SearchField("Account name", filters=[clean_text], validators=[Length(max=120)])
+
+
+class InvitationFilter(Form):
+    status = SelectField(
+        "Status",
+        choices=[
+            ("", "All"),
+            ("pending", "Pending"),
+            ("accepted", "Accepted"),
+            ("expired", "Expired"),
+            ("revoked", "Revoked"),
+        ],
+    )

@@ -1,0 +1,300 @@
+"""Admin writes. Each takes the acting admin, enforces its rule, records an audit event and
+flushes; the view commits once. A refused action raises `AdminError`, which the view shows as a
+form error.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit
+from ..auth.services import revoke_sessions
+from ..extensions import db
+from ..models import (
+    MEMBERSHIP_ROLES,
+    SKILL_LEVELS,
+    STAFF,
+    Account,
+    Contact,
+    Function,
+    Membership,
+    Skill,
+    Team,
+    Tier,
+    User,
+    utcnow,
+)
+
+
+class AdminError(ValueError):
+    """A rule refused the action; the message is written for the admin."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# --- shared: unique values, changes, a guarded flush ---------------------------------------
+
+# column -> message when another row already has the value
+UNIQUE = {
+    Function: {"name": "Another function already has that name."},
+    Tier: {
+        "name": "Another tier already has that name.",
+        "rank": "Another tier already has that rank.",
+    },
+    Team: {"name": "Another team already has that name."},
+    Account: {"name": "Another account already has that name."},
+}
+
+
+def _check_unique(obj, fields: dict) -> None:
+    model = type(obj)
+    for column, message in UNIQUE.get(model, {}).items():
+        if column not in fields:
+            continue
+        value = fields[column]
+        attribute = getattr(model, column)
+        # Names are compared case-insensitively: "billing" and "Billing" would confuse people.
+        match = (
+            func.lower(attribute) == value.lower() if isinstance(value, str) else attribute == value
+        )
+        query = select(model.id).where(match)
+        if obj.id is not None:
+            query = query.where(model.id != obj.id)
+        if db.session.scalar(query) is not None:
+            raise AdminError(message, column)
+
+
+def _flush_unique(obj) -> None:
+    """Flush in a savepoint: a concurrent duplicate still becomes a form error, never a 500."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(obj)
+            db.session.flush()
+    except IntegrityError as error:
+        text = str(error.orig).lower()
+        if "unique" not in text and "duplicate" not in text:
+            raise  # not a clash with another row: a bug, not a form error
+        for column, message in UNIQUE.get(type(obj), {}).items():
+            if column in text:
+                raise AdminError(message, column) from error
+        raise AdminError("That clashes with an existing record.") from error
+
+
+def _apply(obj, fields: dict) -> dict:
+    """Set fields; return {field: [old, new]} for those that changed, for the audit trail."""
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(obj, name)
+        if old != value:
+            changes[name] = [old, value]
+            setattr(obj, name, value)
+    return changes
+
+
+def create(actor: User, model, **fields):
+    """Create a function, tier, team or account after checking its unique columns."""
+    obj = model()
+    _check_unique(obj, fields)
+    _apply(obj, fields)
+    _flush_unique(obj)
+    audit.record(actor, f"{model.__tablename__}.created", obj, **fields)
+    db.session.flush()
+    return obj
+
+
+def update(actor: User, obj, **fields) -> dict:
+    _check_unique(obj, fields)
+    changes = _apply(obj, fields)
+    if changes:
+        _flush_unique(obj)
+        audit.record(actor, f"{type(obj).__tablename__}.updated", obj, changes=changes)
+        db.session.flush()
+    return changes
+
+
+# --- functions, tiers, teams ---------------------------------------------------------------
+
+
+def create_function(actor: User, **fields) -> Function:
+    return create(actor, Function, **fields)
+
+
+def create_tier(actor: User, **fields) -> Tier:
+    return create(actor, Tier, **fields)
+
+
+def create_team(actor: User, **fields) -> Team:
+    return create(actor, Team, **fields)
+
+
+# --- memberships ---------------------------------------------------------------------------
+
+
+def _check_role(role: str) -> None:
+    if role not in MEMBERSHIP_ROLES:
+        raise AdminError("Choose member or coach.", "role")
+
+
+def add_member(actor: User, team: Team, person: User, role: str) -> Membership:
+    _check_role(role)
+    if not person.is_staff:
+        raise AdminError("Only staff can join a team.", "person")
+    if not person.active:
+        raise AdminError("Reactivate this person before adding them to a team.", "person")
+    exists = db.session.scalar(
+        select(Membership.id).where(Membership.team_id == team.id, Membership.user_id == person.id)
+    )
+    if exists is not None:
+        raise AdminError(f"{person.name} is already in {team.name}.", "person")
+    membership = Membership(team_id=team.id, user_id=person.id, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    audit.record(
+        actor, "membership.added", membership, team_id=team.id, user_id=person.id, role=role
+    )
+    return membership
+
+
+def change_role(actor: User, membership: Membership, role: str) -> None:
+    _check_role(role)
+    if membership.role != role:
+        audit.record(actor, "membership.role_changed", membership, old=membership.role, new=role)
+        membership.role = role
+        db.session.flush()
+
+
+def remove_member(actor: User, membership: Membership) -> None:
+    audit.record(
+        actor,
+        "membership.removed",
+        membership,
+        team_id=membership.team_id,
+        user_id=membership.user_id,
+        role=membership.role,
+    )
+    db.session.delete(membership)
+    db.session.flush()
+
+
+# --- people --------------------------------------------------------------------------------
+
+
+def update_person(actor: User, person: User, *, name: str, is_admin: bool) -> dict:
+    if person.id == actor.id and not is_admin:
+        raise AdminError("You cannot remove your own admin rights; ask another admin.", "is_admin")
+    if is_admin and not person.is_staff:
+        raise AdminError("Only staff can be admins.", "is_admin")
+    changes = _apply(person, {"name": name, "is_admin": is_admin})
+    if changes:
+        audit.record(actor, "user.updated", person, changes=changes)
+        db.session.flush()
+    return changes
+
+
+def deactivate_user(actor: User, person: User) -> None:
+    """Sign them out everywhere and stop them signing in; keep every row they made."""
+    if person.id == actor.id:
+        raise AdminError("You cannot deactivate yourself; ask another admin.")
+    if not person.active:
+        return
+    person.active = False
+    person.deactivated_at = utcnow()
+    revoke_sessions(person)
+    audit.record(actor, "user.deactivated", person)
+    db.session.flush()
+
+
+def reactivate_user(actor: User, person: User) -> None:
+    if person.active:
+        return
+    person.active = True
+    person.deactivated_at = None
+    audit.record(actor, "user.reactivated", person)
+    db.session.flush()
+
+
+def _check_level(level: int) -> None:
+    if level not in SKILL_LEVELS:
+        raise AdminError("Choose a level from 1 to 3.", "level")
+
+
+def add_skill(actor: User, person: User, function: Function, level: int) -> Skill:
+    _check_level(level)
+    if person.kind != STAFF:
+        raise AdminError("Only staff have skills.", "function")
+    exists = db.session.scalar(
+        select(Skill.id).where(Skill.user_id == person.id, Skill.function_id == function.id)
+    )
+    if exists is not None:
+        raise AdminError(
+            f"{person.name} already has a {function.name} skill; change its level instead.",
+            "function",
+        )
+    skill = Skill(user_id=person.id, function_id=function.id, level=level)
+    db.session.add(skill)
+    db.session.flush()
+    audit.record(
+        actor, "skill.added", skill, user_id=person.id, function_id=function.id, level=level
+    )
+    return skill
+
+
+def change_skill_level(actor: User, skill: Skill, level: int) -> None:
+    _check_level(level)
+    if skill.level != level:
+        audit.record(actor, "skill.changed", skill, old=skill.level, new=level)
+        skill.level = level
+        db.session.flush()
+
+
+def remove_skill(actor: User, skill: Skill) -> None:
+    audit.record(
+        actor, "skill.removed", skill, user_id=skill.user_id, function_id=skill.function_id
+    )
+    db.session.delete(skill)
+    db.session.flush()
+
+
+# --- accounts and contacts -----------------------------------------------------------------
+
+
+def create_account(actor: User, *, name: str, team: Team, tier: Tier, shares_visibility: bool):
+    return create(
+        actor,
+        Account,
+        name=name,
+        team_id=team.id,
+        tier_id=tier.id,
+        shares_visibility=shares_visibility,
+    )
+
+
+def update_account(
+    actor: User, account: Account, *, name: str, team: Team, tier: Tier, shares_visibility: bool
+) -> dict:
+    old_team_id = account.team_id
+    changes = update(
+        actor,
+        account,
+        name=name,
+        team_id=team.id,
+        tier_id=tier.id,
+        shares_visibility=shares_visibility,
+    )
+    if "team_id" in changes:
+        # A move hands the whole relationship to another team: worth its own event.
+        audit.record(actor, "account.moved", account, from_team_id=old_team_id, to_team_id=team.id)
+        db.session.flush()
+    return changes
+
+
+def set_contact_visibility(actor: User, contact: Contact, sees_account_requests: bool) -> None:
+    if contact.sees_account_requests != sees_account_requests:
+        contact.sees_account_requests = sees_account_requests
+        audit.record(
+            actor, "contact.visibility", contact, sees_account_requests=sees_account_requests
+        )
+        db.session.flush()

@@ -1,0 +1,57 @@
+"""Teams: the list, creating one, and the team's page (its members are in memberships.py)."""
+
+from __future__ import annotations
+
+from flask import flash, url_for
+from flask_login import current_user
+
+from ..access import ADMIN, policy
+from ..extensions import db
+from ..htmx import redirect_after_post, render_page
+from ..models import Team
+from . import bp, pages, queries, services
+from .common import form_error
+from .forms import TeamForm
+
+
+def _teams_page(form, status: int = 200, fragment: str | None = None):
+    return render_page(
+        "admin/teams.html",
+        fragment,
+        status=status,
+        teams=queries.teams(),
+        form=form,
+    )
+
+
+@bp.route("/teams")
+@policy(ADMIN)
+def teams():
+    return _teams_page(TeamForm(formdata=None))
+
+
+@bp.route("/teams", methods=["POST"])
+@policy(ADMIN)
+def create_team():
+    form = TeamForm()
+    if form.validate_on_submit():
+        try:
+            team = services.create_team(
+                current_user,
+                name=form.name.data,
+                description=form.description.data,
+                timezone=form.timezone.data,
+            )
+        except services.AdminError as error:
+            form_error(form, error, "name")
+        else:
+            db.session.commit()
+            flash(f"Team “{team.name}” created. Now add its members and coaches.", "success")
+            return redirect_after_post(url_for("admin.team", team_id=team.id))
+    return _teams_page(form, status=422, fragment="admin/_team_form.html")
+
+
+@bp.route("/teams/<int:team_id>")
+@policy(ADMIN)
+def team(team_id: int):
+    return pages.team_page(db.get_or_404(Team, team_id))
