@@ -28,6 +28,7 @@ def email_field(label: str = "Email") -> EmailField:
             Length(max=254, message="An email address has at most 254 characters."),
             Email("Enter an email address like name@example.com.", check_deliverability=False),
         ],
+        filters=[clean_text],  # autofill and phone keyboards add spaces
         render_kw={"autocomplete": "email"},
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from flask import make_response, redirect, render_template, request
+from werkzeug.urls import iri_to_uri
 
 
 def is_partial() -> bool:
@@ -45,7 +46,7 @@ def redirect_after_post(location: str):
     """303 for a plain form; for htmx, a client-side redirect so the URL bar is right too."""
     if is_htmx():
         response = make_response("", 204)
-        response.headers["HX-Redirect"] = location
+        response.headers["HX-Redirect"] = iri_to_uri(location)  # headers are Latin-1 only
         return response
     return redirect(location, code=303)
 

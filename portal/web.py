@@ -6,6 +6,7 @@ import time
 
 from flask import (
     Flask,
+    abort,
     current_app,
     g,
     make_response,
@@ -18,6 +19,8 @@ from flask import (
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import access
 from .extensions import db, login_manager
@@ -52,6 +55,10 @@ ERROR_TEXT = {
     413: (
         "That was too large",
         "The upload or form was larger than we accept. Try a smaller file.",
+    ),
+    415: (
+        "That kind of request is not accepted",
+        "Forms here are sent from the page itself. Reload the page and try again.",
     ),
     422: ("Please check what you entered", "Some of it could not be accepted."),
     429: ("Too many attempts", "Please wait a minute before trying again."),
@@ -101,6 +108,14 @@ def start_session(user: User) -> None:
     now = time.time()
     session["auth_at"] = now
     session["seen_at"] = now
+
+
+def _refuse_json_bodies():
+    """Every write here is a form. Flask-WTF would also read a JSON body as form data, and
+    JSON carries what a form never can (numbers, lists, lone surrogates), which crash
+    validators and database drivers: refuse it before any view sees it."""
+    if request.method not in {"GET", "HEAD", "OPTIONS"} and request.is_json:
+        abort(415)
 
 
 def _unauthorized():
@@ -153,9 +168,28 @@ def _after_request(app):
     return after
 
 
+# Ids are 32-bit INTEGER columns on PostgreSQL; SQLite would overflow above 2**63 - 1.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` for database ids: a number too large for an id column is no route (404),
+    never an overflow in the database driver (a 500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def install(app: Flask) -> None:
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    # Before any blueprint adds a rule, so every `<int:...>` in the app is bounded.
+    app.url_map.converters["int"] = IdConverter
     login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_unauthorized)
+    app.before_request(_refuse_json_bodies)
     app.before_request(access.enforce_policy)
     app.after_request(_after_request(app))
     app.register_error_handler(CSRFError, _handle_csrf_error)

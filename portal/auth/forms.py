@@ -2,10 +2,17 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField
 from wtforms.validators import InputRequired
 
-from ..forms import email_field, new_password_fields
+from ..forms import clean_text, email_field, new_password_fields
 
 
-class SignInForm(FlaskForm):
+class _EmailForm(FlaskForm):
+    @staticmethod
+    def filter_email(value):
+        """Autofill and phone keyboards add spaces around an address; they are not part of it."""
+        return clean_text(value)
+
+
+class SignInForm(_EmailForm):
     email = email_field()
     password = PasswordField(
         "Password",
@@ -24,7 +31,7 @@ class ChangePasswordForm(FlaskForm):
     password, confirm = new_password_fields()
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(_EmailForm):
     email = email_field()
 
 

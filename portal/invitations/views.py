@@ -46,15 +46,19 @@ def _manage(invitation_id: int, action, done: str):
     else:
         db.session.commit()
         flash(done, "success")
-    if invitation.account_id and not current_user.is_admin:
-        fallback = url_for(
+    return redirect_after_post(safe_next(request.form.get("next")) or _list_url(invitation))
+
+
+def _list_url(invitation) -> str:
+    """Where the invitation is listed: its account's page (admins may open every team's), or
+    the admin's list of staff invitations."""
+    if invitation.account_id:
+        return url_for(
             "workspace.account",
             team_id=invitation.account.team_id,
             account_id=invitation.account_id,
         )
-    else:
-        fallback = url_for("admin.invitations")
-    return redirect_after_post(safe_next(request.form.get("next")) or fallback)
+    return url_for("admin.invitations")
 
 
 @bp.route("/<int:invitation_id>/resend", methods=["POST"])

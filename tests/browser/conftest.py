@@ -37,9 +37,11 @@ def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    previous = app.config["BASE_URL"]
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     yield app.config["BASE_URL"]
     server.shutdown()
+    app.config["BASE_URL"] = previous  # links in mail built by later tests use the default
 
 
 @pytest.fixture(scope="session")

@@ -75,7 +75,8 @@ def test_the_resolution_mail_link_opens_a_page_and_only_the_post_records(
         data={"status": "resolved", "version": item.version},
     )
     mail = db.session.scalars(select(OutboxMessage)).all()[-1]
-    link = re.search(r"http://localhost(/portal/rate/\S+)", mail.body).group(1)
+    base = re.escape(client.application.config["BASE_URL"])
+    link = re.search(base + r"(/portal/rate/\S+)", mail.body).group(1)
 
     visitor = client.application.test_client()
     page = visitor.get(link + "?score=5")  # what a mail scanner does

@@ -1,0 +1,70 @@
+"""Vendored files are what VENDORED.md says, and no page loads anything from another host."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VENDOR = ROOT / "static" / "vendor"
+TEMPLATES = ROOT / "templates"
+
+
+def _vendored() -> list[tuple[str, str]]:
+    """(file, sha256) rows of the table in VENDORED.md."""
+    rows = []
+    for line in (VENDOR / "VENDORED.md").read_text().splitlines():
+        match = re.match(r"\|\s*([\w.\-]+\.(?:js|css))\s*\|.*\|\s*([0-9a-f]{64})\s*\|\s*$", line)
+        if match:
+            rows.append((match.group(1), match.group(2)))
+    return rows
+
+
+def test_vendored_md_lists_htmx_2_0():
+    names = [name for name, _ in _vendored()]
+    assert any(re.fullmatch(r"htmx-2\.0\.\d+\.min\.js", name) for name in names), names
+
+
+@pytest.mark.parametrize(("name", "sha256"), _vendored())
+def test_vendored_file_matches_its_recorded_hash(name, sha256):
+    assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == sha256
+
+
+def test_every_vendored_file_is_listed():
+    listed = {name for name, _ in _vendored()}
+    present = {p.name for p in VENDOR.iterdir() if p.name != "VENDORED.md"}
+    assert present == listed
+
+
+def test_base_loads_the_vendored_htmx():
+    base = (TEMPLATES / "base.html").read_text()
+    (htmx,) = [name for name, _ in _vendored() if name.startswith("htmx-")]
+    assert f"filename='vendor/{htmx}'" in base
+
+
+def _attributes(text: str):
+    return re.findall(r"""\b(src|href|action|srcset|data)\s*=\s*["']([^"']*)["']""", text)
+
+
+def test_templates_load_nothing_from_another_host():
+    offenders = []
+    for path in TEMPLATES.rglob("*.html"):
+        for name, value in _attributes(path.read_text()):
+            if re.match(r"\s*(https?:)?//", value, re.I):
+                offenders.append(f"{path.relative_to(ROOT)}: {name}={value}")
+    assert offenders == []
+
+
+def test_base_has_no_inline_script_or_style():
+    base = (TEMPLATES / "base.html").read_text()
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", base) == []
+    assert "<style" not in base and " style=" not in base
+
+
+def test_the_check_would_catch_a_cdn_link():
+    assert _attributes('<script src="https://cdn.example/htmx.js"></script>') == [
+        ("src", "https://cdn.example/htmx.js")
+    ]
