@@ -88,10 +88,13 @@ def enforce_policy():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not rule.check(current_user, request.view_args or {}):
-        # A team policy failing for a member of the wrong team hides the team (404), but a
-        # contact or a teamless person on a staff URL simply may not (403).
-        if rule.deny_status == 404 and current_user.is_staff:
+    args = request.view_args or {}
+    if not rule.check(current_user, args):
+        # A team policy failing for someone outside the team hides the team (404); a member
+        # who is not the coach sees the team but may not take the action (403); a contact
+        # or a teamless person on a staff URL simply may not (403).
+        outsider = team_role(current_user, _team_id(args)) is None
+        if rule.deny_status == 404 and current_user.is_staff and outsider:
             abort(404)
         abort(403)
     return None

@@ -33,11 +33,15 @@ def register(app: Flask) -> None:
 
     @app.cli.command("tick")
     def tick() -> None:
-        """Periodic work with no daemon: deliver queued mail (run from cron every minute)."""
+        """Periodic work with no daemon (run from cron every minute): record service-level
+        breaches, then deliver queued mail."""
         from .mail import deliver_pending
+        from .requests.clock import record_breaches
 
+        breaches = record_breaches()
+        db.session.commit()
         sent = deliver_pending()
-        click.echo(f"mail sent: {sent}")
+        click.echo(f"breaches recorded: {breaches}; mail sent: {sent}")
 
     @app.cli.command("create-admin")
     @click.option("--email", required=True)

@@ -24,6 +24,9 @@ class Team(db.Model):
     description: Mapped[str] = mapped_column(String(500), default="")
     # IANA zone: business hours and service clocks are counted in the team's local time.
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    # Automatic: new requests go to the best-skilled, least-loaded member. Manual: they wait
+    # in Unassigned for a claim.
+    automatic_routing: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

@@ -31,6 +31,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # Away people get no new requests or handoffs by routing; manual claims still work.
+    away: Mapped[bool] = mapped_column(default=False)
     # Part of the login id: bumping it signs the person out of every session at once.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

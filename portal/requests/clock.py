@@ -13,7 +13,16 @@ from sqlalchemy import select
 from ..domain.business_hours import WEEKDAYS, Calendar, add_business_time, office_hours
 from ..domain.service_clock import AT_RISK_SHARE
 from ..extensions import db
-from ..models import ClockPause, Holiday, Request, ServiceLevel, Team, WorkingHours, utcnow
+from ..models import (
+    ClockPause,
+    Entry,
+    Holiday,
+    Request,
+    ServiceLevel,
+    Team,
+    WorkingHours,
+    utcnow,
+)
 from ..models.request import NEW, OPEN
 
 DEFAULT_OPENS, DEFAULT_CLOSES = time(9), time(17)
@@ -144,3 +153,39 @@ def describe_week(calendar: Calendar) -> list[str]:
         )
         lines.append(f"{name}, {hours}")
     return lines
+
+
+def record_breaches(now: datetime | None = None) -> int:
+    """Write a 'breach' event (internal) the first time a request passes a target.
+
+    Run by `flask --app portal tick`; idempotent, so running it often is harmless.
+    """
+    now = now or utcnow()
+    overdue = db.session.scalars(
+        select(Request).where(
+            Request.next_due_at.is_not(None),
+            Request.next_due_at < now,
+            Request.status.in_((NEW, OPEN)),
+        )
+    ).all()
+    recorded = 0
+    for request in overdue:
+        target = "first response" if request.first_response_at is None else "resolution"
+        already = db.session.scalars(
+            select(Entry.data).where(Entry.request_id == request.id, Entry.event == "breach")
+        ).all()
+        if any(data.get("target") == target for data in already):
+            continue
+        db.session.add(
+            Entry(
+                request_id=request.id,
+                kind="event",
+                public=False,
+                event="breach",
+                body=f"The {target} target was missed.",
+                data={"target": target, "due_at": request.next_due_at.isoformat()},
+            )
+        )
+        recorded += 1
+    db.session.flush()
+    return recorded

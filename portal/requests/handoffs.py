@@ -44,11 +44,11 @@ def candidates(function: Function) -> list[Candidate]:
     """Everyone active with a skill in the function, across teams."""
     loads = open_handoff_loads()
     rows = db.session.execute(
-        select(User.id, User.name, Skill.level)
+        select(User.id, User.name, Skill.level, User.away)
         .join(Skill, Skill.user_id == User.id)
         .where(Skill.function_id == function.id, User.active.is_(True), User.kind == "staff")
     )
-    return [Candidate(uid, name, level, loads.get(uid, 0)) for uid, name, level in rows]
+    return [Candidate(uid, name, level, loads.get(uid, 0), away) for uid, name, level, away in rows]
 
 
 def _event(request: Request, actor: User, event: str, body: str = "", **data) -> None:

@@ -127,19 +127,20 @@ def open_loads(team_id: int) -> dict[int, int]:
 
 
 def route(request: Request, function: Function | None) -> None:
-    """Assign by skill and load when the request names a function; otherwise it waits in
-    the team's Unassigned view for someone to claim it."""
-    if function is None:
+    """Assign by skill and load when the request names a function and the team routes
+    automatically; otherwise it waits in the team's Unassigned view for a claim."""
+    if function is None or not request.team.automatic_routing:
         return
     loads = open_loads(request.team_id)
     rows = db.session.execute(
-        select(User.id, User.name, Skill.level)
+        select(User.id, User.name, Skill.level, User.away)
         .join(Membership, Membership.user_id == User.id)
         .outerjoin(Skill, (Skill.user_id == User.id) & (Skill.function_id == function.id))
         .where(Membership.team_id == request.team_id, User.active.is_(True))
     )
     candidates = [
-        Candidate(user_id, name, level or 0, loads.get(user_id, 0)) for user_id, name, level in rows
+        Candidate(user_id, name, level or 0, loads.get(user_id, 0), away)
+        for user_id, name, level, away in rows
     ]
     choice = choose_assignee(candidates, function.name)
     if choice is None:

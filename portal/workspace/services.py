@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from .. import audit
 from ..extensions import db
 from ..models import Account, Contact, Invitation, Membership, Skill, Team, Tier, User
 
@@ -63,3 +64,16 @@ def open_invitations(account: Account) -> list[Invitation]:
             .order_by(Invitation.created_at.desc())
         )
     )
+
+
+def set_away(user: User, away: bool) -> None:
+    """Away people keep their requests but get no new ones from routing."""
+    user.away = away
+    audit.record(user, "person.away" if away else "person.back", user)
+    db.session.flush()
+
+
+def set_routing(actor: User, team: Team, automatic: bool) -> None:
+    team.automatic_routing = automatic
+    audit.record(actor, "team.routing", team, automatic=automatic)
+    db.session.flush()

@@ -1,13 +1,14 @@
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from .. import access
-from ..access import STAFF, TEAM_MEMBER, policy
+from ..access import STAFF, TEAM_COACH, TEAM_MEMBER, policy
 from ..extensions import db
-from ..htmx import after_write, render_page
+from ..forms import EmptyForm
+from ..htmx import after_write, redirect_after_post, render_page
 from ..invitations import services as invitations
 from . import bp, services
-from .forms import InviteContactForm
+from .forms import InviteContactForm, RoutingForm
 
 
 @bp.route("/")
@@ -28,7 +29,46 @@ def team_home(team_id: int):
         team=team,
         people=services.team_people(team),
         accounts=services.team_accounts(team),
+        action_form=EmptyForm(),
+        routing_form=RoutingForm(
+            formdata=None, automatic_routing="auto" if team.automatic_routing else "manual"
+        ),
+        is_member=access.team_role(current_user, team.id) is not None,
+        is_coach=access.is_coach_of(current_user, team.id),
     )
+
+
+@bp.route("/<int:team_id>/away", methods=["POST"])
+@policy(TEAM_MEMBER)
+def away(team_id: int):
+    """Mark oneself away (or back); members only, since it is about oneself."""
+    access.get_team(team_id)
+    if access.team_role(current_user, team_id) is None:
+        abort(403)
+    going = request.form.get("away") == "1"
+    services.set_away(current_user, going)
+    db.session.commit()
+    flash(
+        "You are marked away: routing skips you until you are back."
+        if going
+        else "Welcome back: routing includes you again.",
+        "success",
+    )
+    return redirect_after_post(url_for("workspace.team_home", team_id=team_id))
+
+
+@bp.route("/<int:team_id>/routing", methods=["POST"])
+@policy(TEAM_COACH)
+def routing(team_id: int):
+    team = access.get_team(team_id)
+    form = RoutingForm()
+    if form.validate_on_submit():
+        services.set_routing(current_user, team, form.automatic_routing.data == "auto")
+        db.session.commit()
+        flash("Routing saved.", "success")
+    else:
+        flash("Choose how new requests reach people.", "error")
+    return redirect_after_post(url_for("workspace.team_home", team_id=team_id))
 
 
 def _team_account(team_id: int, account_id: int, *, manage: bool = False):

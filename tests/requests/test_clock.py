@@ -141,3 +141,30 @@ def test_customer_team_page_states_the_service_levels_in_plain_words(client, wor
     assert "4 business hours" in page and "2 business days" in page
     assert page.index("We are stopped") < page.index("It slows us down")  # most urgent first
     assert "Monday to Friday, 09:00 to 17:00" in page
+
+
+def test_tick_records_each_missed_target_once(app, world):
+    from datetime import timedelta
+
+    from portal.models import Entry, utcnow
+
+    late = factories.make_request(
+        world.account_a,
+        world.contact_a,
+        status="open",
+        next_due_at=utcnow() - timedelta(minutes=5),
+    )
+    factories.make_request(
+        world.account_a,
+        world.contact_a,
+        status="open",
+        next_due_at=utcnow() + timedelta(hours=1),
+    )
+    db.session.commit()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["tick"])
+    assert first.exit_code == 0 and "breaches recorded: 1" in first.output
+    assert "breaches recorded: 0" in runner.invoke(args=["tick"]).output
+    breach = db.session.scalar(select(Entry).where(Entry.event == "breach"))
+    assert breach.request_id == late.id and breach.public is False
+    assert breach.data["target"] == "first response"

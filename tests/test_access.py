@@ -1,0 +1,245 @@
+"""The role × route matrix: every route, every role, the answer each must get.
+
+Built from `app.url_map`, so a new route without a row here (or in a feature's
+`access_rows.py`) fails the suite. Answers: a status code, or "login" for a redirect to sign in.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+
+from portal.extensions import db
+from tests import factories
+from tests.admin.access_rows import ROWS as ADMIN_ROWS
+
+ROLES = ("visitor", "contact_a", "contact_b", "member_x", "member_y", "coach_x", "admin")
+SIGNED_IN = ROLES[1:]
+
+
+def every(answer, **overrides):
+    return {role: overrides.get(role, answer) for role in ROLES}
+
+
+def signed_in(answer, **overrides):
+    return every(answer, visitor="login", **overrides)
+
+
+STAFF_OF_X = {"contact_a": 403, "contact_b": 403, "member_y": 404}
+CONTACTS_ONLY = signed_in(403, contact_a=200, contact_b=200)
+CONTACTS_403 = {"contact_a": 403, "contact_b": 403}
+STAFF_ONLY = signed_in(200, **CONTACTS_403)
+
+
+def _request_url(endpoint):
+    """A URL about a request Contact A raised (a fresh one per call)."""
+
+    def build(w):
+        item = factories.make_request(w.account_a, w.contact_a, status="open")
+        db.session.commit()
+        return url_for(endpoint, request_id=item.id)
+
+    return build
+
+
+def _team_request_url(endpoint):
+    """A URL about a request in Team X's inbox."""
+
+    def build(w):
+        item = factories.make_request(w.account_a, w.contact_a, status="open")
+        db.session.commit()
+        return url_for(endpoint, team_id=w.team_x.id, request_id=item.id)
+
+    return build
+
+
+def _attachment_url(w):
+    from portal.requests import files
+
+    item = factories.make_request(w.account_a, w.contact_a)
+    checked = [files.CheckedFile("note.txt", "text/plain", b"hello")]
+    (attachment,) = files.store(w.contact_a, item, checked)
+    db.session.commit()
+    return url_for("main.attachment", attachment_id=attachment.id)
+
+
+def _handoff_url(endpoint):
+    """A handoff on Team X's request, owned by Member Y of Team Y."""
+
+    def build(w):
+        item = factories.make_request(w.account_a, w.contact_a, status="open")
+        handoff = factories.make_handoff(item, w.function, w.member_y, w.member_x)
+        db.session.commit()
+        return url_for(endpoint, handoff_id=handoff.id)
+
+    return build
+
+
+def own_request(answer):
+    """Contact A may; Contact B must not learn it exists; staff use the workspace instead."""
+    return signed_in(403, contact_a=answer, contact_b=404)
+
+
+def _invitation_url(endpoint):
+    def build(w):
+        invitation, _ = factories.make_invitation(account=w.account_a)
+        db.session.commit()
+        return url_for(endpoint, invitation_id=invitation.id)
+
+    return build
+
+
+ROWS = {
+    "main.landing": ("GET", lambda w: url_for("main.landing"), every(302, visitor=200)),
+    "main.home": ("GET", lambda w: url_for("main.home"), signed_in(302)),
+    "main.favicon": ("GET", lambda w: url_for("main.favicon"), every(200)),
+    "main.attachment": (
+        "GET",
+        _attachment_url,
+        signed_in(200, contact_b=404, member_y=404),
+    ),
+    "auth.login": ("GET", lambda w: url_for("auth.login"), every(302, visitor=200)),
+    "auth.logout": ("POST", lambda w: url_for("auth.logout"), signed_in(303)),
+    "auth.profile": ("GET", lambda w: url_for("auth.profile"), signed_in(200)),
+    "auth.sign_out_everywhere": (
+        "POST",
+        lambda w: url_for("auth.sign_out_everywhere"),
+        signed_in(303),
+    ),
+    "auth.request_reset": ("GET", lambda w: url_for("auth.request_reset"), every(200)),
+    "auth.reset_password": (
+        "GET",
+        lambda w: url_for("auth.reset_password", token="not-a-token"),
+        every(404),
+    ),
+    "invitations.accept": (
+        "GET",
+        lambda w: url_for("invitations.accept", token="not-a-token"),
+        every(404),
+    ),
+    "invitations.resend": (
+        "POST",
+        _invitation_url("invitations.resend"),
+        signed_in(303, contact_a=403, contact_b=403, member_y=404),
+    ),
+    "invitations.revoke": (
+        "POST",
+        _invitation_url("invitations.revoke"),
+        signed_in(303, contact_a=403, contact_b=403, member_y=404),
+    ),
+    "customer.home": ("GET", lambda w: url_for("customer.home"), CONTACTS_ONLY),
+    "customer.team": ("GET", lambda w: url_for("customer.team"), CONTACTS_ONLY),
+    "customer.new_request": ("GET", lambda w: url_for("customer.new_request"), CONTACTS_ONLY),
+    "customer.request": ("GET", _request_url("customer.request"), own_request(200)),
+    "customer.reply": ("POST", _request_url("customer.reply"), own_request(422)),
+    "customer.chase": ("POST", _request_url("customer.chase"), own_request(303)),
+    "customer.resolve": ("POST", _request_url("customer.resolve"), own_request(303)),
+    # Reopening an open request is refused with a message on the request page.
+    "customer.reopen": ("POST", _request_url("customer.reopen"), own_request(303)),
+    "customer.rate": ("POST", _request_url("customer.rate"), own_request(422)),
+    # The signed link is the credential: anyone holding a forged one gets 404.
+    "customer.rate_by_link": (
+        "GET",
+        lambda w: url_for("customer.rate_by_link", token="forged"),
+        every(404),
+    ),
+    "workspace.index": (
+        "GET",
+        lambda w: url_for("workspace.index"),
+        # One team: straight to it; an admin sees every team listed.
+        signed_in(302, contact_a=403, contact_b=403, admin=200),
+    ),
+    "workspace.team_home": (
+        "GET",
+        lambda w: url_for("workspace.team_home", team_id=w.team_x.id),
+        signed_in(200, **STAFF_OF_X),
+    ),
+    "workspace.account": (
+        "GET",
+        lambda w: url_for("workspace.account", team_id=w.team_x.id, account_id=w.account_a.id),
+        signed_in(200, **STAFF_OF_X),
+    ),
+    # Only the team's own people mark themselves away; an admin outside the team may not.
+    "workspace.away": (
+        "POST",
+        lambda w: url_for("workspace.away", team_id=w.team_x.id),
+        signed_in(303, admin=403, **STAFF_OF_X),
+    ),
+    # Routing is the coach's call: a member sees the team but may not (403).
+    "workspace.routing": (
+        "POST",
+        lambda w: url_for("workspace.routing", team_id=w.team_x.id),
+        signed_in(303, member_x=403, **STAFF_OF_X),
+    ),
+    "workspace.invite_contact": (
+        "POST",
+        lambda w: url_for(
+            "workspace.invite_contact", team_id=w.team_x.id, account_id=w.account_a.id
+        ),
+        signed_in(422, **STAFF_OF_X),
+    ),
+    "inbox.index": (
+        "GET",
+        lambda w: url_for("inbox.index", team_id=w.team_x.id),
+        signed_in(200, **STAFF_OF_X),
+    ),
+    "inbox.detail": ("GET", _team_request_url("inbox.detail"), signed_in(200, **STAFF_OF_X)),
+    **{
+        f"inbox.{name}": ("POST", _team_request_url(f"inbox.{name}"), signed_in(422, **STAFF_OF_X))
+        for name in ("reply", "note", "status", "assign", "classify")
+    },
+    # A plain GET of the poll sends people to the request page.
+    "inbox.who_else": ("GET", _team_request_url("inbox.who_else"), signed_in(302, **STAFF_OF_X)),
+    "inbox.here": ("POST", _team_request_url("inbox.here"), signed_in(204, **STAFF_OF_X)),
+    "inbox.hand_off": (
+        "POST",
+        _team_request_url("inbox.hand_off"),
+        signed_in(422, **STAFF_OF_X),
+    ),
+    "handoffs.index": ("GET", lambda w: url_for("handoffs.index"), STAFF_ONLY),
+    # The owner from another team gets in; so does the owning team.
+    "handoffs.show": ("GET", _handoff_url("handoffs.show"), STAFF_ONLY),
+    "handoffs.complete": (
+        "POST",
+        _handoff_url("handoffs.complete"),
+        signed_in(422, **CONTACTS_403),
+    ),
+    "handoffs.cancel": ("POST", _handoff_url("handoffs.cancel"), signed_in(303, **CONTACTS_403)),
+    "inbox.bulk": (
+        "POST",
+        lambda w: url_for("inbox.bulk", team_id=w.team_x.id),
+        signed_in(303, **STAFF_OF_X),
+    ),
+    **ADMIN_ROWS,
+}
+
+
+def test_every_route_has_a_row(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+    missing = sorted(endpoints - ROWS.keys())
+    assert missing == [], f"routes without a row in the access matrix: {missing}"
+    stale = sorted(ROWS.keys() - endpoints)
+    assert stale == [], f"rows for routes that no longer exist: {stale}"
+
+
+def _outcome(response) -> int | str:
+    location = response.headers.get("Location", "")
+    if response.status_code == 302 and location.startswith("/sign-in"):
+        return "login"
+    return response.status_code
+
+
+@pytest.mark.parametrize("endpoint", sorted(ROWS))
+def test_role_route_matrix(app, world, login_as, no_csrf, endpoint):
+    method, build_url, expected = ROWS[endpoint]
+    assert set(expected) == set(ROLES), f"{endpoint}: row must name every role"
+    actual = {}
+    for role in ROLES:
+        client = app.test_client()
+        if role != "visitor":
+            login_as(getattr(world, role), on=client)
+        with app.test_request_context():
+            url = build_url(world)
+        response = client.open(url, method=method, data={})
+        actual[role] = _outcome(response)
+    assert actual == expected
