@@ -63,3 +63,14 @@ def after_write(location: str, render_fragment):
     if is_partial():
         return render_fragment()
     return redirect(location, code=303)
+
+
+def conditional_poll(etag: str, render):
+    """A poll answer: 304 when the client's ETag still matches (nothing rendered), else the
+    fragment, marked private and revalidate-always so the browser keeps and re-checks it."""
+    response = make_response("", 304) if etag in request.if_none_match else render()
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("HX-Request")
+    response.vary.add("Cookie")
+    return response

@@ -79,7 +79,13 @@ def _security_headers(response):
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if request.endpoint != "static" and current_user.is_authenticated:
+    # Signed-in answers are never stored, except the polls that opt in to
+    # "private, no-cache" so the browser can revalidate them with ETags (304).
+    if (
+        request.endpoint != "static"
+        and current_user.is_authenticated
+        and "no-cache" not in headers.get("Cache-Control", "")
+    ):
         headers["Cache-Control"] = "no-store"
     return response
 

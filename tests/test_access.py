@@ -132,6 +132,13 @@ ROWS = {
     "customer.new_request": ("GET", lambda w: url_for("customer.new_request"), CONTACTS_ONLY),
     "customer.request": ("GET", _request_url("customer.request"), own_request(200)),
     "customer.reply": ("POST", _request_url("customer.reply"), own_request(422)),
+    # The polls answer a plain GET with a redirect to their page.
+    "customer.request_updates": ("GET", _request_url("customer.request_updates"), own_request(302)),
+    "customer.list_updates": (
+        "GET",
+        lambda w: url_for("customer.list_updates"),
+        signed_in(403, contact_a=302, contact_b=302),
+    ),
     "customer.chase": ("POST", _request_url("customer.chase"), own_request(303)),
     "customer.resolve": ("POST", _request_url("customer.resolve"), own_request(303)),
     # Reopening an open request is refused with a message on the request page.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import access
@@ -23,15 +23,8 @@ from ..requests import clock
 PAGE_SIZE = 25
 
 
-def list_requests(user: User, *, show: str = "open", q: str = "", after: str | None = None):
-    """The contact's requests (and shared colleagues'), newest activity first.
-
-    Keyset pagination on (last activity, id): a deep page costs what the first one does.
-    Returns (requests, cursor of the next page or None).
-    """
-    query = access.requests_visible_to(user).options(
-        joinedload(Request.requester), joinedload(Request.assignee)
-    )
+def _filtered(user: User, show: str, q: str):
+    query = access.requests_visible_to(user)
     if show == "open":
         query = query.where(Request.status.in_(OPEN_STATUSES))
     elif show == "closed":
@@ -46,6 +39,28 @@ def list_requests(user: User, *, show: str = "open", q: str = "", after: str | N
         if request_id is not None:
             conditions.append(Request.id == request_id)
         query = query.where(or_(*conditions))
+    return query
+
+
+def list_fingerprint(user: User, *, show: str = "open", q: str = "") -> str:
+    """Changes whenever the list would: a cheap aggregate, no rows loaded."""
+    count, latest, versions = db.session.execute(
+        _filtered(user, show, q).with_only_columns(
+            func.count(Request.id), func.max(Request.last_activity_at), func.sum(Request.version)
+        )
+    ).one()
+    return f"list-{count}-{latest.isoformat() if latest else '-'}-{versions or 0}"
+
+
+def list_requests(user: User, *, show: str = "open", q: str = "", after: str | None = None):
+    """The contact's requests (and shared colleagues'), newest activity first.
+
+    Keyset pagination on (last activity, id): a deep page costs what the first one does.
+    Returns (requests, cursor of the next page or None).
+    """
+    query = _filtered(user, show, q).options(
+        joinedload(Request.requester), joinedload(Request.assignee)
+    )
     cursor = _parse_cursor(after)
     if cursor:
         activity, request_id = cursor

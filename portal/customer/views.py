@@ -1,6 +1,6 @@
 import uuid
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -8,7 +8,7 @@ from .. import access
 from ..access import CONTACT, PUBLIC, policy
 from ..extensions import db, limiter
 from ..forms import EmptyForm
-from ..htmx import after_write, redirect_after_post, render_page
+from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..models import Function, utcnow
 from ..requests import clock, files, handoffs, ratings
 from ..requests import services as requests
@@ -17,13 +17,14 @@ from . import bp, services
 from .forms import OTHER, RaiseRequestForm, RatingForm, ReplyForm, RequestFilterForm
 
 
-@bp.route("/")
-@policy(CONTACT)
-def home():
-    """My requests: the contact's front page."""
+def _list_filters() -> RequestFilterForm:
     filters = RequestFilterForm(request.args)
     if not filters.validate():
         abort(400)
+    return filters
+
+
+def _list_page(filters: RequestFilterForm):
     rows, next_cursor = services.list_requests(
         current_user,
         show=filters.show.data or "open",
@@ -37,6 +38,26 @@ def home():
         rows=rows,
         next_cursor=next_cursor,
     )
+
+
+@bp.route("/")
+@policy(CONTACT)
+def home():
+    """My requests: the contact's front page."""
+    return _list_page(_list_filters())
+
+
+@bp.route("/updates")
+@policy(CONTACT)
+def list_updates():
+    """The list's poll: 304 until one of the listed requests changes."""
+    filters = _list_filters()
+    if not is_partial():
+        return redirect(url_for("customer.home", **request.args))
+    fingerprint = services.list_fingerprint(
+        current_user, show=filters.show.data or "open", q=filters.q.data or ""
+    )
+    return conditional_poll(fingerprint, lambda: _list_page(filters))
 
 
 @bp.route("/team")
@@ -119,8 +140,17 @@ def _checked_files(form):
         return None
 
 
-def _request_page(item, reply_form=None, status=200, rating_form=None):
+def _live_context(item) -> dict:
     timeline = services.public_timeline(item)
+    return {
+        "timeline": timeline,
+        "people": services.people_by_id(e.data.get("assignee_id") for e in timeline),
+        "attachments": files.for_request(item, public_only=True),
+        "progress": handoffs.progress_line(handoffs.for_request(item)),
+    }
+
+
+def _request_page(item, reply_form=None, status=200, rating_form=None):
     rating = ratings.rating_of(item)
     if rating_form is None:
         rating_form = RatingForm(
@@ -133,11 +163,8 @@ def _request_page(item, reply_form=None, status=200, rating_form=None):
         "customer/_conversation.html",
         status=status,
         item=item,
-        timeline=timeline,
-        people=services.people_by_id(e.data.get("assignee_id") for e in timeline),
+        **_live_context(item),
         reply_form=reply_form or ReplyForm(formdata=None),
-        attachments=files.for_request(item, public_only=True),
-        progress=handoffs.progress_line(handoffs.for_request(item)),
         action_form=EmptyForm(),
         can_reopen=requests.can_reopen(item),
         reopen_deadline=requests.reopen_deadline(item),
@@ -159,6 +186,26 @@ def _done(item, message: str):
     flash(message, "success")
     location = url_for("customer.request", request_id=item.id)
     return after_write(location, lambda: _request_page(item))
+
+
+@bp.route("/requests/<int:request_id>/updates")
+@policy(CONTACT)
+def request_updates(request_id: int):
+    """The request page's poll: 304 until the request changes (its version moves with every
+    change), then the live parts of the page. Forms are not in it, so typing is never lost."""
+    item = access.get_request(request_id)
+    if not is_partial():
+        return redirect(url_for("customer.request", request_id=item.id))
+    return conditional_poll(
+        f"request-{item.id}-v{item.version}",
+        lambda: render_page(
+            "customer/request.html",
+            "customer/_live.html",
+            item=item,
+            live_poll=True,
+            **_live_context(item),
+        ),
+    )
 
 
 @bp.route("/requests/<int:request_id>/replies", methods=["POST"])

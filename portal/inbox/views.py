@@ -6,7 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import access
 from ..access import TEAM_MEMBER, policy
 from ..extensions import db
-from ..htmx import after_write, is_partial, redirect_after_post, render_page
+from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..models import Account, Function, Membership, Tier, User, utcnow
 from ..requests import files, handoffs
 from ..requests import services as requests
@@ -298,17 +298,17 @@ def who_else(team_id: int, request_id: int):
         return redirect(url_for("inbox.detail", team_id=team_id, request_id=request_id))
     seen_version = request.args.get("version", type=int)
     present = presence.others(current_user, item)
-    response = render_page(
-        "inbox/request.html",
-        "inbox/_presence.html",
-        team=team,
-        item=item,
-        present=present,
-        changed=seen_version is not None and seen_version != item.version,
+    return conditional_poll(
+        presence.etag(present, item.version, seen_version),
+        lambda: render_page(
+            "inbox/request.html",
+            "inbox/_presence.html",
+            team=team,
+            item=item,
+            present=present,
+            changed=seen_version is not None and seen_version != item.version,
+        ),
     )
-    response.set_etag(presence.etag(present, item.version, seen_version))
-    response.headers["Cache-Control"] = "no-cache, private"
-    return response.make_conditional(request)
 
 
 @bp.route("/requests/<int:request_id>/presence", methods=["POST"])
