@@ -1,6 +1,6 @@
 import uuid
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -97,27 +97,28 @@ def _raise_form(formdata=None) -> RaiseRequestForm:
     return form
 
 
+def _per_contact() -> str:
+    return f"contact:{current_user.get_id()}"
+
+
+def _submission_limit() -> str:
+    return current_app.config["SUBMISSION_RATE_LIMIT"]
+
+
 @bp.route("/requests/new", methods=["GET", "POST"])
 @policy(CONTACT)
+@limiter.limit(_submission_limit, key_func=_per_contact, methods=["POST"])
 def new_request():
     form = _raise_form(request.form if request.method == "POST" else None)
     if request.method == "POST":
         form.attachments.data = request.files.getlist(form.attachments.name)
     checked = _checked_files(form) if form.validate_on_submit() else None
     if checked is not None:
-        raised, created = requests.raise_request(
-            current_user,
-            requests.NewRequest(
-                account=form.accounts_by_id[form.account.data],
-                function=form.functions_by_id.get(form.about.data),
-                subject=form.subject.data,
-                description=form.description.data,
-                urgency=form.urgency.data,
-                expected_by=form.expected_by.data,
-                expected_outcome=form.expected_outcome.data or "",
-                idempotency_key=form.idempotency_key.data,
-            ),
-        )
+        try:
+            raised, created = _raise(form)
+        except requests.RequestError as error:
+            flash(str(error), "error")
+            return render_page("customer/new_request.html", status=409, form=form)
         if created:
             files.store(current_user, raised, checked)
         db.session.commit()
@@ -129,6 +130,22 @@ def new_request():
         return redirect_after_post(url_for("customer.request", request_id=raised.id))
     status = 422 if request.method == "POST" else 200
     return render_page("customer/new_request.html", status=status, form=form)
+
+
+def _raise(form):
+    return requests.raise_request(
+        current_user,
+        requests.NewRequest(
+            account=form.accounts_by_id[form.account.data],
+            function=form.functions_by_id.get(form.about.data),
+            subject=form.subject.data,
+            description=form.description.data,
+            urgency=form.urgency.data,
+            expected_by=form.expected_by.data,
+            expected_outcome=form.expected_outcome.data or "",
+            idempotency_key=form.idempotency_key.data,
+        ),
+    )
 
 
 def _checked_files(form):
@@ -210,6 +227,7 @@ def request_updates(request_id: int):
 
 @bp.route("/requests/<int:request_id>/replies", methods=["POST"])
 @policy(CONTACT)
+@limiter.limit(_submission_limit, key_func=_per_contact, methods=["POST"])
 def reply(request_id: int):
     item = access.get_request(request_id)
     form = ReplyForm()

@@ -75,7 +75,7 @@ def raise_request(actor: User, new: NewRequest) -> tuple[Request, bool]:
     """
     existing = _by_key(actor, new.idempotency_key)
     if existing is not None:
-        return existing, False
+        return _same_submission(existing, new), False
     request = Request(
         account_id=new.account.id,
         requester_id=actor.id,
@@ -97,13 +97,24 @@ def raise_request(actor: User, new: NewRequest) -> tuple[Request, bool]:
         existing = _by_key(actor, new.idempotency_key)
         if existing is None:
             raise
-        return existing, False
+        return _same_submission(existing, new), False
     _event(request, actor, "raised", public=True)
     route(request, new.function)
     clock.recompute(request)
     _confirm_by_mail(request)
     db.session.flush()
     return request, True
+
+
+def _same_submission(existing: Request, new: NewRequest) -> Request:
+    """A retry of the same form is fine; the same key with other content is a mistake
+    (an old tab, a back button), never silently a second request or a lost one."""
+    if (existing.subject, existing.description) != (new.subject, new.description):
+        raise RequestError(
+            f"This form was already sent as {existing.reference}. To raise another request, "
+            "open a new form; to add to that one, reply on its page."
+        )
+    return existing
 
 
 def _by_key(actor: User, key: str) -> Request | None:

@@ -293,3 +293,42 @@ def test_staff_and_other_contacts_cannot_act_on_the_request(client, world, login
     assert client.post(url_for("customer.chase", request_id=item.id)).status_code == 403
     db.session.refresh(item)
     assert item.chase_count == 0
+
+
+def test_a_reused_key_with_other_content_is_refused_with_the_first_reference(
+    client, world, contact_a
+):
+    data = _form(world)
+    client.post(url_for("customer.new_request"), data=data)
+    first = db.session.scalar(select(Request))
+    response = client.post(
+        url_for("customer.new_request"), data={**data, "subject": "Something different"}
+    )
+    assert response.status_code == 409
+    assert f"already sent as {first.reference}" in response.text
+    assert count_requests() == 1
+
+
+def test_submissions_are_rate_limited_per_contact(world, login_as):
+    from flask import current_app
+
+    from portal import create_app
+    from tests.conftest import TEST_CONFIG
+
+    limited = create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": current_app.config["SQLALCHEMY_DATABASE_URI"],
+            "RATELIMIT_ENABLED": True,
+            "SUBMISSION_RATE_LIMIT": "2 per hour",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    limited.test_client_class = current_app.test_client_class
+    client = limited.test_client()
+    login_as(world.contact_a, on=client)
+    with limited.test_request_context():
+        url = url_for("customer.new_request")
+    codes = [client.post(url, data=_form(world)).status_code for _ in range(3)]
+    assert codes == [303, 303, 429]
+    assert count_requests() == 2
