@@ -43,6 +43,13 @@ def register(app: Flask) -> None:
         sent = deliver_pending()
         click.echo(f"breaches recorded: {breaches}; mail sent: {sent}")
 
+    @app.cli.command("send-mail")
+    def send_mail() -> None:
+        """Deliver queued mail now (retries back off; a message is never sent twice)."""
+        from .mail import deliver_pending
+
+        click.echo(f"mail sent: {deliver_pending()}")
+
     @app.cli.command("create-admin")
     @click.option("--email", required=True)
     @click.option("--name", required=True)

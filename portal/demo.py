@@ -301,6 +301,15 @@ DEMO_REQUESTS = [
         0,
         "Our statements show an old VAT number.",
     ),
+    (
+        "Change our delivery address",
+        "Delivery",
+        "low",
+        400,
+        "closed",
+        0,
+        "From next month, please deliver to our new warehouse on Quay Road.",
+    ),
 ]
 
 
@@ -315,9 +324,15 @@ def seed_requests(now=None) -> None:
     now = now or utcnow()
     accounts = db.session.scalars(select(Account).order_by(Account.id)).all()
     functions = {f.name: f for f in db.session.scalars(select(Function))}
-    for index, account in enumerate(accounts[:12]):
-        contact = db.session.scalar(select(Contact).where(Contact.account_id == account.id))
-        spec = DEMO_REQUESTS[index % len(DEMO_REQUESTS)]
+    # The first account (the demo contact's) gets one request in every state; the next
+    # eleven one each, so every team's inbox has work in it.
+    plan = [(accounts[0], spec) for spec in DEMO_REQUESTS] + [
+        (account, DEMO_REQUESTS[n % len(DEMO_REQUESTS)]) for n, account in enumerate(accounts[1:12])
+    ]
+    for index, (account, spec) in enumerate(plan):
+        contact = db.session.scalar(
+            select(Contact).where(Contact.account_id == account.id).order_by(Contact.id)
+        )
         subject, function_name, urgency, hours, status, chases, description = spec
         members = db.session.scalars(
             select(Membership.user_id).where(Membership.team_id == account.team_id)
@@ -338,7 +353,8 @@ def seed_requests(now=None) -> None:
             created_at=created,
             last_activity_at=created,
             first_response_at=None if status == "new" else created + timedelta(minutes=40),
-            resolved_at=created + timedelta(hours=20) if status == "resolved" else None,
+            resolved_at=created + timedelta(hours=20) if status in ("resolved", "closed") else None,
+            closed_at=created + timedelta(hours=40) if status == "closed" else None,
         )
         db.session.add(item)
         db.session.flush()

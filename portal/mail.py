@@ -66,9 +66,14 @@ def _claim(message_id: int) -> bool:
 def deliver_pending(limit: int = 100) -> int:
     """Send what is queued; returns how many were sent. Failures stay queued for a retry."""
     config = current_app.config
+    now = utcnow()
     ids = db.session.scalars(
         select(OutboxMessage.id)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.attempts < MAX_ATTEMPTS,
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+        )
         .order_by(OutboxMessage.id)
         .limit(limit)
     ).all()
@@ -82,6 +87,8 @@ def deliver_pending(limit: int = 100) -> int:
         except (OSError, smtplib.SMTPException) as error:
             message.claimed_at = None
             message.last_error = str(error)[:500]
+            # Back off: 1, 2, 4, 8 minutes after the 1st, 2nd, 3rd, 4th failure.
+            message.next_attempt_at = utcnow() + timedelta(minutes=2 ** (message.attempts - 1))
             current_app.logger.warning("mail %s not sent: %s", message_id, error)
         else:
             message.sent_at = utcnow()

@@ -75,6 +75,21 @@ def _handoff_url(endpoint):
     return build
 
 
+def _feedback_url(w):
+    from portal.models import Feedback
+
+    item = Feedback(
+        team_id=w.team_x.id,
+        account_id=w.account_a.id,
+        contact_id=w.contact_a.id,
+        kind="idea",
+        body="More slots",
+    )
+    db.session.add(item)
+    db.session.commit()
+    return url_for("workspace.feedback_seen", team_id=w.team_x.id, feedback_id=item.id)
+
+
 def own_request(answer):
     """Contact A may; Contact B must not learn it exists; staff use the workspace instead."""
     return signed_in(403, contact_a=answer, contact_b=404)
@@ -129,6 +144,13 @@ ROWS = {
     ),
     "customer.home": ("GET", lambda w: url_for("customer.home"), CONTACTS_ONLY),
     "customer.team": ("GET", lambda w: url_for("customer.team"), CONTACTS_ONLY),
+    "customer.feedback": (
+        "POST",
+        lambda w: url_for("customer.feedback"),
+        signed_in(403, contact_a=422, contact_b=422),
+    ),
+    "auth.mail_preferences": ("POST", lambda w: url_for("auth.mail_preferences"), signed_in(303)),
+    "workspace.feedback_seen": ("POST", _feedback_url, signed_in(303, **STAFF_OF_X)),
     "customer.new_request": ("GET", lambda w: url_for("customer.new_request"), CONTACTS_ONLY),
     "customer.request": ("GET", _request_url("customer.request"), own_request(200)),
     "customer.reply": ("POST", _request_url("customer.reply"), own_request(422)),

@@ -46,6 +46,12 @@ def test_seed_demo_builds_a_realistic_organisation_and_prints_working_sign_ins(a
     states = set(db.session.scalars(select(Request.status)))
     assert {"new", "open", "waiting_on_customer", "resolved"} <= states
     assert count(Request, Request.next_due_at.is_not(None)) > 0
+    # The printed demo contact has a request in every status, with a timeline.
+    demo_contact = db.session.scalar(select(User).where(User.kind == CONTACT).order_by(User.id))
+    mine = set(
+        db.session.scalars(select(Request.status).where(Request.requester_id == demo_contact.id))
+    )
+    assert mine == {"new", "open", "waiting_on_customer", "resolved", "closed"}
     # Every tier has accounts, every team has a coach.
     assert count(Tier, ~Tier.id.in_(select(Account.tier_id))) == 0
     assert (

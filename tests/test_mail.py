@@ -145,8 +145,12 @@ def test_with_the_server_down_the_message_stays_queued_and_goes_out_later(app, s
     assert message.last_error  # the reason is kept for the operator
     assert message.claimed_at is None  # released for the next run
     assert message.attempts == 1
+    assert message.next_attempt_at is not None  # it backs off before trying again
 
     smtp.start()
+    assert deliver_pending() == 0  # still backing off
+    message.next_attempt_at = message.next_attempt_at - timedelta(minutes=5)  # time passes
+    db.session.commit()
     assert deliver_pending() == 1
     (message,) = outbox(app)
     assert message.sent_at is not None and message.last_error is None

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField
+from wtforms import BooleanField, HiddenField, PasswordField
 from wtforms.validators import InputRequired
 
 from ..forms import clean_text, email_field, new_password_fields
@@ -37,3 +37,7 @@ class ResetRequestForm(_EmailForm):
 
 class ResetPasswordForm(FlaskForm):
     password, confirm = new_password_fields()
+
+
+class MailPreferencesForm(FlaskForm):
+    receipts = BooleanField("Email me a receipt when I raise a request")

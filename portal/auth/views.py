@@ -9,7 +9,13 @@ from ..htmx import redirect_after_post, render_page
 from ..models import normalize_email
 from ..web import start_session
 from . import bp, services
-from .forms import ChangePasswordForm, ResetPasswordForm, ResetRequestForm, SignInForm
+from .forms import (
+    ChangePasswordForm,
+    MailPreferencesForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SignInForm,
+)
 
 
 def _email_key() -> str:
@@ -86,7 +92,19 @@ def profile():
         status=status,
         form=form,
         signout_form=EmptyForm(),
+        mail_form=MailPreferencesForm(formdata=None, receipts=not current_user.mute_receipts),
     )
+
+
+@bp.route("/me/mail", methods=["POST"])
+@policy(SIGNED_IN)
+def mail_preferences():
+    form = MailPreferencesForm()
+    if form.validate_on_submit():
+        current_user.mute_receipts = not form.receipts.data
+        db.session.commit()
+        flash("Your mail preferences are saved.", "success")
+    return redirect_after_post(url_for("auth.profile"))
 
 
 @bp.route("/me/sign-out-everywhere", methods=["POST"])

@@ -20,7 +20,7 @@ from wtforms.validators import (
 )
 
 from ..forms import clean_text
-from ..models import SCORES, URGENCIES
+from ..models import FEEDBACK_KINDS, SCORES, URGENCIES
 from ..requests.files import ACCEPT
 
 OTHER = "other"
@@ -111,5 +111,22 @@ class RatingForm(FlaskForm):
     comment = TextAreaField(
         "Anything to add? (optional)",
         validators=[Optional(), Length(max=2000, message="Use at most 2,000 characters.")],
+        filters=[clean_text],
+    )
+
+
+class FeedbackForm(FlaskForm):
+    account = SelectField("About your account", coerce=int)
+    kind = RadioField(
+        "What would you like to tell us?",
+        choices=list(FEEDBACK_KINDS.items()),
+        validators=[InputRequired("Choose praise, a complaint or an idea.")],
+    )
+    body = TextAreaField(
+        "Your words",
+        validators=[
+            DataRequired("Write your feedback first."),
+            Length(max=4000, message="Use at most 4,000 characters."),
+        ],
         filters=[clean_text],
     )

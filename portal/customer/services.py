@@ -13,6 +13,7 @@ from ..models import (
     OPEN_STATUSES,
     URGENCIES,
     Entry,
+    Feedback,
     Request,
     ServiceLevel,
     User,
@@ -133,3 +134,13 @@ def people_by_id(ids) -> dict[int, User]:
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def give_feedback(user: User, account, kind: str, body: str) -> Feedback:
+    """Praise, a complaint or an idea for the account's team: not a request, no clock."""
+    feedback = Feedback(
+        team_id=account.team_id, account_id=account.id, contact_id=user.id, kind=kind, body=body
+    )
+    db.session.add(feedback)
+    db.session.flush()
+    return feedback

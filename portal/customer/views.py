@@ -14,7 +14,7 @@ from ..requests import clock, files, handoffs, ratings
 from ..requests import services as requests
 from ..workspace.services import team_people
 from . import bp, services
-from .forms import OTHER, RaiseRequestForm, RatingForm, ReplyForm, RequestFilterForm
+from .forms import OTHER, FeedbackForm, RaiseRequestForm, RatingForm, ReplyForm, RequestFilterForm
 
 
 def _list_filters() -> RequestFilterForm:
@@ -40,6 +40,15 @@ def _list_page(filters: RequestFilterForm):
     )
 
 
+def _per_contact() -> str:
+    return f"contact:{current_user.get_id()}"
+
+
+def _submission_limit() -> str:
+    """Raising, replying and feedback share one per-contact budget."""
+    return current_app.config["SUBMISSION_RATE_LIMIT"]
+
+
 @bp.route("/")
 @policy(CONTACT)
 def home():
@@ -60,14 +69,45 @@ def list_updates():
     return conditional_poll(fingerprint, lambda: _list_page(filters))
 
 
-@bp.route("/team")
-@policy(CONTACT)
-def team():
+def _team_data():
     contacts = access.contact_accounts(current_user)
     teams = {contact.account.team_id: contact.account.team for contact in contacts}
     people = {team_id: team_people(team) for team_id, team in teams.items()}
+    return contacts, people, teams
+
+
+@bp.route("/team")
+@policy(CONTACT)
+def team():
+    return _team_page(*_team_data())
+
+
+@bp.route("/feedback", methods=["POST"])
+@policy(CONTACT)
+@limiter.limit(_submission_limit, key_func=_per_contact, methods=["POST"])
+def feedback():
+    contacts, people, teams = _team_data()
+    form = _feedback_form(contacts, request.form)
+    if form.validate_on_submit():
+        account = next(c.account for c in contacts if c.account_id == form.account.data)
+        services.give_feedback(current_user, account, form.kind.data, form.body.data)
+        db.session.commit()
+        flash(f"Thank you: {account.team.name} will read it.", "success")
+        return redirect_after_post(url_for("customer.team"))
+    return _team_page(contacts, people, teams, feedback_form=form, status=422)
+
+
+def _feedback_form(contacts, formdata=None) -> FeedbackForm:
+    form = FeedbackForm(formdata=formdata)
+    form.account.choices = [(c.account_id, c.account.name) for c in contacts]
+    return form
+
+
+def _team_page(contacts, people, teams, feedback_form=None, status=200):
     return render_page(
         "customer/team.html",
+        status=status,
+        feedback_form=feedback_form or _feedback_form(contacts),
         contacts=contacts,
         people=people,
         promises={c.account_id: services.service_promises(c.account) for c in contacts},
@@ -95,14 +135,6 @@ def _raise_form(formdata=None) -> RaiseRequestForm:
     form.accounts_by_id = {a.id: a for a in accounts}
     form.functions_by_id = {str(f.id): f for f in functions}
     return form
-
-
-def _per_contact() -> str:
-    return f"contact:{current_user.get_id()}"
-
-
-def _submission_limit() -> str:
-    return current_app.config["SUBMISSION_RATE_LIMIT"]
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ from .account import Account, Contact, Tier
 from .attachment import Attachment
 from .audit import AuditEvent
 from .base import UTCDateTime, utcnow
+from .feedback import FEEDBACK_KINDS, Feedback
 from .function import SKILL_LEVELS, Function, Skill
 from .handoff import HANDOFF_CANCELLED, HANDOFF_DONE, HANDOFF_OPEN, Handoff
 from .invitation import Invitation, PasswordReset
@@ -28,6 +29,7 @@ __all__ = [
     "COACH",
     "CONTACT",
     "CUSTOMER_STATUS",
+    "FEEDBACK_KINDS",
     "HANDOFF_CANCELLED",
     "HANDOFF_DONE",
     "HANDOFF_OPEN",
@@ -45,6 +47,7 @@ __all__ = [
     "ClockPause",
     "Contact",
     "Entry",
+    "Feedback",
     "Function",
     "Handoff",
     "Holiday",

@@ -23,4 +23,6 @@ class OutboxMessage(db.Model):
     # A sender claims a message before sending, so two workers never both send it.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
+    # After a failure, wait longer each time (1, 2, 4 ... minutes) before the next try.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))

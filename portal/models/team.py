@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -26,7 +26,8 @@ class Team(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     # Automatic: new requests go to the best-skilled, least-loaded member. Manual: they wait
     # in Unassigned for a claim.
-    automatic_routing: Mapped[bool] = mapped_column(default=True)
+    # The server default lets the column be added to a table that already has rows.
+    automatic_routing: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, String, false
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..extensions import db
@@ -31,8 +31,13 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # Mute mail that is nice to have (the "we have your request" receipt); replies,
+    # questions and resolutions always come.
+    # The server default lets the column be added to a table that already has rows.
+    mute_receipts: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Away people get no new requests or handoffs by routing; manual claims still work.
-    away: Mapped[bool] = mapped_column(default=False)
+    # The server default lets the column be added to a table that already has rows.
+    away: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Part of the login id: bumping it signs the person out of every session at once.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

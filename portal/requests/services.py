@@ -162,6 +162,8 @@ def route(request: Request, function: Function | None) -> None:
 
 
 def _confirm_by_mail(request: Request) -> None:
+    if request.requester.mute_receipts:  # a receipt is nice to have; they opted out
+        return
     link = current_app.config["BASE_URL"] + url_for("customer.request", request_id=request.id)
     queue_mail(
         request.requester.email,

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..extensions import db
-from ..models import Account, Contact, Invitation, Membership, Skill, Team, Tier, User
+from ..models import (
+    Account,
+    Contact,
+    Feedback,
+    Invitation,
+    Membership,
+    Skill,
+    Team,
+    Tier,
+    User,
+    utcnow,
+)
 
 
 def team_people(team: Team) -> list[tuple[Membership, list[Skill]]]:
@@ -77,3 +89,23 @@ def set_routing(actor: User, team: Team, automatic: bool) -> None:
     team.automatic_routing = automatic
     audit.record(actor, "team.routing", team, automatic=automatic)
     db.session.flush()
+
+
+def recent_feedback(team: Team, limit: int = 20) -> list[Feedback]:
+    """Unread first, then newest: praise, complaints and ideas from the team's customers."""
+    return list(
+        db.session.scalars(
+            select(Feedback)
+            .options(joinedload(Feedback.contact), joinedload(Feedback.account))
+            .where(Feedback.team_id == team.id)
+            .order_by(Feedback.seen_at.is_not(None), Feedback.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_feedback_seen(actor: User, feedback: Feedback) -> None:
+    if feedback.seen_at is None:
+        feedback.seen_at = utcnow()
+        feedback.seen_by_id = actor.id
+        db.session.flush()

@@ -7,6 +7,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import after_write, redirect_after_post, render_page
 from ..invitations import services as invitations
+from ..models import Feedback
 from . import bp, services
 from .forms import InviteContactForm, RoutingForm
 
@@ -33,6 +34,7 @@ def team_home(team_id: int):
         routing_form=RoutingForm(
             formdata=None, automatic_routing="auto" if team.automatic_routing else "manual"
         ),
+        feedback=services.recent_feedback(team),
         is_member=access.team_role(current_user, team.id) is not None,
         is_coach=access.is_coach_of(current_user, team.id),
     )
@@ -55,6 +57,18 @@ def away(team_id: int):
         "success",
     )
     return redirect_after_post(url_for("workspace.team_home", team_id=team_id))
+
+
+@bp.route("/<int:team_id>/feedback/<int:feedback_id>/seen", methods=["POST"])
+@policy(TEAM_MEMBER)
+def feedback_seen(team_id: int, feedback_id: int):
+    access.get_team(team_id)
+    item = db.session.get(Feedback, feedback_id)
+    if item is None or item.team_id != team_id:
+        abort(404)
+    services.mark_feedback_seen(current_user, item)
+    db.session.commit()
+    return redirect_after_post(url_for("workspace.team_home", team_id=team_id) + "#feedback")
 
 
 @bp.route("/<int:team_id>/routing", methods=["POST"])
