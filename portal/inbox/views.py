@@ -139,7 +139,7 @@ def _handoff_form(formdata=None) -> HandoffForm:
     return form
 
 
-def _detail(team, item, http_status=200, handoff_form=None, **bound):
+def _detail(team, item, http_status=200, handoff_form=None, held=None, **bound):
     members = _members(team.id)
     return render_page(
         "inbox/request.html",
@@ -153,6 +153,7 @@ def _detail(team, item, http_status=200, handoff_form=None, **bound):
         other_open=services.other_open_requests(current_user, item),
         forms=_forms(item, members, **bound),
         handoffs=handoffs.for_request(item),
+        held=held,
         handoff_form=handoff_form or _handoff_form(),
         done_form=HandoffDoneForm(formdata=None),
     )
@@ -163,6 +164,30 @@ def _detail(team, item, http_status=200, handoff_form=None, **bound):
 def detail(team_id: int, request_id: int):
     team = access.get_team(team_id)
     return _detail(team, _team_request(team_id, request_id))
+
+
+HELD = ("reply", "note")
+
+
+def _stale(team, item, key: str, form):
+    """Someone changed the request since this person loaded it. A reply or note is held,
+    words intact, until they have seen the new activity and send it again; any other change
+    is refused with the latest state shown. Nothing is silently overwritten."""
+    item = db.session.get(type(item), item.id)
+    if key in HELD:
+        form.version.data = item.version  # sending again now confirms it
+        flash(
+            "New activity since you started: read the newest entries, then press send again "
+            "to confirm (attach any files again). Nothing was sent yet.",
+            "error",
+        )
+        return _detail(team, item, http_status=409, held=key, **{key: form})
+    flash(
+        "Someone else changed this request while you were looking at it. Its latest state is "
+        "shown; nothing you sent was saved.",
+        "error",
+    )
+    return _detail(team, item, http_status=409)
 
 
 def _write(team_id: int, request_id: int, form_class, key: str, field: str, apply, done: str):
@@ -187,18 +212,9 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
         if checked:
             files.store(current_user, item, checked, entry=entry)
         db.session.commit()
-    except requests.StaleRequest as error:
+    except (requests.StaleRequest, StaleDataError):
         db.session.rollback()
-        flash(str(error), "error")
-        return _detail(team, db.session.get(type(item), item.id), http_status=409)
-    except StaleDataError:
-        db.session.rollback()
-        flash(
-            "Someone else saved a change at the same moment. Nothing you sent was saved; "
-            "here is the latest state.",
-            "error",
-        )
-        return _detail(team, db.session.get(type(item), item.id), http_status=409)
+        return _stale(team, item, key, form)
     except requests.RequestError as error:
         db.session.rollback()
         getattr(form, field).errors.append(str(error))

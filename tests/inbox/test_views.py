@@ -270,9 +270,27 @@ def test_a_stale_version_is_refused_and_nothing_is_saved(client, world, member):
     _post(client, world, "inbox.note", item, body="First")
     response = _post(client, world, "inbox.reply", item, body="Second", version=seen, headers=HX)
     assert response.status_code == 409
-    assert "Someone else changed this request" in response.text
+    assert "New activity since you started" in response.text
+    assert "Second</textarea>" in response.text  # the words are kept, held
+    assert "First" in response.text  # and the new activity is shown
     bodies = db.session.scalars(select(Entry.body).where(Entry.kind != "event")).all()
     assert bodies == ["First"]
+    # Sending again (with the version the held form now carries) confirms it.
+    db.session.refresh(item)
+    confirmed = _post(client, world, "inbox.reply", item, body="Second")
+    assert confirmed.status_code == 303
+    bodies = db.session.scalars(select(Entry.body).where(Entry.kind != "event")).all()
+    assert bodies == ["First", "Second"]
+
+
+def test_a_status_change_on_a_stale_version_is_refused(client, world, member):
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    seen = item.version
+    _post(client, world, "inbox.note", item, body="First")
+    response = _post(client, world, "inbox.status", item, status="resolved", version=seen)
+    assert response.status_code == 409
+    db.session.refresh(item)
+    assert item.status == "open"
 
 
 def test_owner_must_be_a_member_of_the_team(client, world, member):
