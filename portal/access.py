@@ -113,15 +113,30 @@ def check_every_view_has_a_policy(app) -> None:
 # --- who is this person to a team --------------------------------------------------------
 
 
-def _memberships(user: User) -> dict[int, str]:
-    """team id -> role, loaded once per request."""
+def _membership_rows(user: User) -> list[tuple[Team, str]]:
+    """The person's teams with their role in each: one query per request, shared by the
+    policy check, the team loader and the navigation."""
     cache = g.setdefault("_memberships", {})
     if user.id not in cache:
         rows = db.session.execute(
-            select(Membership.team_id, Membership.role).where(Membership.user_id == user.id)
+            select(Team, Membership.role)
+            .join(Membership, Membership.team_id == Team.id)
+            .where(Membership.user_id == user.id)
+            .order_by(Team.name)
         )
-        cache[user.id] = {team_id: role for team_id, role in rows}
+        cache[user.id] = [(team, role) for team, role in rows]
     return cache[user.id]
+
+
+def _memberships(user: User) -> dict[int, str]:
+    """team id -> role."""
+    return {team.id: role for team, role in _membership_rows(user)}
+
+
+def my_teams(user: User) -> list[Team]:
+    if not user.is_authenticated or not user.is_staff:
+        return []
+    return [team for team, _ in _membership_rows(user)]
 
 
 def team_role(user: User, team_id: int | None) -> str | None:
@@ -200,6 +215,9 @@ def contact_accounts(user: User) -> list[Contact]:
 
 
 def get_team(team_id: int) -> Team:
+    for team in my_teams(current_user):  # already loaded by the policy check
+        if team.id == team_id:
+            return team
     team = db.session.scalar(teams_visible_to(current_user).where(Team.id == team_id))
     if team is None:
         abort(404)
@@ -216,9 +234,12 @@ def get_account(account_id: int, *, manage: bool = False) -> Account:
     return account
 
 
-def get_request(request_id: int) -> Request:
-    """A request the current person may see (and so reply to, chase or rate)."""
-    request_ = db.session.scalar(requests_visible_to(current_user).where(Request.id == request_id))
+def get_request(request_id: int, *options) -> Request:
+    """A request the current person may see (and so reply to, chase or rate); `options`
+    are loader options for what the page will show, so it costs one query."""
+    request_ = db.session.scalar(
+        requests_visible_to(current_user).where(Request.id == request_id).options(*options)
+    )
     if request_ is None:
         abort(404)
     return request_

@@ -5,11 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import url_for
-from sqlalchemy import select
 
 from . import access
-from .extensions import db
-from .models import Team
 
 
 @dataclass(frozen=True)
@@ -39,11 +36,8 @@ def navigation_for(user) -> list[NavItem]:
             NavItem("Your team", url_for("customer.team")),
         ]
     # Admins reach every team through Admin; the bar lists the teams one belongs to.
-    teams = db.session.scalars(
-        select(Team).where(Team.id.in_(access.team_ids_of(user))).order_by(Team.name)
-    )
     items = []
-    for team in teams:
+    for team in access.my_teams(user):
         home = url_for("workspace.team_home", team_id=team.id)
         items.append(NavItem(team.name, url_for("inbox.index", team_id=team.id), (home + "/",)))
     if user.is_admin:

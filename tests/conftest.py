@@ -19,7 +19,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
-from portal import create_app
+from portal import create_app, reference
 from portal.extensions import db, limiter
 from portal.models import COACH, User
 
@@ -116,6 +116,7 @@ def _clean_database(request, app):
                 conn.execute(table.delete())
     if limiter.enabled:
         limiter.reset()
+    reference.clear()  # ids repeat between tests; cached names must not
     app.config["WTF_CSRF_ENABLED"] = True
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import access
 from ..extensions import db
@@ -122,7 +122,7 @@ def public_timeline(request: Request) -> list[Entry]:
     return list(
         db.session.scalars(
             select(Entry)
-            .options(selectinload(Entry.author))
+            .options(joinedload(Entry.author))
             .where(Entry.request_id == request.id, Entry.public.is_(True))
             .order_by(Entry.created_at, Entry.id)
         )

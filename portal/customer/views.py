@@ -3,13 +3,14 @@ import uuid
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import access
 from ..access import CONTACT, PUBLIC, policy
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
-from ..models import Function, utcnow
+from ..models import Function, Request, utcnow
 from ..requests import clock, files, handoffs, ratings
 from ..requests import services as requests
 from ..workspace.services import team_people
@@ -189,6 +190,15 @@ def _checked_files(form):
         return None
 
 
+# What the request page shows, loaded with the request in one query.
+PAGE_OPTIONS = (
+    joinedload(Request.requester),
+    joinedload(Request.assignee),
+    joinedload(Request.team),
+    joinedload(Request.function),
+)
+
+
 def _live_context(item) -> dict:
     timeline = services.public_timeline(item)
     return {
@@ -228,7 +238,7 @@ def _request_page(item, reply_form=None, status=200, rating_form=None):
 @bp.route("/requests/<int:request_id>", endpoint="request")
 @policy(CONTACT)
 def show_request(request_id: int):
-    return _request_page(access.get_request(request_id))
+    return _request_page(access.get_request(request_id, *PAGE_OPTIONS))
 
 
 def _done(item, message: str):

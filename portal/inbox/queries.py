@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, literal, or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
-from .. import access
+from .. import access, reference
 from ..domain.business_hours import business_time_between
 from ..domain.service_clock import (
     AT_RISK,
@@ -44,7 +44,6 @@ from ..models.request import (
     RESOLVED,
     WAITING_ON_CUSTOMER,
 )
-from ..requests.clock import team_calendar
 
 PAGE_SIZE = 50
 RECENTLY = timedelta(days=14)
@@ -226,7 +225,7 @@ def clock_view(item: Request, calendar, now: datetime) -> ClockView:
 
 def clocks_for(rows: list[Request], team: Team, now: datetime | None = None):
     now = now or utcnow()
-    calendar = team_calendar(team)
+    calendar = reference.calendar(team)
     return {item.id: clock_view(item, calendar, now) for item in rows}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import access
 from ..extensions import db
@@ -16,7 +16,7 @@ def timeline(item: Request) -> list[Entry]:
     return list(
         db.session.scalars(
             select(Entry)
-            .options(selectinload(Entry.author))
+            .options(joinedload(Entry.author))
             .where(Entry.request_id == item.id)
             .order_by(Entry.created_at, Entry.id)
         )

@@ -1,13 +1,16 @@
+from typing import NamedTuple
+
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import access
+from .. import access, reference
 from ..access import TEAM_MEMBER, policy
 from ..extensions import db
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
-from ..models import Account, Function, Membership, Tier, User, utcnow
+from ..models import Account, Function, Membership, Request, User, utcnow
 from ..requests import files, handoffs
 from ..requests import services as requests
 from . import bp, presence, queries, services
@@ -24,27 +27,37 @@ from .forms import (
 )
 
 
-def _members(team_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.team_id == team_id, User.active.is_(True))
-            .order_by(User.name)
-        )
+class Person(NamedTuple):
+    id: int
+    name: str
+    member: bool  # of this team
+
+
+def _people(team_id: int) -> list[Person]:
+    """Every active staff member (handoffs may go anywhere), marked if in this team: the
+    owner, assignee and handoff pickers all come from this one query."""
+    in_team = (Membership.user_id == User.id) & (Membership.team_id == team_id)
+    rows = db.session.execute(
+        select(User.id, User.name, Membership.id.is_not(None))
+        .outerjoin(Membership, in_team)
+        .where(User.kind == "staff", User.active.is_(True))
+        .order_by(User.name)
     )
+    return [Person(*row) for row in rows]
 
 
-def _functions() -> list[Function]:
-    return list(db.session.scalars(select(Function).order_by(Function.name)))
+def _members(team_id: int, people: list[Person] | None = None) -> list[Person]:
+    return [p for p in (people if people is not None else _people(team_id)) if p.member]
+
+
+def _functions():
+    return reference.functions()
 
 
 def _filter_form(team, members) -> InboxFilterForm:
     form = InboxFilterForm(request.args)
     form.function.choices = [("", "Any function")] + [(f.id, f.name) for f in _functions()]
-    form.tier.choices = [("", "Any tier")] + [
-        (t.id, t.name) for t in db.session.scalars(select(Tier).order_by(Tier.rank))
-    ]
+    form.tier.choices = [("", "Any tier")] + [(t.id, t.name) for t in reference.tiers()]
     form.assignee.choices = [("", "Anyone")] + [(m.id, m.name) for m in members]
     form.account.choices = [("", "Any account")] + [
         (a.id, a.name)
@@ -98,8 +111,17 @@ def index(team_id: int):
     )
 
 
+# What the detail shows, loaded with the request in one query.
+DETAIL_OPTIONS = (
+    joinedload(Request.account).joinedload(Account.tier),
+    joinedload(Request.requester),
+    joinedload(Request.assignee),
+    joinedload(Request.function),
+)
+
+
 def _team_request(team_id: int, request_id: int):
-    item = access.get_request(request_id)
+    item = access.get_request(request_id, *DETAIL_OPTIONS)
     if item.team_id != team_id:
         abort(404)
     return item
@@ -127,20 +149,17 @@ def _forms(item, members, **bound):
     return forms
 
 
-def _handoff_form(formdata=None) -> HandoffForm:
+def _handoff_form(team_id: int, formdata=None, people=None) -> HandoffForm:
     form = HandoffForm(formdata=formdata)
     form.function.choices = [(f.id, f.name) for f in _functions() if f.active]
-    form.owner.choices = [("", "Route by skill and load")] + [
-        (u.id, u.name)
-        for u in db.session.scalars(
-            select(User).where(User.kind == "staff", User.active.is_(True)).order_by(User.name)
-        )
-    ]
+    everyone = people if people is not None else _people(team_id)
+    form.owner.choices = [("", "Route by skill and load")] + [(p.id, p.name) for p in everyone]
     return form
 
 
 def _detail(team, item, http_status=200, handoff_form=None, held=None, **bound):
-    members = _members(team.id)
+    people = _people(team.id)
+    members = _members(team.id, people)
     return render_page(
         "inbox/request.html",
         "inbox/_detail.html",
@@ -154,7 +173,7 @@ def _detail(team, item, http_status=200, handoff_form=None, held=None, **bound):
         forms=_forms(item, members, **bound),
         handoffs=handoffs.for_request(item),
         held=held,
-        handoff_form=handoff_form or _handoff_form(),
+        handoff_form=handoff_form or _handoff_form(team.id, people=people),
         done_form=HandoffDoneForm(formdata=None),
     )
 
@@ -342,7 +361,7 @@ def here(team_id: int, request_id: int):
 def hand_off(team_id: int, request_id: int):
     team = access.get_team(team_id)
     item = _team_request(team_id, request_id)
-    form = _handoff_form(request.form)
+    form = _handoff_form(team_id, request.form)
     if form.validate_on_submit():
         try:
             handoff = handoffs.create(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..domain.business_hours import add_business_time
 from ..domain.routing import Candidate, choose_assignee
@@ -150,7 +151,10 @@ def cancel(actor: User, handoff: Handoff) -> None:
 def for_request(request: Request) -> list[Handoff]:
     return list(
         db.session.scalars(
-            select(Handoff).where(Handoff.request_id == request.id).order_by(Handoff.id)
+            select(Handoff)
+            .options(joinedload(Handoff.function), joinedload(Handoff.owner))
+            .where(Handoff.request_id == request.id)
+            .order_by(Handoff.id)
         )
     )
 

@@ -1,0 +1,84 @@
+"""Pages issue a constant number of SQL statements, whatever the number of rows."""
+
+from contextlib import contextmanager
+
+from flask import url_for
+from sqlalchemy import event
+
+from portal.extensions import db
+from portal.models import Entry
+from tests import factories
+
+HX = {"HX-Request": "true"}
+
+
+@contextmanager
+def counting():
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def queries_for(client, url, **kwargs):
+    client.get(url, **kwargs)  # warm the per-process reference cache, as in steady use
+    with counting() as statements:
+        response = client.get(url, **kwargs)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def test_inbox_queries_do_not_grow_with_rows(client, world, login_as):
+    login_as(world.member_x)
+    url = url_for("inbox.index", team_id=world.team_x.id)
+    factories.make_request(world.account_a, world.contact_a)
+    few = queries_for(client, url)
+    for n in range(60):
+        factories.make_request(
+            world.account_a,
+            world.contact_a,
+            assignee_id=world.member_x.id,
+            function_id=world.function.id,
+            chase_count=n,
+        )
+    many = queries_for(client, url)
+    assert many == few
+    assert many <= 6  # the budget in the workspace brief
+
+
+def test_request_pages_do_not_grow_with_entries(client, world, login_as):
+    item = factories.make_request(world.account_a, world.contact_a)
+    staff_url = url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id)
+    customer_url = url_for("customer.request", request_id=item.id)
+
+    def add_entries(n):
+        for i in range(n):
+            author = world.member_x if i % 2 else world.contact_a
+            db.session.add(
+                Entry(
+                    request_id=item.id,
+                    author_id=author.id,
+                    kind="reply",
+                    public=True,
+                    body=f"Entry {i}",
+                )
+            )
+        db.session.commit()
+
+    login_as(world.member_x)
+    staff_few = queries_for(client, staff_url)
+    login_as(world.contact_a)
+    customer_few = queries_for(client, customer_url)
+    add_entries(30)
+    login_as(world.member_x)
+    staff_many = queries_for(client, staff_url)
+    login_as(world.contact_a)
+    customer_many = queries_for(client, customer_url)
+    assert staff_many == staff_few and customer_many == customer_few
+    assert staff_many <= 8 and customer_many <= 8  # the budget in the workspace brief
