@@ -212,6 +212,11 @@ ROWS = {
         lambda w: url_for("inbox.index", team_id=w.team_x.id),
         signed_in(200, **STAFF_OF_X),
     ),
+    "inbox.updates": (
+        "GET",
+        lambda w: url_for("inbox.updates", team_id=w.team_x.id),
+        signed_in(302, **STAFF_OF_X),
+    ),
     "inbox.detail": ("GET", _team_request_url("inbox.detail"), signed_in(200, **STAFF_OF_X)),
     **{
         f"inbox.{name}": ("POST", _team_request_url(f"inbox.{name}"), signed_in(422, **STAFF_OF_X))

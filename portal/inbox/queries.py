@@ -152,17 +152,9 @@ def _after(cursor):
     )
 
 
-def inbox_page(user: User, team: Team, filters: InboxFilter, now: datetime | None = None):
-    """(rows, cursor of the next page or None)."""
-    now = now or utcnow()
-    query = (
-        access.requests_visible_to(user)
-        .where(Request.team_id == team.id, _view_condition(filters.view, user, now))
-        .options(
-            joinedload(Request.account).joinedload(Account.tier),
-            joinedload(Request.assignee),
-            joinedload(Request.function),
-        )
+def _filtered(user: User, team: Team, filters: InboxFilter, now: datetime):
+    query = access.requests_visible_to(user).where(
+        Request.team_id == team.id, _view_condition(filters.view, user, now)
     )
     for column, value in (
         (Request.function_id, filters.function_id),
@@ -179,6 +171,17 @@ def inbox_page(user: User, team: Team, filters: InboxFilter, now: datetime | Non
         )
     if filters.q:
         query = query.where(_search_condition(filters.q))
+    return query
+
+
+def inbox_page(user: User, team: Team, filters: InboxFilter, now: datetime | None = None):
+    """(rows, cursor of the next page or None)."""
+    now = now or utcnow()
+    query = _filtered(user, team, filters, now).options(
+        joinedload(Request.account).joinedload(Account.tier),
+        joinedload(Request.assignee),
+        joinedload(Request.function),
+    )
     cursor = _decode_cursor(filters.after)
     if cursor:
         query = query.where(_after(cursor))
@@ -229,13 +232,24 @@ def clocks_for(rows: list[Request], team: Team, now: datetime | None = None):
     return {item.id: clock_view(item, calendar, now) for item in rows}
 
 
-def view_counts(user: User, team: Team, now: datetime | None = None) -> dict[str, int]:
-    """How many requests each view holds, in one query through the same access filter."""
+def view_counts(user: User, team: Team, now: datetime | None = None):
+    """How many requests each view holds, and a fingerprint of the team's requests that
+    changes with any arrival or edit (for the poll), in one query through the access filter.
+    Returns (counts by view, fingerprint)."""
     now = now or utcnow()
     columns = [func.count().filter(_view_condition(view, user, now)).label(view) for view in VIEWS]
+    columns += [
+        func.count(Request.id).label("_all"),
+        func.max(Request.last_activity_at).label("_latest"),
+        func.sum(Request.version).label("_versions"),
+    ]
     query = (
         access.requests_visible_to(user)
         .with_only_columns(*columns)
         .where(Request.team_id == team.id)
     )
-    return dict(db.session.execute(query).one()._mapping)
+    row = dict(db.session.execute(query).one()._mapping)
+    latest = row.pop("_latest")
+    stamp = f"{latest.timestamp():.0f}" if latest else "0"
+    fingerprint = f"{row.pop('_all')}-{stamp}-{row.pop('_versions') or 0}"
+    return row, fingerprint

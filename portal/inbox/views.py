@@ -70,11 +70,7 @@ def _filter_form(team, members) -> InboxFilterForm:
     return form
 
 
-@bp.route("/inbox")
-@policy(TEAM_MEMBER)
-def index(team_id: int):
-    team = access.get_team(team_id)
-    members = _members(team_id)
+def _inbox_filters(team, members):
     form = _filter_form(team, members)
     if not form.validate():
         abort(400)
@@ -89,10 +85,21 @@ def index(team_id: int):
         q=form.q.data or "",
         after=request.args.get("after"),
     )
+    return form, filters
+
+
+@bp.route("/inbox")
+@policy(TEAM_MEMBER)
+def index(team_id: int):
+    team = access.get_team(team_id)
+    members = _members(team_id)
+    form, filters = _inbox_filters(team, members)
     now = utcnow()
     rows, next_cursor = queries.inbox_page(current_user, team, filters, now)
+    counts, fingerprint = queries.view_counts(current_user, team, now)
     bulk = BulkForm(formdata=None)
     bulk.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in members]
+    args = {k: v for k, v in request.args.items() if k not in ("after", "seen")}
     return render_page(
         "inbox/index.html",
         "inbox/_list.html",
@@ -102,12 +109,34 @@ def index(team_id: int):
         rows=rows,
         clocks=queries.clocks_for(rows, team, now),
         next_url=next_cursor
-        and url_for(
-            "inbox.index", team_id=team_id, **{**request.args.to_dict(), "after": next_cursor}
-        ),
-        counts=queries.view_counts(current_user, team, now),
+        and url_for("inbox.index", team_id=team_id, **{**args, "after": next_cursor}),
+        updates_url=url_for("inbox.updates", team_id=team_id, seen=fingerprint, **args),
+        counts=counts,
         views=queries.VIEWS,
         bulk=bulk,
+    )
+
+
+@bp.route("/inbox/updates")
+@policy(TEAM_MEMBER)
+def updates(team_id: int):
+    """The inbox's poll. It never replaces the list under someone's selection; it says
+    there is news in the team's requests and offers a refresh, and answers 304 while
+    nothing changes."""
+    team = access.get_team(team_id)
+    if not is_partial():
+        return redirect(url_for("inbox.index", team_id=team_id, **request.args))
+    _, now_print = queries.view_counts(current_user, team)
+    seen = request.args.get("seen", "")
+    args = {k: v for k, v in request.args.items() if k not in ("after", "seen")}
+    return conditional_poll(
+        f"inbox-{now_print}-{seen}",
+        lambda: render_page(
+            "inbox/index.html",
+            "inbox/_news.html",
+            changed=now_print != seen,
+            refresh_url=url_for("inbox.index", team_id=team_id, **args),
+        ),
     )
 
 

@@ -1,0 +1,33 @@
+"""The inbox poll: 304 while nothing changes, a refresh offer when something does."""
+
+import re
+
+from flask import url_for
+
+from tests import factories
+
+HX = {"HX-Request": "true"}
+
+
+def test_inbox_poll_offers_a_refresh_only_after_a_change(client, world, login_as, no_csrf, app):
+    item = factories.make_request(world.account_a, world.contact_a)
+    login_as(world.member_x)
+    page = client.get(url_for("inbox.index", team_id=world.team_x.id)).text
+    poll = re.search(r'id="inbox-news"[^>]*hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+
+    quiet = client.get(poll, headers=HX)
+    assert quiet.status_code == 200 and "new activity" not in quiet.text
+    etag = quiet.headers["ETag"].strip('"')
+    assert client.get(poll, headers={**HX, "If-None-Match": etag}).status_code == 304
+
+    customer = app.test_client()
+    login_as(world.contact_a, on=customer)
+    customer.post(url_for("customer.chase", request_id=item.id))
+    news = client.get(poll, headers={**HX, "If-None-Match": etag})
+    assert news.status_code == 200 and "new activity" in news.text
+
+
+def test_inbox_poll_is_the_teams_only(client, world, login_as):
+    login_as(world.member_y)
+    url = url_for("inbox.updates", team_id=world.team_x.id, seen="x")
+    assert client.get(url, headers=HX).status_code == 404
