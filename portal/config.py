@@ -90,6 +90,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024))),
         "REOPEN_DAYS": int(os.environ.get("REOPEN_DAYS", "14")),
+        "QUIET_DAYS": int(os.environ.get("QUIET_DAYS", "30")),
         # Per contact, for raising requests and replying: generous for people, a wall for scripts.
         "SUBMISSION_RATE_LIMIT": os.environ.get("SUBMISSION_RATE_LIMIT", "60 per hour;300 per day"),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(instance_path / "uploads"),

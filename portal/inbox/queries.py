@@ -55,8 +55,11 @@ VIEWS = {
     "waiting": "Waiting on customer",
     "handoffs": "Handoffs for me",
     "risk": "At risk and breached",
+    "quiet": "Quiet accounts",
     "resolved": "Recently resolved",
 }
+# Views that list requests (quiet accounts lists accounts).
+REQUEST_VIEWS = tuple(view for view in VIEWS if view != "quiet")
 
 
 @dataclass
@@ -237,7 +240,9 @@ def view_counts(user: User, team: Team, now: datetime | None = None):
     changes with any arrival or edit (for the poll), in one query through the access filter.
     Returns (counts by view, fingerprint)."""
     now = now or utcnow()
-    columns = [func.count().filter(_view_condition(view, user, now)).label(view) for view in VIEWS]
+    columns = [
+        func.count().filter(_view_condition(view, user, now)).label(view) for view in REQUEST_VIEWS
+    ]
     columns += [
         func.count(Request.id).label("_all"),
         func.max(Request.last_activity_at).label("_latest"),
@@ -253,3 +258,55 @@ def view_counts(user: User, team: Team, now: datetime | None = None):
     stamp = f"{latest.timestamp():.0f}" if latest else "0"
     fingerprint = f"{row.pop('_all')}-{stamp}-{row.pop('_versions') or 0}"
     return row, fingerprint
+
+
+@dataclass(frozen=True)
+class QuietAccount:
+    account: Account
+    last_contact_at: datetime | None
+    waiting_at_risk: int  # open requests near their target with no answer from the team
+
+
+def quiet_accounts(user: User, team: Team, quiet_days: int, now: datetime | None = None):
+    """Accounts the team risks forgetting: open requests nearing their target with no answer
+    yet, or no word from the team in `quiet_days` days. Longest silence first."""
+    now = now or utcnow()
+    visible = access.requests_visible_to(user).where(Request.team_id == team.id).subquery()
+    last_contact = (
+        select(visible.c.account_id, func.max(Entry.created_at).label("last_contact"))
+        .join(Entry, Entry.request_id == visible.c.id)
+        .join(User, User.id == Entry.author_id)
+        .where(Entry.kind == "reply", Entry.public.is_(True), User.kind == "staff")
+        .group_by(visible.c.account_id)
+        .subquery()
+    )
+    at_risk = (
+        select(visible.c.account_id, func.count().label("waiting"))
+        .where(
+            visible.c.status.in_((NEW, OPEN)),
+            visible.c.first_response_at.is_(None),
+            visible.c.next_at_risk_at <= now,
+        )
+        .group_by(visible.c.account_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Account, last_contact.c.last_contact, func.coalesce(at_risk.c.waiting, 0))
+        .options(joinedload(Account.tier))
+        .outerjoin(last_contact, last_contact.c.account_id == Account.id)
+        .outerjoin(at_risk, at_risk.c.account_id == Account.id)
+        .where(
+            Account.id.in_(
+                access.accounts_visible_to(user)
+                .where(Account.team_id == team.id)
+                .with_only_columns(Account.id)
+            ),
+            or_(
+                at_risk.c.waiting > 0,
+                last_contact.c.last_contact.is_(None),
+                last_contact.c.last_contact < now - timedelta(days=quiet_days),
+            ),
+        )
+        .order_by(last_contact.c.last_contact.is_not(None), last_contact.c.last_contact)
+    )
+    return [QuietAccount(account, last, waiting) for account, last, waiting in rows]

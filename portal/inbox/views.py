@@ -1,6 +1,6 @@
 from typing import NamedTuple
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -95,7 +95,12 @@ def index(team_id: int):
     members = _members(team_id)
     form, filters = _inbox_filters(team, members)
     now = utcnow()
-    rows, next_cursor = queries.inbox_page(current_user, team, filters, now)
+    quiet = None
+    if filters.view == "quiet":
+        rows, next_cursor = [], None
+        quiet = queries.quiet_accounts(current_user, team, current_app.config["QUIET_DAYS"], now)
+    else:
+        rows, next_cursor = queries.inbox_page(current_user, team, filters, now)
     counts, fingerprint = queries.view_counts(current_user, team, now)
     bulk = BulkForm(formdata=None)
     bulk.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in members]
@@ -112,6 +117,8 @@ def index(team_id: int):
         and url_for("inbox.index", team_id=team_id, **{**args, "after": next_cursor}),
         updates_url=url_for("inbox.updates", team_id=team_id, seen=fingerprint, **args),
         counts=counts,
+        quiet=quiet,
+        quiet_days=current_app.config["QUIET_DAYS"],
         views=queries.VIEWS,
         bulk=bulk,
     )
