@@ -90,6 +90,17 @@ def _feedback_url(w):
     return url_for("workspace.feedback_seen", team_id=w.team_x.id, feedback_id=item.id)
 
 
+def _canned_url(w):
+    from portal.models import CannedReply
+
+    import uuid
+
+    reply = CannedReply(team_id=w.team_x.id, title=uuid.uuid4().hex[:8], body="Hello {customer}")
+    db.session.add(reply)
+    db.session.commit()
+    return url_for("inbox.delete_canned_reply", team_id=w.team_x.id, reply_id=reply.id)
+
+
 def own_request(answer):
     """Contact A may; Contact B must not learn it exists; staff use the workspace instead."""
     return signed_in(403, contact_a=answer, contact_b=404)
@@ -212,6 +223,18 @@ ROWS = {
         lambda w: url_for("inbox.index", team_id=w.team_x.id),
         signed_in(200, **STAFF_OF_X),
     ),
+    "inbox.merge": ("POST", _team_request_url("inbox.merge"), signed_in(422, **STAFF_OF_X)),
+    "inbox.canned_replies": (
+        "GET",
+        lambda w: url_for("inbox.canned_replies", team_id=w.team_x.id),
+        signed_in(200, **STAFF_OF_X),
+    ),
+    "inbox.add_canned_reply": (
+        "POST",
+        lambda w: url_for("inbox.add_canned_reply", team_id=w.team_x.id),
+        signed_in(422, **STAFF_OF_X),
+    ),
+    "inbox.delete_canned_reply": ("POST", _canned_url, signed_in(303, **STAFF_OF_X)),
     "inbox.updates": (
         "GET",
         lambda w: url_for("inbox.updates", team_id=w.team_x.id),

@@ -150,3 +150,29 @@ class HandoffDoneForm(FlaskForm):
         ],
         filters=[clean_text],
     )
+
+
+class CannedReplyForm(FlaskForm):
+    title = StringField(
+        "Title",
+        validators=[DataRequired("Give it a title."), Length(max=80, message="At most 80.")],
+        filters=[clean_text],
+    )
+    body = TextAreaField(
+        "Reply text",
+        validators=[
+            DataRequired("Write the reply."),
+            Length(max=20000, message="Use at most 20,000 characters."),
+        ],
+        filters=[clean_text],
+        description="Placeholders: {customer}, {reference}, {me}, {team}, {account}.",
+    )
+
+
+class MergeForm(VersionedForm):
+    into = StringField(
+        "Merge this request into (reference)",
+        validators=[DataRequired("Give the reference of the request to keep, like R-1042.")],
+        filters=[clean_text],
+        render_kw={"placeholder": "R-1042"},
+    )

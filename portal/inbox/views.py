@@ -9,18 +9,30 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import access, reference
 from ..access import TEAM_MEMBER, policy
 from ..extensions import db
+from ..forms import EmptyForm
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
-from ..models import Account, Function, Membership, Request, User, utcnow
+from ..models import (
+    Account,
+    CannedReply,
+    Function,
+    Membership,
+    Request,
+    User,
+    id_from_reference,
+    utcnow,
+)
 from ..requests import files, handoffs
 from ..requests import services as requests
-from . import bp, presence, queries, services
+from . import bp, canned, presence, queries, services
 from .forms import (
     AssignForm,
     BulkForm,
+    CannedReplyForm,
     ClassifyForm,
     HandoffDoneForm,
     HandoffForm,
     InboxFilterForm,
+    MergeForm,
     NoteForm,
     ReplyForm,
     StatusForm,
@@ -164,8 +176,15 @@ def _team_request(team_id: int, request_id: int):
 
 
 def _forms(item, members, **bound):
+    canned_id = request.args.get("canned", type=int)
+    prefill = None
+    if canned_id and "reply" not in bound:
+        reply = db.session.get(CannedReply, canned_id)
+        if reply is not None and reply.team_id == item.team_id:
+            prefill = canned.fill(reply.body, item, current_user)
     forms = {
-        "reply": ReplyForm(formdata=None, version=item.version),
+        "reply": ReplyForm(formdata=None, version=item.version, body=prefill),
+        "merge": MergeForm(formdata=None, version=item.version),
         "note": NoteForm(formdata=None, version=item.version),
         "status": StatusForm(formdata=None, version=item.version, status=item.status),
         "assign": AssignForm(formdata=None, version=item.version, assignee=item.assignee_id),
@@ -208,6 +227,7 @@ def _detail(team, item, http_status=200, handoff_form=None, held=None, **bound):
         other_open=services.other_open_requests(current_user, item),
         forms=_forms(item, members, **bound),
         handoffs=handoffs.for_request(item),
+        canned_replies=canned.for_team(team),
         held=held,
         handoff_form=handoff_form or _handoff_form(team.id, people=people),
         done_form=HandoffDoneForm(formdata=None),
@@ -262,6 +282,7 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
         form.attachments.errors.append(str(error))
         return _detail(team, item, http_status=422, **{key: form})
     try:
+        requests.ensure_not_merged(item)
         requests.check_version(item, form.version.data)
         entry = apply(item, form)
         if checked:
@@ -277,6 +298,87 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
     flash(done, "success")
     location = url_for("inbox.detail", team_id=team_id, request_id=request_id)
     return after_write(location, lambda: _detail(team, item))
+
+
+@bp.route("/requests/<int:request_id>/merge", methods=["POST"])
+@policy(TEAM_MEMBER)
+def merge(team_id: int, request_id: int):
+    def apply(item, form):
+        survivor_id = id_from_reference(form.into.data)
+        survivor = survivor_id and db.session.scalar(
+            access.requests_visible_to(current_user).where(
+                Request.id == survivor_id, Request.team_id == team_id
+            )
+        )
+        if not survivor:
+            raise requests.RequestError(f"No request {form.into.data} in this team's inbox.")
+        requests.merge(current_user, item, survivor)
+
+    return _write(
+        team_id,
+        request_id,
+        MergeForm,
+        "merge",
+        "into",
+        apply,
+        "Merged: the timeline continues in the request you kept.",
+    )
+
+
+@bp.route("/canned")
+@policy(TEAM_MEMBER)
+def canned_replies(team_id: int):
+    team = access.get_team(team_id)
+    return _canned_page(team, CannedReplyForm(formdata=None))
+
+
+def _canned_page(team, form, status=200):
+    return render_page(
+        "inbox/canned.html",
+        "inbox/_canned.html",
+        status=status,
+        team=team,
+        form=form,
+        replies=canned.for_team(team),
+        placeholders=canned.PLACEHOLDERS,
+        delete_form=EmptyForm(),
+    )
+
+
+@bp.route("/canned", methods=["POST"])
+@policy(TEAM_MEMBER)
+def add_canned_reply(team_id: int):
+    team = access.get_team(team_id)
+    form = CannedReplyForm()
+    if form.validate_on_submit():
+        try:
+            canned.create(current_user, team, form.title.data, form.body.data)
+        except requests.RequestError as error:
+            form.title.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Canned reply saved.", "success")
+            return after_write(
+                url_for("inbox.canned_replies", team_id=team_id),
+                lambda: _canned_page(team, CannedReplyForm(formdata=None)),
+            )
+    return _canned_page(team, form, status=422)
+
+
+@bp.route("/canned/<int:reply_id>/delete", methods=["POST"])
+@policy(TEAM_MEMBER)
+def delete_canned_reply(team_id: int, reply_id: int):
+    team = access.get_team(team_id)
+    reply = db.session.get(CannedReply, reply_id)
+    if reply is None or reply.team_id != team_id:
+        abort(404)
+    canned.delete(current_user, reply)
+    db.session.commit()
+    flash("Canned reply deleted.", "success")
+    return after_write(
+        url_for("inbox.canned_replies", team_id=team_id),
+        lambda: _canned_page(team, CannedReplyForm(formdata=None)),
+    )
 
 
 @bp.route("/requests/<int:request_id>/replies", methods=["POST"])

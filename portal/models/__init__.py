@@ -3,6 +3,7 @@
 from .account import Account, Contact, Tier
 from .attachment import Attachment
 from .audit import AuditEvent
+from .canned import CannedReply
 from .base import UTCDateTime, utcnow
 from .feedback import FEEDBACK_KINDS, Feedback
 from .function import SKILL_LEVELS, Function, Skill
@@ -44,6 +45,7 @@ __all__ = [
     "Account",
     "Attachment",
     "AuditEvent",
+    "CannedReply",
     "ClockPause",
     "Contact",
     "Entry",

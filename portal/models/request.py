@@ -101,6 +101,8 @@ class Request(db.Model):
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A duplicate merged into another request points at the survivor and is closed.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"))
     # When under a quarter of the current target will be left: "at risk" from then on.
     next_at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

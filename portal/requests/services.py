@@ -11,13 +11,23 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app, render_template, url_for
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.routing import Candidate, choose_assignee
 from ..extensions import db
 from ..mail import queue_mail
-from ..models import Account, Entry, Function, Membership, Request, Skill, User, utcnow
+from ..models import (
+    Account,
+    Entry,
+    Function,
+    Membership,
+    Request,
+    Skill,
+    User,
+    reference_for,
+    utcnow,
+)
 from ..models.request import (
     CLOSED,
     EVENT,
@@ -377,3 +387,53 @@ def _notify_requester(request: Request, subject: str, body: str) -> None:
         f"[{request.reference}] {subject}",
         render_template("mail/request_update.txt", request=request, body=body, link=link),
     )
+
+
+def merge(actor: User, duplicate: Request, survivor: Request) -> None:
+    """Fold a duplicate into another request of the same team: its timeline, files,
+    handoffs and chases move; the duplicate closes and points at the survivor; its
+    requester is told where their request continues."""
+    from ..models import Attachment, Handoff
+
+    if duplicate.id == survivor.id:
+        raise RequestError("A request cannot be merged into itself.")
+    if survivor.team_id != duplicate.team_id:
+        raise RequestError("Both requests must belong to this team.")
+    if duplicate.merged_into_id or survivor.merged_into_id:
+        raise RequestError("One of these requests was already merged.")
+    if not survivor.is_open:
+        raise RequestError(f"{survivor.reference} is closed: reopen it or choose another.")
+    for model in (Entry, Attachment, Handoff):
+        db.session.execute(
+            update(model)
+            .where(model.request_id == duplicate.id)
+            .values(request_id=survivor.id)
+            .execution_options(synchronize_session=False)
+        )
+    survivor.chase_count += duplicate.chase_count
+    duplicate.merged_into_id = survivor.id
+    duplicate.status = CLOSED
+    duplicate.closed_at = utcnow()
+    duplicate.next_due_at = duplicate.next_at_risk_at = None
+    _event(duplicate, actor, "merged", public=True, into=survivor.reference)
+    _event(survivor, actor, "merged_in", public=True, duplicate=duplicate.reference)
+    _touch(survivor)
+    _touch(duplicate)
+    clock.recompute(survivor)
+    link = current_app.config["BASE_URL"] + url_for("customer.request", request_id=survivor.id)
+    queue_mail(
+        duplicate.requester.email,
+        f"[{duplicate.reference}] Now followed as {survivor.reference}",
+        render_template(
+            "mail/request_merged.txt", duplicate=duplicate, survivor=survivor, link=link
+        ),
+    )
+    db.session.flush()
+
+
+def ensure_not_merged(request: Request) -> None:
+    if request.merged_into_id:
+        raise RequestError(
+            f"This request was merged into {reference_for(request.merged_into_id)}: "
+            "continue there."
+        )
