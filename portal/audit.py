@@ -10,7 +10,8 @@ def record(actor, action: str, subject, **detail) -> AuditEvent:
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
         action=action,
-        subject_type=type(subject).__name__.lower(),
+        # None: an organisation-wide setting (service levels) rather than one row.
+        subject_type=type(subject).__name__.lower() if subject is not None else "settings",
         subject_id=getattr(subject, "id", None),
         detail=detail,
     )

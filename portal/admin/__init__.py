@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import accounts, catalog, memberships, people, teams, views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    accounts,
+    catalog,
+    memberships,
+    people,
+    service_levels,
+    teams,
+    views,
+)

@@ -3,8 +3,8 @@
 from .account import Account, Contact, Tier
 from .attachment import Attachment
 from .audit import AuditEvent
-from .canned import CannedReply
 from .base import UTCDateTime, utcnow
+from .canned import CannedReply
 from .feedback import FEEDBACK_KINDS, Feedback
 from .function import SKILL_LEVELS, Function, Skill
 from .handoff import HANDOFF_CANCELLED, HANDOFF_DONE, HANDOFF_OPEN, Handoff

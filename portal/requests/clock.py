@@ -189,3 +189,15 @@ def record_breaches(now: datetime | None = None) -> int:
         recorded += 1
     db.session.flush()
     return recorded
+
+
+def recompute_open(*conditions) -> int:
+    """Recompute the clocks of open requests matching `conditions` (after a service level
+    or a calendar changed). Returns how many were updated."""
+    items = db.session.scalars(
+        select(Request).where(Request.status.in_((NEW, OPEN, "waiting_on_customer")), *conditions)
+    ).all()
+    for item in items:
+        recompute(item)
+    db.session.flush()
+    return len(items)

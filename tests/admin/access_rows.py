@@ -55,6 +55,8 @@ def _post(build, answer):
 
 
 ROWS = {
+    "admin.service_levels": _get(lambda w: url_for("admin.service_levels")),
+    "admin.team_hours": _get(lambda w: url_for("admin.team_hours", team_id=w.team_x.id)),
     "admin.index": _get(lambda w: url_for("admin.index")),
     "admin.invitations": _get(lambda w: url_for("admin.invitations")),
     # functions and tiers (inline tables)
