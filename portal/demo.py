@@ -223,6 +223,7 @@ def seed(rng_seed: int = 2026) -> None:
             )
     db.session.flush()
     seed_requests()
+    seed_monday(rng)
 
 
 def sign_in_details() -> list[tuple[str, str]]:
@@ -404,4 +405,113 @@ def seed_requests(now=None) -> None:
             clock.pause(item)
         db.session.flush()
         clock.recompute(item, now)
+    db.session.flush()
+
+
+MONDAY_SUBJECTS = [
+    ("Billing", "Credit note for returned goods"),
+    ("Billing", "Payment shows as unpaid"),
+    ("Delivery", "Driver could not find our dock"),
+    ("Delivery", "Split the next delivery in two"),
+    ("Sales", "Price for a larger volume"),
+    ("Sales", "Add a product to our standing order"),
+    ("Service & repair", "Cooling unit alarm at night"),
+    ("Service & repair", "Annual maintenance visit"),
+    ("Credit", "Temporary limit for the season"),
+    ("Credit", "Account on hold by mistake?"),
+]
+MONDAY_STATES = ["new"] * 5 + ["open"] * 8 + ["waiting_on_customer"] * 3 + ["resolved"] * 5
+MONDAY_STATES += ["closed"] * 2
+
+
+def seed_monday(rng: random.Random, count: int = 300, now=None) -> None:
+    """A few hundred more requests across every account and state, some handed off, some
+    late, so the demo inbox looks like a real Monday morning."""
+    from datetime import timedelta
+    from uuid import UUID
+
+    from .models import Entry, Handoff, Request, utcnow
+    from .requests import clock
+
+    now = now or utcnow()
+    accounts = db.session.scalars(select(Account).order_by(Account.id)).all()
+    functions = {f.name: f for f in db.session.scalars(select(Function))}
+    contacts = {
+        c.account_id: c.user_id
+        for c in db.session.scalars(select(Contact).order_by(Contact.id.desc()))
+    }
+    members: dict[int, list[int]] = {}
+    for team_id, user_id in db.session.execute(select(Membership.team_id, Membership.user_id)):
+        members.setdefault(team_id, []).append(user_id)
+    staff = [uid for ids in members.values() for uid in ids]
+    for n in range(count):
+        account = accounts[rng.randrange(len(accounts))]
+        function_name, subject = rng.choice(MONDAY_SUBJECTS)
+        status = rng.choice(MONDAY_STATES)
+        created = now - timedelta(minutes=rng.randrange(10, 60 * 24 * 12))
+        answered = status != "new" and rng.random() < 0.85
+        item = Request(
+            account_id=account.id,
+            requester_id=contacts[account.id],
+            team_id=account.team_id,
+            function_id=functions[function_name].id,
+            subject=subject,
+            description=f"{subject}. Reference on our side: PO-{4000 + n}.",
+            urgency=rng.choice(["low", "normal", "normal", "high", "critical"]),
+            status=status,
+            assignee_id=None if status == "new" else rng.choice(members[account.team_id]),
+            chase_count=rng.choice([0, 0, 0, 1, 2]),
+            idempotency_key=UUID(int=10_000 + n).hex,
+            created_at=created,
+            last_activity_at=created + timedelta(minutes=30),
+            first_response_at=created + timedelta(minutes=rng.randrange(5, 300))
+            if answered
+            else None,
+            resolved_at=created + timedelta(hours=30) if status in ("resolved", "closed") else None,
+            closed_at=created + timedelta(hours=60) if status == "closed" else None,
+        )
+        db.session.add(item)
+        db.session.flush()
+        db.session.add(
+            Entry(
+                request_id=item.id,
+                author_id=item.requester_id,
+                kind="event",
+                public=True,
+                event="raised",
+                created_at=created,
+            )
+        )
+        if item.first_response_at:
+            db.session.add(
+                Entry(
+                    request_id=item.id,
+                    author_id=item.assignee_id or staff[0],
+                    kind="reply",
+                    public=True,
+                    body="Thank you, we are on it.",
+                    created_at=item.first_response_at,
+                )
+            )
+        if status in ("open", "waiting_on_customer") and rng.random() < 0.25:
+            other = rng.choice([f for f in functions.values() if f.name != function_name])
+            done = rng.random() < 0.4
+            db.session.add(
+                Handoff(
+                    request_id=item.id,
+                    function_id=other.id,
+                    owner_id=rng.choice(staff),
+                    created_by_id=item.assignee_id or staff[0],
+                    what_is_needed=f"Please check the {other.name.lower()} side.",
+                    status="done" if done else "open",
+                    due_at=created + timedelta(hours=8),
+                    completed_at=created + timedelta(hours=6) if done else None,
+                    outcome="Checked, all in order." if done else "",
+                )
+            )
+        if status == "waiting_on_customer":
+            clock.pause(item)
+        db.session.flush()
+        clock.recompute(item, now)
+    clock.record_breaches(now)
     db.session.flush()

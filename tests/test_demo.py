@@ -46,6 +46,12 @@ def test_seed_demo_builds_a_realistic_organisation_and_prints_working_sign_ins(a
     states = set(db.session.scalars(select(Request.status)))
     assert {"new", "open", "waiting_on_customer", "resolved"} <= states
     assert count(Request, Request.next_due_at.is_not(None)) > 0
+    # A Monday's worth of work: hundreds of requests, some handed off, some late.
+    from portal.models import Entry, Handoff
+
+    assert count(Request) >= 300
+    assert count(Handoff) > 0
+    assert count(Entry, Entry.event == "breach") > 0
     # The printed demo contact has a request in every status, with a timeline.
     demo_contact = db.session.scalar(select(User).where(User.kind == CONTACT).order_by(User.id))
     mine = set(
