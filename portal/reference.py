@@ -94,3 +94,23 @@ def calendar(team) -> Calendar:
     from .requests.clock import team_calendar
 
     return _cached(("calendar", team.id, team.timezone), lambda: team_calendar(team))
+
+
+@dataclass(frozen=True)
+class CannedRef:
+    id: int
+    title: str
+
+
+def canned_replies(team_id: int) -> tuple[CannedRef, ...]:
+    from .models import CannedReply
+
+    def load():
+        rows = db.session.execute(
+            select(CannedReply.id, CannedReply.title)
+            .where(CannedReply.team_id == team_id)
+            .order_by(CannedReply.title)
+        )
+        return tuple(CannedRef(*row) for row in rows)
+
+    return _cached(("canned", team_id), load)

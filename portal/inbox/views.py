@@ -227,7 +227,7 @@ def _detail(team, item, http_status=200, handoff_form=None, held=None, **bound):
         other_open=services.other_open_requests(current_user, item),
         forms=_forms(item, members, **bound),
         handoffs=handoffs.for_request(item),
-        canned_replies=canned.for_team(team),
+        canned_replies=reference.canned_replies(team.id),
         held=held,
         handoff_form=handoff_form or _handoff_form(team.id, people=people),
         done_form=HandoffDoneForm(formdata=None),
