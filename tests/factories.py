@@ -142,3 +142,24 @@ def make_handoff(request, function, owner, created_by, **fields):
             **fields,
         )
     )
+
+
+def raise_request(contact: User, account: Account, *, function=None, urgency="normal", **fields):
+    """A request raised through the real service: routed, clocked, confirmed by mail."""
+    import uuid
+
+    from portal.requests import services
+
+    return services.raise_request(
+        contact,
+        services.NewRequest(
+            account=account,
+            function=function,
+            subject=fields.get("subject", "A request"),
+            description=fields.get("description", "Details"),
+            urgency=urgency,
+            expected_by=None,
+            expected_outcome="",
+            idempotency_key=uuid.uuid4().hex,
+        ),
+    )[0]

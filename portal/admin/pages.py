@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..htmx import render_page
 from ..workspace.forms import InviteContactForm
+from ..workspace.services import account_contacts, open_invitations
 from . import queries
 from .common import prefix_ids
 from .forms import AccountForm, MembershipForm, PersonForm, SkillForm
@@ -85,8 +86,8 @@ def account_page(account, fragment: str | None = None, status: int = 200, **over
         "account": account,
         "details_form": None,
         "invite_form": InviteContactForm(formdata=None),
-        "contacts": queries.account_contacts(account),
-        "invitations": queries.account_invitations(account),
+        "contacts": account_contacts(account),
+        "invitations": open_invitations(account),
     }
     context.update(overrides)
     context["details_form"] = context["details_form"] or account_form(account, blank=True)

@@ -243,28 +243,6 @@ def accounts(
     return [(account, count) for account, count in db.session.execute(query)]
 
 
-def account_contacts(account: Account) -> list[Contact]:
-    return list(
-        db.session.scalars(
-            select(Contact)
-            .join(User, User.id == Contact.user_id)
-            .options(joinedload(Contact.user))
-            .where(Contact.account_id == account.id)
-            .order_by(User.active.desc(), User.name)
-        )
-    )
-
-
-def account_invitations(account: Account) -> list[Invitation]:
-    return list(
-        db.session.scalars(
-            select(Invitation)
-            .where(Invitation.account_id == account.id, Invitation.accepted_at.is_(None))
-            .order_by(Invitation.created_at.desc())
-        )
-    )
-
-
 def _status_filter(status: str, now: datetime):
     return {
         ACCEPTED: Invitation.accepted_at.is_not(None),

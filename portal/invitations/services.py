@@ -65,6 +65,24 @@ def _check_free(email: str) -> None:
         )
 
 
+def _invite(actor: User, email: str, name: str, kind: str, **placement) -> Invitation:
+    token, token_hash = new_token()
+    invitation = Invitation(
+        email=email,
+        name=name,
+        kind=kind,
+        invited_by_id=actor.id,
+        token_hash=token_hash,
+        expires_at=_expiry(),
+        **placement,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    _send(invitation, token)
+    audit.record(actor, "invitation.created", invitation, email=email, kind=kind)
+    return invitation
+
+
 def invite_staff(
     actor: User, *, email: str, name: str, team: Team | None = None, role: str | None = None
 ) -> Invitation:
@@ -72,42 +90,20 @@ def invite_staff(
     _check_free(email)
     if team is not None and role not in MEMBERSHIP_ROLES:
         raise InvitationError("Choose member or coach.", "role")
-    token, token_hash = new_token()
-    invitation = Invitation(
-        email=email,
-        name=name,
-        kind=STAFF,
+    return _invite(
+        actor,
+        email,
+        name,
+        STAFF,
         team_id=team.id if team else None,
         team_role=role if team else None,
-        invited_by_id=actor.id,
-        token_hash=token_hash,
-        expires_at=_expiry(),
     )
-    db.session.add(invitation)
-    db.session.flush()
-    _send(invitation, token)
-    audit.record(actor, "invitation.created", invitation, email=email, kind=STAFF)
-    return invitation
 
 
 def invite_contact(actor: User, account: Account, *, email: str, name: str) -> Invitation:
     email = normalize_email(email)
     _check_free(email)
-    token, token_hash = new_token()
-    invitation = Invitation(
-        email=email,
-        name=name,
-        kind=CONTACT,
-        account_id=account.id,
-        invited_by_id=actor.id,
-        token_hash=token_hash,
-        expires_at=_expiry(),
-    )
-    db.session.add(invitation)
-    db.session.flush()
-    _send(invitation, token)
-    audit.record(actor, "invitation.created", invitation, email=email, kind=CONTACT)
-    return invitation
+    return _invite(actor, email, name, CONTACT, account_id=account.id)
 
 
 def resend(actor: User, invitation: Invitation) -> None:

@@ -434,6 +434,5 @@ def merge(actor: User, duplicate: Request, survivor: Request) -> None:
 def ensure_not_merged(request: Request) -> None:
     if request.merged_into_id:
         raise RequestError(
-            f"This request was merged into {reference_for(request.merged_into_id)}: "
-            "continue there."
+            f"This request was merged into {reference_for(request.merged_into_id)}: continue there."
         )

@@ -61,6 +61,7 @@ def account_contacts(account: Account) -> list[Contact]:
         db.session.scalars(
             select(Contact)
             .join(User, User.id == Contact.user_id)
+            .options(joinedload(Contact.user))
             .where(Contact.account_id == account.id)
             .order_by(User.active.desc(), User.name)
         )

@@ -1,6 +1,5 @@
 """General feedback reaches the owning team; receipts can be muted; mail retries back off."""
 
-import uuid
 from datetime import timedelta
 
 from flask import url_for
@@ -10,6 +9,7 @@ from portal.extensions import db
 from portal.mail import deliver_pending
 from portal.models import Feedback, OutboxMessage, utcnow
 from portal.requests import services as requests
+from tests import factories
 
 
 def test_feedback_lands_with_the_owning_team_only(client, world, login_as, no_csrf):
@@ -57,19 +57,7 @@ def test_feedback_for_another_account_or_without_words_is_refused(client, world,
 
 
 def _raise(world):
-    return requests.raise_request(
-        world.contact_a,
-        requests.NewRequest(
-            account=world.account_a,
-            function=None,
-            subject="s",
-            description="d",
-            urgency="normal",
-            expected_by=None,
-            expected_outcome="",
-            idempotency_key=uuid.uuid4().hex,
-        ),
-    )[0]
+    return factories.raise_request(world.contact_a, world.account_a)
 
 
 def test_a_contact_can_mute_receipts_but_not_replies(client, world, login_as, no_csrf):

@@ -1,6 +1,5 @@
 """The shared inbox: fair order, views, filters, search, keyset pages, and the detail."""
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -9,7 +8,6 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import ClockPause, Entry, OutboxMessage, Request, ServiceLevel, utcnow
-from portal.requests import services as requests
 from tests import factories
 
 HX = {"HX-Request": "true"}
@@ -28,20 +26,7 @@ def listed(response, *items):
 
 
 def raise_as(contact, account, subject, urgency="normal"):
-    item, _ = requests.raise_request(
-        contact,
-        requests.NewRequest(
-            account=account,
-            function=None,
-            subject=subject,
-            description="Details",
-            urgency=urgency,
-            expected_by=None,
-            expected_outcome="",
-            idempotency_key=uuid.uuid4().hex,
-        ),
-    )
-    return item
+    return factories.raise_request(contact, account, subject=subject, urgency=urgency)
 
 
 @pytest.fixture

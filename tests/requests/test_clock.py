@@ -1,6 +1,5 @@
 """Service clocks on real requests: due times from service levels, paused while waiting."""
 
-import uuid
 from datetime import UTC, datetime, time
 
 from flask import url_for
@@ -27,19 +26,7 @@ def _level(world, urgency="normal", first=120, resolve=960):
 
 
 def _raise(world, **fields):
-    return requests.raise_request(
-        world.contact_a,
-        requests.NewRequest(
-            account=world.account_a,
-            function=None,
-            subject="Late delivery",
-            description="Pallet missing",
-            urgency=fields.get("urgency", "normal"),
-            expected_by=None,
-            expected_outcome="",
-            idempotency_key=uuid.uuid4().hex,
-        ),
-    )[0]
+    return factories.raise_request(world.contact_a, world.account_a, **fields)
 
 
 def test_due_times_follow_the_tier_and_urgency_in_business_hours(world):

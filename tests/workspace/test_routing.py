@@ -1,28 +1,13 @@
 """Away members and the team's routing mode, as routing sees them."""
 
-import uuid
-
 from flask import url_for
 
 from portal.extensions import db
-from portal.requests import services as requests
 from tests import factories
 
 
 def raise_billing(world):
-    return requests.raise_request(
-        world.contact_a,
-        requests.NewRequest(
-            account=world.account_a,
-            function=world.function,
-            subject="Bill",
-            description="?",
-            urgency="normal",
-            expected_by=None,
-            expected_outcome="",
-            idempotency_key=uuid.uuid4().hex,
-        ),
-    )[0]
+    return factories.raise_request(world.contact_a, world.account_a, function=world.function)
 
 
 def test_an_away_member_gets_no_new_requests_until_back(client, world, login_as, no_csrf):
