@@ -91,9 +91,9 @@ def _feedback_url(w):
 
 
 def _canned_url(w):
-    from portal.models import CannedReply
-
     import uuid
+
+    from portal.models import CannedReply
 
     reply = CannedReply(team_id=w.team_x.id, title=uuid.uuid4().hex[:8], body="Hello {customer}")
     db.session.add(reply)
