@@ -9,7 +9,7 @@ from ..workspace.forms import InviteContactForm
 from ..workspace.services import account_contacts, open_invitations
 from . import queries
 from .common import prefix_ids
-from .forms import AccountForm, MembershipForm, PersonForm, SkillForm
+from .forms import AccountForm, MembershipForm, PersonForm, SkillForm, TeamForm
 
 MEMBERSHIPS = "admin/_memberships.html"
 
@@ -36,12 +36,13 @@ def _memberships(side: str, owner, add_form=None, membership_error=None) -> dict
     }
 
 
-def team_page(team, fragment: str = MEMBERSHIPS, status: int = 200, **overrides):
+def team_page(team, fragment: str = MEMBERSHIPS, status: int = 200, team_form=None, **overrides):
     return render_page(
         "admin/team.html",
         fragment,
         status=status,
         team=team,
+        team_form=team_form or TeamForm(obj=team, formdata=None),
         **_memberships("team", team, **overrides),
     )
 

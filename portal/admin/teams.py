@@ -8,7 +8,8 @@ from flask_login import current_user
 from ..access import ADMIN, policy
 from ..extensions import db
 from ..htmx import redirect_after_post, render_page
-from ..models import Team
+from ..models import Request, Team
+from ..requests.clock import recompute_open
 from . import bp, pages, queries, services
 from .common import form_error
 from .forms import TeamForm
@@ -55,3 +56,29 @@ def create_team():
 @policy(ADMIN)
 def team(team_id: int):
     return pages.team_page(db.get_or_404(Team, team_id))
+
+
+@bp.route("/teams/<int:team_id>", methods=["POST"])
+@policy(ADMIN)
+def update_team(team_id: int):
+    """Rename a team, describe it, or move it to another time zone (due times follow)."""
+    team = db.get_or_404(Team, team_id)
+    form = TeamForm()
+    if form.validate_on_submit():
+        try:
+            changes = services.update(
+                current_user,
+                team,
+                name=form.name.data,
+                description=form.description.data,
+                timezone=form.timezone.data,
+            )
+        except services.AdminError as error:
+            form_error(form, error, "name")
+        else:
+            if "timezone" in changes:
+                recompute_open(Request.team_id == team.id)
+            db.session.commit()
+            flash("Team details saved.", "success")
+            return redirect_after_post(url_for("admin.team", team_id=team.id))
+    return pages.team_page(team, "admin/_team_edit.html", status=422, team_form=form)

@@ -55,6 +55,7 @@ def _post(build, answer):
 
 
 ROWS = {
+    "admin.update_team": _post(lambda w: url_for("admin.update_team", team_id=w.team_x.id), 422),
     "admin.service_levels": _get(lambda w: url_for("admin.service_levels")),
     "admin.team_hours": _get(lambda w: url_for("admin.team_hours", team_id=w.team_x.id)),
     "admin.index": _get(lambda w: url_for("admin.index")),

@@ -81,3 +81,34 @@ def test_only_admins(client, world, login_as, no_csrf):
         client.post(url_for("admin.team_hours", team_id=world.team_x.id), data={}).status_code
         == 403
     )
+
+
+def test_admin_renames_a_team_and_a_new_time_zone_moves_due_times(client, world, login_as, no_csrf):
+    from portal.models import ServiceLevel as Level
+
+    db.session.add(
+        Level(
+            tier_id=world.tier.id,
+            urgency="normal",
+            first_response_minutes=60,
+            resolution_minutes=480,
+        )
+    )
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    clock.recompute(item)
+    db.session.commit()
+    before = item.next_due_at
+    login_as(world.admin)
+    url = url_for("admin.update_team", team_id=world.team_x.id)
+    response = client.post(
+        url, data={"name": "Team Xenon", "description": "", "timezone": "Pacific/Auckland"}
+    )
+    assert response.status_code == 303
+    db.session.refresh(world.team_x)
+    db.session.refresh(item)
+    assert (world.team_x.name, world.team_x.timezone) == ("Team Xenon", "Pacific/Auckland")
+    assert item.next_due_at != before
+    bad = client.post(url, data={"name": "Team Y", "timezone": "Mars/Olympus"})
+    assert bad.status_code == 422
+    db.session.refresh(world.team_x)
+    assert world.team_x.name == "Team Xenon"
