@@ -118,7 +118,7 @@ class BulkForm(FlaskForm):
 
 class HandoffForm(FlaskForm):
     function = SelectField("Hand to function", coerce=int)
-    owner = SelectField("Owner", coerce=_optional_int, validators=[Optional()])
+    owner = SelectField("Handoff owner", coerce=_optional_int, validators=[Optional()])
     what_is_needed = TextAreaField(
         "What is needed",
         validators=[

@@ -250,7 +250,10 @@ def _stale(team, item, key: str, form):
     is refused with the latest state shown. Nothing is silently overwritten."""
     item = db.session.get(type(item), item.id)
     if key in HELD:
-        form.version.data = item.version  # sending again now confirms it
+        # Sending again now confirms it. (A bound field renders what was posted, so the
+        # raw value is replaced too.)
+        form.version.data = item.version
+        form.version.raw_data = [str(item.version)]
         flash(
             "New activity since you started: read the newest entries, then press send again "
             "to confirm (attach any files again). Nothing was sent yet.",

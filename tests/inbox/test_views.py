@@ -1,5 +1,6 @@
 """The shared inbox: fair order, views, filters, search, keyset pages, and the detail."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -260,9 +261,12 @@ def test_a_stale_version_is_refused_and_nothing_is_saved(client, world, member):
     assert "First" in response.text  # and the new activity is shown
     bodies = db.session.scalars(select(Entry.body).where(Entry.kind != "event")).all()
     assert bodies == ["First"]
-    # Sending again (with the version the held form now carries) confirms it.
-    db.session.refresh(item)
-    confirmed = _post(client, world, "inbox.reply", item, body="Second")
+    # Sending again with the version the held form now carries confirms it.
+    held_version = re.search(r'name="version" type="hidden" value="(\d+)"', response.text)
+    held_version = held_version or re.search(r'value="(\d+)"[^>]*name="version"', response.text)
+    confirmed = _post(
+        client, world, "inbox.reply", item, body="Second", version=held_version.group(1)
+    )
     assert confirmed.status_code == 303
     bodies = db.session.scalars(select(Entry.body).where(Entry.kind != "event")).all()
     assert bodies == ["First", "Second"]
