@@ -70,3 +70,16 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def query_args(*drop: str) -> dict[str, str]:
+    """The request's query arguments, safe to pass on to url_for: without `drop`, and
+    without url_for's own keywords (_external, _scheme, _anchor...), which would otherwise
+    let a crafted link build a URL on another host."""
+    from flask import request
+
+    return {
+        key: value
+        for key, value in request.args.items()
+        if key not in drop and not key.startswith("_") and key not in ("team_id", "request_id")
+    }

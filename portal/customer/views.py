@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from .. import access
 from ..access import CONTACT, PUBLIC, policy
 from ..extensions import db, limiter
-from ..forms import EmptyForm
+from ..forms import EmptyForm, query_args
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..models import Function, Request, utcnow
 from ..requests import clock, files, handoffs, ratings
@@ -63,7 +63,7 @@ def list_updates():
     """The list's poll: 304 until one of the listed requests changes."""
     filters = _list_filters()
     if not is_partial():
-        return redirect(url_for("customer.home", **request.args))
+        return redirect(url_for("customer.home", **query_args()))
     fingerprint = services.list_fingerprint(
         current_user, show=filters.show.data or "open", q=filters.q.data or ""
     )

@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import access, reference
 from ..access import TEAM_MEMBER, policy
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, query_args
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..models import (
     Account,
@@ -116,7 +116,7 @@ def index(team_id: int):
     counts, fingerprint = queries.view_counts(current_user, team, now)
     bulk = BulkForm(formdata=None)
     bulk.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in members]
-    args = {k: v for k, v in request.args.items() if k not in ("after", "seen")}
+    args = query_args("after", "seen")
     return render_page(
         "inbox/index.html",
         "inbox/_list.html",
@@ -144,10 +144,10 @@ def updates(team_id: int):
     nothing changes."""
     team = access.get_team(team_id)
     if not is_partial():
-        return redirect(url_for("inbox.index", team_id=team_id, **request.args))
+        return redirect(url_for("inbox.index", team_id=team_id, **query_args()))
     _, now_print = queries.view_counts(current_user, team)
     seen = request.args.get("seen", "")
-    args = {k: v for k, v in request.args.items() if k not in ("after", "seen")}
+    args = query_args("after", "seen")
     return conditional_poll(
         f"inbox-{now_print}-{seen}",
         lambda: render_page(

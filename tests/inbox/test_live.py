@@ -31,3 +31,15 @@ def test_inbox_poll_is_the_teams_only(client, world, login_as):
     login_as(world.member_y)
     url = url_for("inbox.updates", team_id=world.team_x.id, seen="x")
     assert client.get(url, headers=HX).status_code == 404
+
+
+def test_query_arguments_cannot_steer_links_to_another_host(client, world, login_as):
+    login_as(world.member_x)
+    crafted = {"_external": "1", "_scheme": "https", "_anchor": "x"}
+    page = client.get(url_for("inbox.index", team_id=world.team_x.id), query_string=crafted)
+    assert "http://localhost/teams" not in page.text  # links stay relative
+    moved = client.get(url_for("inbox.updates", team_id=world.team_x.id), query_string=crafted)
+    assert moved.status_code == 302 and moved.headers["Location"].startswith("/teams/")
+    login_as(world.contact_a)
+    listed = client.get(url_for("customer.list_updates"), query_string=crafted)
+    assert listed.headers["Location"].startswith("/portal/")
