@@ -40,6 +40,9 @@ def navigation_for(user) -> list[NavItem]:
     for team in access.my_teams(user):
         home = url_for("workspace.team_home", team_id=team.id)
         items.append(NavItem(team.name, url_for("inbox.index", team_id=team.id), (home + "/",)))
+    # Handoffs can come from any team, so they have their own place.
+    handoffs = url_for("handoffs.index")
+    items.append(NavItem("Handoffs", handoffs, (handoffs,)))
     if user.is_admin:
         url = url_for("admin.index")
         items.append(NavItem("Admin", url, (url,)))  # "/admin/" and below
