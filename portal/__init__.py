@@ -25,7 +25,9 @@ def create_app(config: dict | None = None) -> Flask:
     _configure_database(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    from .requests.search import include_object
+
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), include_object=include_object)
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are revoked by version instead
     csrf.init_app(app)

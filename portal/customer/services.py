@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from .. import access
@@ -17,9 +17,9 @@ from ..models import (
     Request,
     ServiceLevel,
     User,
-    id_from_reference,
 )
 from ..requests import clock
+from ..requests.search import search_condition
 
 PAGE_SIZE = 25
 
@@ -31,15 +31,7 @@ def _filtered(user: User, show: str, q: str):
     elif show == "closed":
         query = query.where(Request.status.not_in(OPEN_STATUSES))
     if q:
-        pattern = f"%{_escape_like(q)}%"
-        conditions = [
-            Request.subject.ilike(pattern, escape="\\"),
-            Request.description.ilike(pattern, escape="\\"),
-        ]
-        request_id = id_from_reference(q)
-        if request_id is not None:
-            conditions.append(Request.id == request_id)
-        query = query.where(or_(*conditions))
+        query = query.where(search_condition(q, entries=False))
     return query
 
 
@@ -78,10 +70,6 @@ def list_requests(user: User, *, show: str = "open", q: str = "", after: str | N
         last = rows[-1]
         next_cursor = f"{last.last_activity_at.isoformat()}_{last.id}"
     return rows, next_cursor
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _parse_cursor(value: str | None):

@@ -33,7 +33,6 @@ from ..models import (
     Team,
     User,
     UTCDateTime,
-    id_from_reference,
     utcnow,
 )
 from ..models.request import (
@@ -44,6 +43,7 @@ from ..models.request import (
     RESOLVED,
     WAITING_ON_CUSTOMER,
 )
+from ..requests.search import search_condition
 
 PAGE_SIZE = 50
 RECENTLY = timedelta(days=14)
@@ -93,24 +93,6 @@ def _view_condition(view: str, user: User, now: datetime):
     if view == "resolved":
         return and_(Request.status.in_((RESOLVED, CLOSED)), Request.resolved_at >= now - RECENTLY)
     return Request.status.in_(OPEN_STATUSES)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _search_condition(q: str):
-    pattern = f"%{_escape_like(q)}%"
-    in_entries = select(Entry.request_id).where(Entry.body.ilike(pattern, escape="\\"))
-    conditions = [
-        Request.subject.ilike(pattern, escape="\\"),
-        Request.description.ilike(pattern, escape="\\"),
-        Request.id.in_(in_entries),
-    ]
-    request_id = id_from_reference(q)
-    if request_id is not None:
-        conditions.append(Request.id == request_id)
-    return or_(*conditions)
 
 
 def encode_cursor(item: Request) -> str:
@@ -173,7 +155,7 @@ def _filtered(user: User, team: Team, filters: InboxFilter, now: datetime):
             Request.account_id.in_(select(Account.id).where(Account.tier_id == filters.tier_id))
         )
     if filters.q:
-        query = query.where(_search_condition(filters.q))
+        query = query.where(search_condition(filters.q, entries=True))
     return query
 
 

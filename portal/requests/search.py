@@ -1,0 +1,124 @@
+"""Full-text search over requests and their timeline entries, on either database.
+
+SQLite answers from FTS5 tables that triggers keep in step with `request` and `entry`;
+PostgreSQL answers from GIN indexes on `to_tsvector` expressions. Both tables and indexes are
+created by migration 0014 and are invisible to the models (see `is_search_object`), so the
+ORM never writes to them. A query is split into words and every word must start a word of
+one document (the request's subject and description, or one entry): "invo pall" finds
+"Invoice for the pallets". Search is always a condition added to an access-scoped query.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import column, false, literal, select, table, text, union
+
+from ..extensions import db
+from ..models import Entry, Request, id_from_reference
+
+# Letters and digits only: nothing in a term can be read as query syntax on either side.
+_WORD = re.compile(r"[^\W_]+")
+MAX_TERMS = 8
+MAX_TERM_LENGTH = 40
+
+# Everything migration 0014 creates, so Alembic's comparison leaves it alone.
+SQLITE_TABLES = ("request_fts", "entry_fts")
+POSTGRESQL_INDEXES = ("ix_request_search", "ix_entry_search")
+_FTS5_SHADOWS = ("_data", "_idx", "_docsize", "_config", "_content")
+_REQUEST_FTS = table("request_fts", column("rowid"))
+_ENTRY_FTS = table("entry_fts", column("rowid"))
+
+
+def is_search_object(name: str | None, type_: str) -> bool:
+    if not name:
+        return False
+    if type_ == "table":
+        return any(name == t or name in {t + s for s in _FTS5_SHADOWS} for t in SQLITE_TABLES)
+    return type_ == "index" and name in POSTGRESQL_INDEXES
+
+
+def terms(q: str) -> list[str]:
+    """The words of a query, lower-cased, at most MAX_TERMS of them, duplicates dropped."""
+    found: list[str] = []
+    for word in _WORD.findall(q.casefold()):
+        word = word[:MAX_TERM_LENGTH]
+        if word not in found:
+            found.append(word)
+        if len(found) == MAX_TERMS:
+            break
+    return found
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _sqlite_match(words: list[str]) -> str:
+    return " AND ".join(f'"{word}"*' for word in words)
+
+
+def _postgresql_query(words: list[str]) -> str:
+    return " & ".join(f"{word}:*" for word in words)
+
+
+def _requests_matching(words: list[str]):
+    """Ids of requests whose subject and description hold every word."""
+    if _dialect() == "postgresql":
+        # The expression is the index's own, written out, so the planner uses the index.
+        return select(Request.id).where(
+            text(
+                "to_tsvector('simple', coalesce(request.subject, '') || ' ' || "
+                "coalesce(request.description, '')) @@ to_tsquery('simple', :search_request_terms)"
+            ).bindparams(search_request_terms=_postgresql_query(words))
+        )
+    return select(_REQUEST_FTS.c.rowid).where(
+        text("request_fts MATCH :search_request_terms").bindparams(
+            search_request_terms=_sqlite_match(words)
+        )
+    )
+
+
+def _requests_with_entry_matching(words: list[str]):
+    """Ids of requests with one entry that holds every word."""
+    if _dialect() == "postgresql":
+        return select(Entry.request_id).where(
+            text(
+                "to_tsvector('simple', coalesce(entry.body, '')) "
+                "@@ to_tsquery('simple', :search_entry_terms)"
+            ).bindparams(search_entry_terms=_postgresql_query(words))
+        )
+    return select(Entry.request_id).where(
+        Entry.id.in_(
+            select(_ENTRY_FTS.c.rowid).where(
+                text("entry_fts MATCH :search_entry_terms").bindparams(
+                    search_entry_terms=_sqlite_match(words)
+                )
+            )
+        )
+    )
+
+
+def search_condition(q: str, *, entries: bool):
+    """A WHERE condition on `Request`: the query's words in its text (and, for staff, in one
+    of its entries), or its reference ("R-1042"). Matches nothing when the query has no words.
+
+    One `id IN (… UNION …)` rather than an OR of conditions: each branch then uses its own
+    index, where an OR would make PostgreSQL scan every request."""
+    branches = []
+    words = terms(q)
+    if words:
+        branches.append(_requests_matching(words))
+        if entries:
+            branches.append(_requests_with_entry_matching(words))
+    request_id = id_from_reference(q)
+    if request_id is not None:
+        branches.append(select(literal(request_id).label("id")))
+    if not branches:
+        return false()
+    return Request.id.in_(union(*branches) if len(branches) > 1 else branches[0])
+
+
+def include_object(_object, name, type_, _reflected, _compare_to) -> bool:
+    """Alembic's filter: compare everything but the search tables and indexes."""
+    return not is_search_object(name, type_)
