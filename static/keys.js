@@ -1,0 +1,86 @@
+/* Onestop keyboard shortcuts.
+ *
+ * Our one script besides htmx. htmx cannot filter key events without eval, which the CSP and
+ * htmx's allowEval:false forbid, so this file does it. It only moves focus and clicks controls
+ * that are on the page anyway: each shortcut belongs to an element that declares it with
+ * aria-keyshortcuts, so the markup, screen readers and this file agree, and without
+ * JavaScript every action is still a visible link, button or field.
+ *
+ *   j / k     next / previous row of the queue (rows carry data-queue-row)
+ *   Enter     open the focused row (the browser follows the focused link)
+ *   any other key: the visible element with aria-keyshortcuts="<key>"
+ *   Escape    leave a field or close the shortcuts list
+ */
+(function () {
+  "use strict";
+
+  function isField(element) {
+    if (!element) return false;
+    if (element.isContentEditable) return true;
+    return element.tagName === "INPUT" || element.tagName === "TEXTAREA" || element.tagName === "SELECT";
+  }
+
+  function visible(element) {
+    return element.offsetParent !== null || element.getClientRects().length > 0;
+  }
+
+  function rows() {
+    return Array.prototype.filter.call(document.querySelectorAll("[data-queue-row]"), visible);
+  }
+
+  function move(step) {
+    var list = rows();
+    if (!list.length) return false;
+    var current = -1;
+    list.forEach(function (row, index) {
+      if (row.classList.contains("is-current") || row.contains(document.activeElement)) current = index;
+    });
+    var next = current === -1 ? 0 : Math.min(Math.max(current + step, 0), list.length - 1);
+    list.forEach(function (row) { row.classList.remove("is-current"); });
+    list[next].classList.add("is-current");
+    var link = list[next].querySelector("[data-queue-link]");
+    if (link) link.focus();
+    return true;
+  }
+
+  function declared(key) {
+    var matches = document.querySelectorAll('[aria-keyshortcuts="' + key + '"]');
+    for (var i = 0; i < matches.length; i++) {
+      if (visible(matches[i]) && !matches[i].disabled) return matches[i];
+    }
+    return null;
+  }
+
+  function toggleHelp() {
+    var help = document.getElementById("shortcuts");
+    if (!help) return false;
+    help.open = !help.open;
+    if (help.open) help.querySelector("summary").focus();
+    return true;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    var key = event.key;
+    if (key === "Escape") {
+      var help = document.getElementById("shortcuts");
+      if (help && help.open) help.open = false;
+      if (isField(event.target)) event.target.blur();
+      return;
+    }
+    if (isField(event.target)) return;
+    var done = false;
+    if (key === "j") done = move(1);
+    else if (key === "k") done = move(-1);
+    else if (key === "?") done = toggleHelp();
+    else if (key.length === 1) {
+      var target = declared(key);
+      if (target) {
+        if (isField(target)) target.focus();
+        else target.click();
+        done = true;
+      }
+    }
+    if (done) event.preventDefault();
+  });
+})();

@@ -1,0 +1,71 @@
+"""The inbox without a mouse: j/k, Enter, a, r, e, / and ? do what the page says."""
+
+import re
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Request
+from tests import factories
+from tests.browser.conftest import axe_violations
+
+
+def test_a_member_works_the_queue_with_the_keyboard_alone(page, world, sign_in, console_errors):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    subjects = ["Pallet missing", "Invoice twice", "Forklift noise"]
+    items = [factories.raise_request(world.contact_a, world.account_a, subject=s) for s in subjects]
+    db.session.commit()
+    sign_in(world.member_x)
+    rows = page.locator("[data-queue-row]")
+    expect(rows).to_have_count(3)
+    first_listed = rows.nth(0).locator("[data-queue-link]").inner_text()
+
+    page.keyboard.press("j")
+    expect(rows.nth(0)).to_have_class(re.compile("is-current"))
+    page.keyboard.press("j")
+    expect(rows.nth(1)).to_have_class(re.compile("is-current"))
+    expect(rows.nth(0)).not_to_have_class(re.compile("is-current"))
+    page.keyboard.press("k")
+    expect(rows.nth(0)).to_have_class(re.compile("is-current"))
+    expect(rows.nth(0).locator("[data-queue-link]")).to_be_focused()
+
+    page.keyboard.press("Enter")
+    pane = page.locator("#detail-pane")
+    expect(pane.get_by_label("Reply to the customer")).to_be_visible()
+    opened = next(i for i in items if i.subject == first_listed)
+    page.wait_for_url(re.compile(rf"/requests/{opened.id}$"))
+
+    page.keyboard.press("a")
+    expect(pane.get_by_role("button", name="Assign to me")).to_have_count(0)
+    db.session.expire_all()
+    assert db.session.get(Request, opened.id).assignee_id == world.member_x.id
+
+    page.keyboard.press("r")
+    reply = pane.get_by_label("Reply to the customer")
+    expect(reply).to_be_focused()
+    page.keyboard.type("We see the pallet, we are on it")  # letters typed here are text
+    expect(reply).to_have_value("We see the pallet, we are on it")
+    page.keyboard.press("Escape")
+    expect(reply).not_to_be_focused()
+    db.session.expire_all()
+    assert db.session.get(Request, opened.id).status != "resolved"
+
+    page.keyboard.press("n")
+    expect(pane.get_by_label(re.compile("Internal note"))).to_be_focused()
+    page.keyboard.press("Escape")
+
+    page.keyboard.press("e")
+    expect(pane.get_by_role("button", name="Resolve")).to_have_count(0)
+    db.session.expire_all()
+    assert db.session.scalar(select(Request.status).where(Request.id == opened.id)) == ("resolved")
+
+    page.keyboard.press("/")
+    expect(page.locator("#inbox-q")).to_be_focused()
+    page.keyboard.press("Escape")
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts")).to_have_attribute("open", "")
+    assert axe_violations(page) == []
+    page.keyboard.press("Escape")
+    expect(page.locator("#shortcuts")).not_to_have_attribute("open", "")
+    assert console_errors == []
