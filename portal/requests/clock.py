@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..domain.business_hours import WEEKDAYS, Calendar, add_business_time, office_hours
 from ..domain.service_clock import AT_RISK_SHARE
@@ -87,18 +88,30 @@ def recompute(request: Request, now: datetime | None = None) -> None:
     now = now or utcnow()
     level = service_level_for(request)
     if level is None:
+        _apply(request, None, None, [], False)
+        return
+    _apply(request, level, team_calendar(request.team), _pauses(request, now), is_paused(request))
+
+
+def _apply(
+    request: Request,
+    level: ServiceLevel | None,
+    calendar: Calendar | None,
+    pauses: list[tuple[datetime, datetime]],
+    paused: bool,
+) -> None:
+    """The clock of one request, from what `recompute` or `recompute_open` gathered."""
+    if level is None or calendar is None:
         request.first_response_due_at = request.resolution_due_at = None
         request.next_due_at = request.next_at_risk_at = None
         return
-    calendar = team_calendar(request.team)
-    pauses = _pauses(request, now)
     request.first_response_due_at = add_business_time(
         calendar, request.created_at, timedelta(minutes=level.first_response_minutes), pauses
     )
     request.resolution_due_at = add_business_time(
         calendar, request.created_at, timedelta(minutes=level.resolution_minutes), pauses
     )
-    if request.status not in (NEW, OPEN) or is_paused(request):
+    if request.status not in (NEW, OPEN) or paused:
         request.next_due_at = request.next_at_risk_at = None
         return
     target = (
@@ -158,32 +171,44 @@ def describe_week(calendar: Calendar) -> list[str]:
 def record_breaches(now: datetime | None = None) -> int:
     """Write a 'breach' event (internal) the first time a request passes a target.
 
-    Run by `flask --app portal tick`; idempotent, so running it often is harmless.
+    Run by `flask --app portal tick`; idempotent, so running it often is harmless. Two
+    queries whatever the number of overdue requests: a tick must stay cheap when a busy
+    team has thousands of them.
     """
     now = now or utcnow()
-    overdue = db.session.scalars(
-        select(Request).where(
-            Request.next_due_at.is_not(None),
-            Request.next_due_at < now,
-            Request.status.in_((NEW, OPEN)),
-        )
+    overdue_condition = (
+        Request.next_due_at.is_not(None),
+        Request.next_due_at < now,
+        Request.status.in_((NEW, OPEN)),
+    )
+    overdue = db.session.execute(
+        select(Request.id, Request.first_response_at, Request.next_due_at)
+        .where(*overdue_condition)
+        .order_by(Request.id)
     ).all()
+    if not overdue:
+        return 0
+    recorded_before: dict[int, set[str]] = {}
+    for request_id, data in db.session.execute(
+        select(Entry.request_id, Entry.data).where(
+            Entry.event == "breach",
+            Entry.request_id.in_(select(Request.id).where(*overdue_condition)),
+        )
+    ):
+        recorded_before.setdefault(request_id, set()).add((data or {}).get("target"))
     recorded = 0
-    for request in overdue:
-        target = "first response" if request.first_response_at is None else "resolution"
-        already = db.session.scalars(
-            select(Entry.data).where(Entry.request_id == request.id, Entry.event == "breach")
-        ).all()
-        if any(data.get("target") == target for data in already):
+    for request_id, first_response_at, next_due_at in overdue:
+        target = "first response" if first_response_at is None else "resolution"
+        if target in recorded_before.get(request_id, ()):
             continue
         db.session.add(
             Entry(
-                request_id=request.id,
+                request_id=request_id,
                 kind="event",
                 public=False,
                 event="breach",
                 body=f"The {target} target was missed.",
-                data={"target": target, "due_at": request.next_due_at.isoformat()},
+                data={"target": target, "due_at": next_due_at.isoformat()},
             )
         )
         recorded += 1
@@ -191,13 +216,43 @@ def record_breaches(now: datetime | None = None) -> int:
     return recorded
 
 
-def recompute_open(*conditions) -> int:
+def recompute_open(*conditions, now: datetime | None = None) -> int:
     """Recompute the clocks of open requests matching `conditions` (after a service level
-    or a calendar changed). Returns how many were updated."""
+    or a calendar changed). Returns how many were updated.
+
+    A handful of queries however many requests match (levels, calendars and pauses are
+    loaded once), so saving a team's hours stays quick with tens of thousands open."""
+    now = now or utcnow()
+    matching = (Request.status.in_((NEW, OPEN, "waiting_on_customer")), *conditions)
     items = db.session.scalars(
-        select(Request).where(Request.status.in_((NEW, OPEN, "waiting_on_customer")), *conditions)
+        select(Request).where(*matching).options(joinedload(Request.account))
     ).all()
+    if not items:
+        return 0
+    levels = {
+        (level.tier_id, level.urgency): level for level in db.session.scalars(select(ServiceLevel))
+    }
+    calendars = {
+        team.id: team_calendar(team)
+        for team in db.session.scalars(
+            select(Team).where(Team.id.in_({item.team_id for item in items}))
+        )
+    }
+    pauses: dict[int, list[tuple[datetime, datetime]]] = {}
+    paused: set[int] = set()
+    for row in db.session.scalars(
+        select(ClockPause).where(ClockPause.request_id.in_(select(Request.id).where(*matching)))
+    ):
+        pauses.setdefault(row.request_id, []).append((row.started_at, row.ended_at or now))
+        if row.ended_at is None:
+            paused.add(row.request_id)
     for item in items:
-        recompute(item)
+        _apply(
+            item,
+            levels.get((item.account.tier_id, item.urgency)),
+            calendars.get(item.team_id),
+            pauses.get(item.id, []),
+            item.id in paused,
+        )
     db.session.flush()
     return len(items)
