@@ -51,6 +51,35 @@
     return null;
   }
 
+  // While htmx fetches or swaps a region, the controls on screen may be the old request's, or
+  // new ones htmx has not wired up yet (a click would then submit the whole page). A key
+  // pressed then waits for the swap to settle; one not served within 3 s is dropped.
+  function busy() {
+    return document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") !== null;
+  }
+
+  function whenCalm(action) {
+    if (!busy()) return action();
+    var started = Date.now();
+    function retry() {
+      if (!busy()) {
+        stop();
+        action();
+      } else if (Date.now() - started > 3000) {
+        stop();
+      }
+    }
+    function stop() {
+      document.removeEventListener("htmx:afterSettle", later);
+      document.removeEventListener("htmx:afterRequest", later);
+      clearInterval(timer);
+    }
+    function later() { setTimeout(retry, 0); }
+    document.addEventListener("htmx:afterSettle", later);
+    document.addEventListener("htmx:afterRequest", later);
+    var timer = setInterval(retry, 100);
+  }
+
   function toggleHelp() {
     var help = document.getElementById("shortcuts");
     if (!help) return false;
@@ -73,13 +102,14 @@
     if (key === "j") done = move(1);
     else if (key === "k") done = move(-1);
     else if (key === "?") done = toggleHelp();
-    else if (key.length === 1) {
-      var target = declared(key);
-      if (target) {
+    else if (key.length === 1 && (busy() || declared(key))) {
+      whenCalm(function () {
+        var target = declared(key);  // looked up again: the region may have been replaced
+        if (!target) return;
         if (isField(target)) target.focus();
         else target.click();
-        done = true;
-      }
+      });
+      done = true;
     }
     if (done) event.preventDefault();
   });

@@ -60,6 +60,17 @@ def test_a_member_works_the_queue_with_the_keyboard_alone(page, world, sign_in, 
     db.session.expire_all()
     assert db.session.scalar(select(Request.status).where(Request.id == opened.id)) == ("resolved")
 
+    # Keys pressed while the next request is still loading act on that request.
+    page.keyboard.press("j")
+    second = next(i for i in items if i.subject == rows.nth(1).locator("a").first.inner_text())
+    page.keyboard.press("Enter")
+    page.keyboard.press("a")
+    page.wait_for_url(re.compile(rf"/requests/{second.id}$"))
+    expect(pane.get_by_role("button", name="Assign to me")).to_have_count(0)
+    expect(page.locator("#inbox-list")).to_be_visible()  # still beside the list: no full page
+    db.session.expire_all()
+    assert db.session.get(Request, second.id).assignee_id == world.member_x.id
+
     page.keyboard.press("/")
     expect(page.locator("#inbox-q")).to_be_focused()
     page.keyboard.press("Escape")
