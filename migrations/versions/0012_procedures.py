@@ -77,7 +77,7 @@ def upgrade():
 
     # procedure <-> procedure_version refer to each other: this key comes once both exist.
     with op.batch_alter_table('procedure', schema=None) as batch_op:
-        batch_op.create_foreign_key(batch_op.f('fk_procedure_adopted_version_id_procedure_version'), 'procedure_version', ['adopted_version_id'], ['id'])
+        batch_op.create_foreign_key(batch_op.f('fk_procedure_adopted_version_id_procedure_version'), 'procedure_version', ['adopted_version_id'], ['id'], ondelete='SET NULL')
 
     op.create_table('review_round',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -69,7 +69,7 @@ class Procedure(db.Model):
     adopted_from_id: Mapped[int | None] = mapped_column(ForeignKey("procedure.id"), index=True)
     # The version in force; set by the first adoption, moved by later ones.
     adopted_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("procedure_version.id", use_alter=True)
+        ForeignKey("procedure_version.id", use_alter=True, ondelete="SET NULL")
     )
     adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

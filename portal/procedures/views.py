@@ -15,7 +15,7 @@ from ..access import STAFF, TEAM_COACH, TEAM_MEMBER, policy
 from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import is_partial, redirect_after_post, render_page
-from ..models import Function, Procedure, ReviewRound, Stance, Team
+from ..models import Function, Procedure, ReviewRound, Stance, Team, User
 from . import bp, services
 from .forms import (
     AdoptForm,
@@ -384,7 +384,7 @@ def invite(team_id: int):
     form = InviteForm()
     form.contact.choices = [(u.id, u.name) for u, _ in services.invitable_contacts(team)]
     if form.validate_on_submit():
-        contact = db.session.get(type(current_user), form.contact.data)
+        contact = db.session.get(User, form.contact.data)
         try:
             services.invite(current_user, team, contact)
         except ReviewError as error:

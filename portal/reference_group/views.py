@@ -101,7 +101,7 @@ def leave():
     return redirect_after_post(_back())
 
 
-def _stance_context(round_, user, form=None, done=False) -> dict:
+def _stance_context(round_, user, form=None) -> dict:
     stance = services.stance_of(user, round_)
     closed = round_.status != "open"
     context = {
@@ -117,7 +117,6 @@ def _stance_context(round_, user, form=None, done=False) -> dict:
             reason=stance.reason if stance else "",
         ),
         "closed": closed,
-        "done": done,
         "is_member": services.current_membership(user, round_.procedure.team_id) is not None,
     }
     # Nobody sees anyone else's stance while the round is open.

@@ -168,6 +168,7 @@ def test_tally_by_tier_quorum_and_adoption_needs_every_objection_answered(world,
     assert objection.answer.change_number == 1
     changes, comments = services.you_said_we_did(round_)
     assert [c.after for c in changes] == ["We collect within 2 working days."]
+    assert [s.id for s in comments] == [objection.id]
     told = [m for m in outbox(None) if m.subject.startswith("You said, we did")]
     mine = next(m for m in told if m.recipient == world.contact_a.email)
     assert "We collect within 2 working days." in mine.body and "Five days" in mine.body
