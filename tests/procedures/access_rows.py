@@ -22,7 +22,7 @@ def _stanced_round(w):
 
 
 def _adopted(w):
-    procedure, round_, stance = _stanced_round(w)
+    procedure, round_, _stance = _stanced_round(w)
     services.close_round(w.coach_x, round_, early=True)
     services.decide(w.coach_x, round_, "adopted", "Adopted.")
     return procedure, round_

@@ -180,7 +180,7 @@ def test_compare_shows_a_word_diff(client, world, login_as):
 
 
 def test_library_lists_only_adopted_and_filters(client, world, login_as):
-    procedure, round_, _ = _round_with_two(world)
+    _procedure, round_, _ = _round_with_two(world)
     services.close_round(world.coach_x, round_, early=True)
     services.decide(world.coach_x, round_, "adopted", "Adopted.")
     draft = factories.make_procedure(world.team_x, world.member_x, title="Secret draft")
