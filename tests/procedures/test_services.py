@@ -227,3 +227,21 @@ def test_library_adopt_copies_as_draft_with_lineage(world, group):
     with pytest.raises(ReviewError, match="already your team"):
         services.adopt_from_library(world.member_x, procedure, world.team_x)
     assert db.session.scalar(select(func.count(Procedure.id))) == 3
+
+
+def test_demo_has_an_active_round_an_adopted_procedure_and_one_used_by_two_teams(app):
+    from portal.models import ReviewRound
+
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    statuses = db.session.scalars(select(ReviewRound.status)).all()
+    assert "open" in statuses and statuses.count("adopted") == 2
+    active = db.session.scalar(select(ReviewRound).where(ReviewRound.status == "open"))
+    assert 0 < len(services.stances_in(active)) < len(services.group_members(active.procedure.team))
+    adopted = db.session.scalar(select(ReviewRound).where(ReviewRound.status == "adopted"))
+    changes, comments = services.you_said_we_did(adopted)
+    assert changes and any(s.answer.change_number == 1 for s in comments)
+    library = services.library()
+    assert len({p.team_id for p, _ in library}) == 2
+    assert services.users_of([p.id for p, _ in library]) != {}
+    assert outbox(None) == []  # the demo sends nobody mail
