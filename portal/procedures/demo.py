@@ -105,8 +105,7 @@ def _seed(now) -> None:
     services.answer(
         coach,
         concern,
-        "Every slot can already be a morning: the customer picks it. We have said so "
-        "in the step.",
+        "Every slot can already be a morning: the customer picks it. We have said so in the step.",
     )
     services.close_round(coach, round_, early=True)
     services.edit_procedure(coach, returns, None, **{**RETURNS, "body": FASTER})

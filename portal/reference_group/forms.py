@@ -7,7 +7,7 @@ from ..forms import clean_text
 
 class StanceForm(FlaskForm):
     kind = RadioField(
-        "Your stance",
+        "Where do you stand?",
         choices=[
             ("support", "Support: this works for us"),
             ("concern", "Concern: it could work, but something worries us"),
