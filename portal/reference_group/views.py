@@ -133,7 +133,7 @@ def round(round_id: int):
 
 @bp.route("/reference-group/rounds/<int:round_id>/stance", methods=["POST"])
 @policy(CONTACT)
-@limiter.limit("60 per hour", methods=["POST"])
+@limiter.limit("60 per hour", key_func=lambda: f"contact:{current_user.get_id()}", methods=["POST"])
 def stance(round_id: int):
     round_ = _round(round_id)
     form = StanceForm()

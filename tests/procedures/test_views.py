@@ -252,3 +252,37 @@ def test_coach_invites_a_contact_by_mail(client, world, login_as, no_csrf):
         data={"contact": world.contact_b.id},
     )
     assert refused.status_code == 422
+
+
+HOSTILE = (
+    '<script>alert(1)</script> <img src=x onerror=alert(2)> <a hx-get="/x">h</a> '
+    "[link](javascript:alert(3)) {{7*7}} \u202eevil"
+)
+
+
+def test_hostile_text_is_shown_inert_everywhere(client, world, login_as, no_csrf):
+    factories.join_reference_group(world.contact_a, world.account_a)
+    procedure = factories.make_procedure(
+        world.team_x, world.member_x, title=HOSTILE[:150], body=HOSTILE, summary=HOSTILE
+    )
+    round_ = factories.open_review_round(procedure, world.coach_x)
+    stance = services.take_stance(world.contact_a, round_, "object", HOSTILE)
+    services.answer(world.member_x, stance, HOSTILE)
+    db.session.commit()
+    login_as(world.member_x)
+    pages = [
+        url_for("procedures.show", team_id=world.team_x.id, procedure_id=procedure.id),
+        url_for(
+            "procedures.round",
+            team_id=world.team_x.id,
+            procedure_id=procedure.id,
+            round_id=round_.id,
+        ),
+    ]
+    bodies = [client.get(url).get_data(as_text=True) for url in pages]
+    login_as(world.contact_a)
+    bodies.append(client.get(url_for("reference.round", round_id=round_.id)).get_data(True))
+    for body in bodies:
+        assert "<script>alert" not in body and "<img" not in body
+        assert "<a hx-get" not in body and 'href="javascript' not in body
+        assert "{{7*7}}" in body  # shown as typed, never evaluated
