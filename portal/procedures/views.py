@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, request, url_for
@@ -15,7 +15,7 @@ from ..access import STAFF, TEAM_COACH, TEAM_MEMBER, policy
 from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import is_partial, redirect_after_post, render_page
-from ..models import Function, Procedure, ReviewRound, Stance, Team, User
+from ..models import Function, Procedure, ReviewRound, Stance, Team, User, utcnow
 from . import bp, services
 from .forms import (
     AdoptForm,
@@ -145,7 +145,10 @@ def edit(team_id: int, procedure_id: int):
 
 
 def _open_round_form(team: Team, formdata=None) -> OpenRoundForm:
-    return OpenRoundForm(formdata=formdata)
+    """A week from now at 17:00 in the team's time, unless the coach chooses otherwise."""
+    local_now = utcnow().astimezone(ZoneInfo(team.timezone))
+    default = (local_now + timedelta(days=7)).replace(hour=17, minute=0, second=0, microsecond=0)
+    return OpenRoundForm(formdata=formdata, closes_at=default.replace(tzinfo=None))
 
 
 def _show(procedure: Procedure, round_form=None, status=200):
@@ -289,6 +292,7 @@ def answer(team_id: int, procedure_id: int, round_id: int, stance_id: int):
     if stance is None:
         abort(404)
     form = AnswerForm()
+    saved = False
     if form.validate_on_submit():
         try:
             services.answer(current_user, stance, form.body.data)
@@ -297,26 +301,25 @@ def answer(team_id: int, procedure_id: int, round_id: int, stance_id: int):
         else:
             db.session.commit()
             flash(f"Answer to {stance.user.name} saved; the group will read it.", "success")
-            form = AnswerForm(formdata=None)
-    status = 422 if form.errors else 200
-    if is_partial() or status == 200:
-        location = url_for(
-            "procedures.round", team_id=team_id, procedure_id=procedure_id, round_id=round_id
-        )
-        if status == 200 and not is_partial():
-            return redirect_after_post(location + f"#stance-{stance.id}")
-        return render_page(
-            "procedures/_comment.html",
-            status=status,
-            stance=stance,
-            round=round_,
-            procedure=procedure,
-            team=procedure.team,
-            answer_form=form,
-            answering=stance.id,
-        )
-    flash(" ".join(form.body.errors) or "The answer was not saved.", "error")
-    return _round_page(procedure, round_, status=status)
+            saved = True
+    location = url_for(
+        "procedures.round", team_id=team_id, procedure_id=procedure_id, round_id=round_id
+    )
+    if saved and not is_partial():
+        return redirect_after_post(location + f"#stance-{stance.id}")
+    if not is_partial():  # a plain post that failed: the whole page, with the reason
+        flash(" ".join(form.body.errors) or "The answer was not saved.", "error")
+        return _round_page(procedure, round_, status=422)
+    return render_page(
+        "procedures/_comment.html",
+        status=200 if saved else 422,
+        stance=stance,
+        round=round_,
+        procedure=procedure,
+        team=procedure.team,
+        answer_form=AnswerForm(formdata=None) if saved else form,
+        answering=stance.id,
+    )
 
 
 @bp.route(PREFIX + "/<int:procedure_id>/rounds/<int:round_id>/decision", methods=["POST"])

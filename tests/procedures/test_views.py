@@ -77,7 +77,7 @@ def test_closed_round_refuses_a_stance_and_nothing_changes(client, world, login_
 
 def _link_from_mail(recipient):
     message = [m for m in outbox(None) if m.recipient == recipient][-1]
-    return re.search(r"http://localhost(/portal/reference-group/vote/\S+)", message.body).group(1)
+    return re.search(r"https?://[^/\s]+(/portal/reference-group/vote/\S+)", message.body).group(1)
 
 
 def test_signed_link_opens_a_page_only_the_post_records_and_reuse_is_refused(client, world):
