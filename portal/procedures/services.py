@@ -37,6 +37,7 @@ from ..models import (
 )
 from ..models.procedure import (
     ADOPTED,
+    IN_REVIEW,
     OPEN,
     REVISED,
     WITHDRAWN,
@@ -225,6 +226,17 @@ def version_text(version: ProcedureVersion) -> dict[str, str]:
 
 def changes_between(old: ProcedureVersion, new: ProcedureVersion) -> list[review.Change]:
     return review.compare(version_text(old), version_text(new))
+
+
+def withdraw(actor: User, procedure: Procedure) -> None:
+    """Withdraw a procedure outside a round (a draft, or one in force); a round's own
+    withdrawal is a decision, with a statement to the group."""
+    if procedure.status == IN_REVIEW:
+        raise ReviewError("A round is under way: close it and record the decision instead.")
+    procedure.status = review.procedure_after(procedure.status, WITHDRAWN)
+    procedure.updated_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "procedure.withdrawn", procedure)
 
 
 # --- rounds -------------------------------------------------------------------------------------

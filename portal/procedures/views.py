@@ -228,6 +228,24 @@ def open_round(team_id: int, procedure_id: int):
     return _show(procedure, round_form=form, status=422)
 
 
+@bp.route(PREFIX + "/<int:procedure_id>/withdraw", methods=["POST"])
+@policy(TEAM_COACH)
+def withdraw(team_id: int, procedure_id: int):
+    procedure = _procedure(team_id, procedure_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.withdraw(current_user, procedure)
+    except ReviewError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("Withdrawn: it is no longer in the library or shown to customers.", "success")
+    return redirect_after_post(
+        url_for("procedures.show", team_id=team_id, procedure_id=procedure_id)
+    )
+
+
 def _round_page(procedure, round_, decision_form=None, status=200):
     result = services.result_of(round_)
     # Deciding to adopt links each comment to the change that answers it.
@@ -235,6 +253,7 @@ def _round_page(procedure, round_, decision_form=None, status=200):
     changes = services.changes_between(round_.version, latest) if round_.status == "closed" else []
     return render_page(
         "procedures/round.html",
+        "procedures/_tally.html",  # the live tally's poll
         status=status,
         team=procedure.team,
         procedure=procedure,

@@ -102,6 +102,11 @@ ROWS = {
         _procedure_url("procedures.open_round"),
         _signed_in(422, **COACH_OF_X),
     ),
+    "procedures.withdraw": (
+        "POST",
+        _procedure_url("procedures.withdraw"),
+        _signed_in(303, **COACH_OF_X),
+    ),
     "procedures.round": ("GET", _round_url("procedures.round"), _signed_in(200, **STAFF_OF_X)),
     "procedures.close_round": (
         "POST",

@@ -286,3 +286,30 @@ def test_hostile_text_is_shown_inert_everywhere(client, world, login_as, no_csrf
         assert "<script>alert" not in body and "<img" not in body
         assert "<a hx-get" not in body and 'href="javascript' not in body
         assert "{{7*7}}" in body  # shown as typed, never evaluated
+
+
+def test_coach_withdraws_a_draft_but_not_a_procedure_under_review(client, world, login_as, no_csrf):
+    procedure, _, _ = _round_with_two(world)
+    draft = factories.make_procedure(world.team_x, world.member_x, title="Not needed")
+    db.session.commit()
+    login_as(world.coach_x)
+    for item in (draft, procedure):
+        url = url_for("procedures.withdraw", team_id=world.team_x.id, procedure_id=item.id)
+        assert client.post(url).status_code == 303
+    db.session.refresh(draft)
+    db.session.refresh(procedure)
+    assert draft.status == "withdrawn" and procedure.status == "in_review"
+
+
+def test_live_tally_poll_answers_the_tally_fragment(client, world, login_as):
+    procedure, round_, other = _round_with_two(world)
+    services.take_stance(other, round_, "support", "Fine by us")
+    db.session.commit()
+    login_as(world.member_x)
+    url = url_for(
+        "procedures.round", team_id=world.team_x.id, procedure_id=procedure.id, round_id=round_.id
+    )
+    response = client.get(url, headers=HX)
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<section class="card" id="round-tally"')
+    assert "Fine by us" in body and "HX-Request" in response.headers["Vary"]
