@@ -315,8 +315,9 @@ def close_round(actor: User | None, round_: ReviewRound, *, early: bool = False)
     audit.record(actor, "round.closed", round_, early=early)
 
 
-def settle(procedure: Procedure, now: datetime | None = None) -> None:
-    """Close the procedure's round if its deadline has passed (called when it is touched)."""
+def settle(procedure: Procedure, now: datetime | None = None) -> bool:
+    """Close the procedure's round if its deadline has passed (called when it is touched);
+    True when one closed, so the caller commits only then."""
     now = now or utcnow()
     due = db.session.scalars(
         select(ReviewRound).where(
@@ -327,6 +328,7 @@ def settle(procedure: Procedure, now: datetime | None = None) -> None:
     ).all()
     for round_ in due:
         close_round(None, round_)
+    return bool(due)
 
 
 def close_due_rounds(now: datetime | None = None) -> int:
@@ -492,6 +494,7 @@ class RoundResult:
     quorum: review.Quorum
     blockers: list[str]
     unanswered: int
+    members: int
 
     @property
     def comments(self) -> list[Stance]:
@@ -518,6 +521,7 @@ def result_of(round_: ReviewRound, stances: list[Stance] | None = None) -> Round
         ),
         blockers=review.adoption_blockers(round_.status, comments),
         unanswered=sum(1 for s in stances if s.needs_answer and not s.is_answered),
+        members=len(members),
     )
 
 

@@ -53,7 +53,8 @@ def _procedure(team_id: int, procedure_id: int) -> Procedure:
     )
     if procedure is None:
         abort(404)
-    services.settle(procedure)
+    if services.settle(procedure):
+        db.session.commit()  # a round that reached its deadline stays closed, page or not
     return procedure
 
 
@@ -154,6 +155,7 @@ def _open_round_form(team: Team, formdata=None) -> OpenRoundForm:
 def _show(procedure: Procedure, round_form=None, status=200):
     rounds = services.rounds_of(procedure)
     current = rounds[0] if rounds and rounds[0].status in ("open", "closed") else None
+    result = services.result_of(current) if current else None
     return render_page(
         "procedures/show.html",
         status=status,
@@ -162,10 +164,10 @@ def _show(procedure: Procedure, round_form=None, status=200):
         latest=services.latest_version(procedure),
         rounds=rounds,
         current=current,
-        result=services.result_of(current) if current else None,
+        result=result,
         lineage=services.lineage(procedure),
         round_form=round_form or _open_round_form(procedure.team),
-        group_size=len(services.group_members(procedure.team)),
+        group_size=result.members if result else len(services.group_members(procedure.team)),
         is_coach=_is_coach(procedure.team_id),
         action_form=EmptyForm(),
     )
@@ -174,9 +176,7 @@ def _show(procedure: Procedure, round_form=None, status=200):
 @bp.route(PREFIX + "/<int:procedure_id>")
 @policy(TEAM_MEMBER)
 def show(team_id: int, procedure_id: int):
-    procedure = _procedure(team_id, procedure_id)
-    db.session.commit()  # a round that reached its deadline stays closed
-    return _show(procedure)
+    return _show(_procedure(team_id, procedure_id))
 
 
 @bp.route(PREFIX + "/<int:procedure_id>/compare")
@@ -271,7 +271,6 @@ def _round_page(procedure, round_, decision_form=None, status=200):
 @policy(TEAM_MEMBER)
 def round(team_id: int, procedure_id: int, round_id: int):
     procedure = _procedure(team_id, procedure_id)
-    db.session.commit()
     return _round_page(procedure, _round(procedure, round_id))
 
 

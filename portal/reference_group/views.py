@@ -35,8 +35,8 @@ def _round(round_id: int) -> ReviewRound:
     )
     if round_ is None or not services.may_see_round(current_user, round_):
         abort(404)
-    services.settle(round_.procedure)
-    db.session.commit()
+    if services.settle(round_.procedure):
+        db.session.commit()
     return round_
 
 
@@ -193,8 +193,8 @@ def vote_by_link(token: str):
     if link is None:
         return render_page("reference/link_invalid.html", status=404, reason="unknown")
     round_ = link.round
-    services.settle(round_.procedure)
-    db.session.commit()
+    if services.settle(round_.procedure):
+        db.session.commit()
     if link.used_at is not None:
         return render_page("reference/link_invalid.html", status=410, reason="used", round=round_)
     if round_.status != "open":

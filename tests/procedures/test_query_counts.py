@@ -50,7 +50,7 @@ def test_procedure_pages_do_not_grow_with_stances(app, client, world, login_as):
     many = _budgets(client, login_as, world, 25)
     assert few == many
     staff, customer = many
-    budgets = {"show": 12, "round": 11, "group": 5, "library": 6}
+    budgets = {"show": 8, "round": 8, "group": 5, "library": 6}
     assert all(staff[page] <= budget for page, budget in budgets.items()), staff
-    budgets = {"round": 11, "decision": 8, "index": 6}
+    budgets = {"round": 9, "decision": 7, "index": 6}
     assert all(customer[page] <= budget for page, budget in budgets.items()), customer
