@@ -618,7 +618,11 @@ def library(q: str = "", function_id: int | None = None, team_id: int | None = N
         select(Procedure, ProcedureVersion)
         .join(ProcedureVersion, ProcedureVersion.id == Procedure.adopted_version_id)
         .where(_in_library())
-        .options(joinedload(Procedure.team), joinedload(Procedure.function))
+        .options(
+            joinedload(Procedure.team),
+            joinedload(Procedure.function),
+            joinedload(Procedure.adopted_from).joinedload(Procedure.team),
+        )
         .order_by(Procedure.adopted_at.desc(), Procedure.id.desc())
         .limit(100)
     )
