@@ -10,7 +10,17 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
-from ..models import COACH, Account, Contact, Membership, OutboxMessage, Team, User, utcnow
+from ..models import (
+    COACH,
+    Account,
+    Contact,
+    Function,
+    Membership,
+    OutboxMessage,
+    Team,
+    User,
+    utcnow,
+)
 from . import services
 
 RETURNS = {
@@ -83,6 +93,7 @@ def seed_procedures(now=None) -> None:
 
 def _seed(now) -> None:
     teams = db.session.scalars(select(Team).order_by(Team.id)).all()
+    functions = {f.name: f.id for f in db.session.scalars(select(Function))}
     north, harbour = teams[0], teams[1]
     coach = _coach(north)
     members = _contacts(north, 4)
@@ -90,7 +101,7 @@ def _seed(now) -> None:
         services.join(user, account)
 
     # 1. Adopted after a round that changed it: "you said, we did".
-    returns = services.create_procedure(coach, north, None, **RETURNS)
+    returns = services.create_procedure(coach, north, functions.get("Delivery"), **RETURNS)
     round_ = services.open_round(coach, returns, now + timedelta(days=1))
     (first, _), (second, _), (third, _), (fourth, _) = members
     objection = services.take_stance(
@@ -108,7 +119,9 @@ def _seed(now) -> None:
         "Every slot can already be a morning: the customer picks it. We have said so in the step.",
     )
     services.close_round(coach, round_, early=True)
-    services.edit_procedure(coach, returns, None, **{**RETURNS, "body": FASTER})
+    services.edit_procedure(
+        coach, returns, functions.get("Delivery"), **{**RETURNS, "body": FASTER}
+    )
     services.decide(
         coach,
         round_,
@@ -133,7 +146,7 @@ def _seed(now) -> None:
     _backdate(copy_round, 3, now)
 
     # 3. An active round with some stances in; the demo contact has not answered yet.
-    disputes = services.create_procedure(coach, north, None, **DISPUTES)
+    disputes = services.create_procedure(coach, north, functions.get("Billing"), **DISPUTES)
     active = services.open_round(coach, disputes, now + timedelta(days=5), quorum_min=3)
     _backdate(active, 2, now)
     services.take_stance(second, active, "support", "Small corrections on the spot, please.")
