@@ -165,3 +165,31 @@ def test_draft_review_answer_adopt_and_spread(browser, base_url, world):
     assert errors == []
     for context in (a_ctx, s_ctx, c_ctx, y_ctx):
         context.close()
+
+
+def test_the_mail_link_works_once_without_javascript(browser, base_url, world):
+    from tests.conftest import outbox
+
+    factories.join_reference_group(world.contact_a, world.account_a)
+    procedure = factories.make_procedure(world.team_x, world.member_x)
+    factories.open_review_round(procedure, world.coach_x)
+    db.session.commit()
+    link = re.search(r"/portal/reference-group/vote/\S+", outbox(None)[-1].body).group(0)
+
+    context = browser.new_context(base_url=base_url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(link)
+    assert db.session.scalar(select(Stance.id)) is None  # opening the link records nothing
+    page.get_by_label("Concern: it could work, but something worries us").check()
+    page.get_by_role("button", name="Confirm my stance").click()
+    expect(page.get_by_text("reason for your concern")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_label("Why? (needed for a concern or an objection)").fill("Only by phone?")
+    page.get_by_role("button", name="Confirm my stance").click()
+    expect(page.get_by_text("your stance is saved")).to_be_visible()
+    assert axe_violations(page) == []
+    db.session.expire_all()
+    assert db.session.scalar(select(Stance.reason)) == "Only by phone?"
+    page.goto(link)
+    expect(page.get_by_role("heading", name="This link has already been used")).to_be_visible()
+    context.close()

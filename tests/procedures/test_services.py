@@ -245,3 +245,20 @@ def test_demo_has_an_active_round_an_adopted_procedure_and_one_used_by_two_teams
     assert len({p.team_id for p, _ in library}) == 2
     assert services.users_of([p.id for p, _ in library]) != {}
     assert outbox(None) == []  # the demo sends nobody mail
+
+
+def test_tick_closes_due_rounds_and_sends_the_reminder(app, world, group):
+    round_ = factories.open_review_round(
+        factories.make_procedure(world.team_x, world.member_x), world.coach_x, days=0.5
+    )
+    round_.opened_at = utcnow() - timedelta(hours=16)  # a 28-hour round, past its halfway
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+    assert "review rounds closed: 0; reminders queued: 2" in result.output
+    round_.closes_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["tick"])
+    assert "review rounds closed: 1; reminders queued: 0" in result.output
+    db.session.refresh(round_)
+    assert round_.status == "closed"
