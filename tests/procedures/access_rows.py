@@ -159,7 +159,7 @@ ROWS = {
     "reference.vote_by_link": (
         "GET",
         lambda w: url_for("reference.vote_by_link", token="forged"),
-        {role: 404 for role in ("visitor", *_signed_in(0))} | {"visitor": 404},
+        dict.fromkeys(_signed_in(404), 404),
     ),
     "reference.how_we_work": (
         "GET",
