@@ -313,3 +313,24 @@ def test_live_tally_poll_answers_the_tally_fragment(client, world, login_as):
     body = response.get_data(as_text=True)
     assert body.lstrip().startswith('<section class="card" id="round-tally"')
     assert "Fine by us" in body and "HX-Request" in response.headers["Vary"]
+
+
+def test_lists_show_only_the_contacts_own_groups_and_teams(client, world, login_as):
+    procedure, round_, _ = _round_with_two(world)
+    services.close_round(world.coach_x, round_, early=True)
+    services.decide(world.coach_x, round_, "adopted", "Adopted.")
+    factories.join_reference_group(world.contact_b, world.account_b)
+    theirs = factories.make_procedure(world.team_y, world.member_y, title="Team Y slots")
+    factories.open_review_round(theirs, world.member_y)
+    db.session.commit()
+    mine = services.open_rounds_for(world.contact_b)
+    assert [r.procedure_id for r, _ in mine] == [theirs.id]
+    assert services.how_we_work(world.contact_b) == []
+    assert [p.id for p, _ in services.how_we_work(world.contact_a)] == [procedure.id]
+    login_as(world.contact_b)
+    page = client.get(url_for("reference.index")).get_data(as_text=True)
+    assert "Team Y slots" in page and "Returns collected" not in page
+    page = client.get(url_for("reference.how_we_work")).get_data(as_text=True)
+    assert "Returns collected" not in page
+    other = url_for("reference.how_we_work_item", procedure_id=procedure.id)
+    assert client.get(other).status_code == 404
