@@ -79,6 +79,8 @@ def _register_blueprints(app: Flask) -> None:
     from .inbox import bp as inbox_bp
     from .invitations import bp as invitations_bp
     from .main import bp as main_bp
+    from .procedures import bp as procedures_bp
+    from .reference_group import bp as reference_bp
     from .workspace import bp as workspace_bp
 
     app.register_blueprint(main_bp)
@@ -89,6 +91,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(customer_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(handoffs_bp)
+    app.register_blueprint(procedures_bp)
+    app.register_blueprint(reference_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

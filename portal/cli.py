@@ -36,12 +36,15 @@ def register(app: Flask) -> None:
         """Periodic work with no daemon (run from cron every minute): record service-level
         breaches, then deliver queued mail."""
         from .mail import deliver_pending
+        from .procedures.services import tick as tick_reviews
         from .requests.clock import record_breaches
 
         breaches = record_breaches()
         db.session.commit()
+        rounds = tick_reviews()
+        db.session.commit()
         sent = deliver_pending()
-        click.echo(f"breaches recorded: {breaches}; mail sent: {sent}")
+        click.echo(f"breaches recorded: {breaches}; {rounds}; mail sent: {sent}")
 
     @app.cli.command("send-mail")
     def send_mail() -> None:

@@ -23,6 +23,7 @@ from .models import (
     Tier,
     User,
 )
+from .procedures.demo import seed_procedures
 
 # Printed by `make demo`; long enough for the password rule, obviously a demo.
 DEMO_PASSWORD = "onestop-demo-2026"  # noqa: S105
@@ -224,6 +225,7 @@ def seed(rng_seed: int = 2026) -> None:
     db.session.flush()
     seed_requests()
     seed_monday(rng)
+    seed_procedures()
 
 
 def sign_in_details() -> list[tuple[str, str]]:

@@ -34,6 +34,7 @@ def navigation_for(user) -> list[NavItem]:
                 (url_for("customer.new_request").rsplit("/", 1)[0] + "/",),
             ),
             NavItem("Your team", url_for("customer.team")),
+            NavItem("Reference group", url_for("reference.index"), ("/portal/reference-group/",)),
         ]
     # Admins reach every team through Admin; the bar lists the teams one belongs to.
     items = []
@@ -43,6 +44,8 @@ def navigation_for(user) -> list[NavItem]:
     # Handoffs can come from any team, so they have their own place.
     handoffs = url_for("handoffs.index")
     items.append(NavItem("Handoffs", handoffs, (handoffs,)))
+    library = url_for("procedures.library")
+    items.append(NavItem("Library", library, (library + "/",)))
     if user.is_admin:
         url = url_for("admin.index")
         items.append(NavItem("Admin", url, (url,)))  # "/admin/" and below

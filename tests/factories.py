@@ -163,3 +163,35 @@ def raise_request(contact: User, account: Account, *, function=None, urgency="no
             idempotency_key=uuid.uuid4().hex,
         ),
     )[0]
+
+
+# --- procedures and the reference group (appended) ----------------------------------------------
+
+
+def join_reference_group(contact: User, account: Account):
+    from portal.procedures import services
+
+    return services.join(contact, account)
+
+
+def make_procedure(team: Team, author: User, *, title="Returns collected in two days", **fields):
+    from portal.procedures import services
+
+    return services.create_procedure(
+        author,
+        team,
+        fields.pop("function_id", None),
+        title=title,
+        summary=fields.pop("summary", "We collect returns within two working days."),
+        body=fields.pop("body", "Call or write to us.\nWe collect within 5 working days."),
+        customer_change=fields.pop("customer_change", "One call instead of three."),
+    )
+
+
+def open_review_round(procedure, coach: User, *, days=7, **options):
+    from datetime import timedelta
+
+    from portal.models import utcnow
+    from portal.procedures import services
+
+    return services.open_round(coach, procedure, utcnow() + timedelta(days=days), **options)

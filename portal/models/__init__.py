@@ -11,6 +11,16 @@ from .handoff import HANDOFF_CANCELLED, HANDOFF_DONE, HANDOFF_OPEN, Handoff
 from .invitation import Invitation, PasswordReset
 from .outbox import OutboxMessage
 from .presence import Presence
+from .procedure import (
+    Procedure,
+    ProcedureVersion,
+    ReferenceMembership,
+    ReviewRound,
+    Stance,
+    StanceAnswer,
+    StanceChange,
+    StanceLink,
+)
 from .rating import SCORES, Rating
 from .request import (
     CUSTOMER_STATUS,
@@ -58,10 +68,18 @@ __all__ = [
     "OutboxMessage",
     "PasswordReset",
     "Presence",
+    "Procedure",
+    "ProcedureVersion",
     "Rating",
+    "ReferenceMembership",
     "Request",
+    "ReviewRound",
     "ServiceLevel",
     "Skill",
+    "Stance",
+    "StanceAnswer",
+    "StanceChange",
+    "StanceLink",
     "Team",
     "Tier",
     "UTCDateTime",

@@ -1,0 +1,7 @@
+"""The team's procedures: drafts, versions, review rounds, decisions, and the shared library."""
+
+from flask import Blueprint
+
+bp = Blueprint("procedures", __name__)
+
+from . import views  # noqa: E402,F401
