@@ -71,6 +71,9 @@ class Request(db.Model):
         UniqueConstraint("requester_id", "idempotency_key"),
         Index("ix_request_account_activity", "account_id", "last_activity_at"),
         Index("ix_request_team_status_due", "team_id", "status", "next_due_at"),
+        # The insights measures count a team's requests by when they arrived and resolved.
+        Index("ix_request_team_created", "team_id", "created_at"),
+        Index("ix_request_team_resolved", "team_id", "resolved_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +96,8 @@ class Request(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Business minutes from raising to the first reply, pauses left out (for the median).
+    first_response_minutes: Mapped[int | None]
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The service clock, recomputed on every change that affects it. `next_due_at` is the
