@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from .customer import bp as customer_bp
     from .handoffs import bp as handoffs_bp
     from .inbox import bp as inbox_bp
+    from .insights import bp as insights_bp
     from .invitations import bp as invitations_bp
     from .main import bp as main_bp
     from .workspace import bp as workspace_bp
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(customer_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(handoffs_bp)
+    app.register_blueprint(insights_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

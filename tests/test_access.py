@@ -12,6 +12,7 @@ from flask import url_for
 from portal.extensions import db
 from tests import factories
 from tests.admin.access_rows import ROWS as ADMIN_ROWS
+from tests.insights.access_rows import ROWS as INSIGHTS_ROWS
 
 ROLES = ("visitor", "contact_a", "contact_b", "member_x", "member_y", "coach_x", "admin")
 SIGNED_IN = ROLES[1:]
@@ -268,6 +269,7 @@ ROWS = {
         signed_in(303, **STAFF_OF_X),
     ),
     **ADMIN_ROWS,
+    **INSIGHTS_ROWS,
 }
 
 
