@@ -235,7 +235,7 @@ def _median_first_response(measure: Measure, scope: Scope, periods: Sequence[Per
         )
         .subquery()
     )
-    middle = or_(ranked.c.rank == (ranked.c.size + 1) / 2, ranked.c.rank == ranked.c.size / 2 + 1)
+    middle = or_(ranked.c.rank == (ranked.c.size + 1) // 2, ranked.c.rank == ranked.c.size // 2 + 1)
     query = (
         select(ranked.c.owner, ranked.c.bucket, func.avg(ranked.c.minutes))
         .where(middle)
