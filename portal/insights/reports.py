@@ -62,6 +62,7 @@ class GoalView:
     current: float | None
     status: str
     trend: str | None
+    shown_period: Period  # the current one, or the last one while the current has no data
 
     @property
     def label(self) -> str:
@@ -109,7 +110,11 @@ def goal_views(user: User, team: Team, now: datetime | None = None, scope: Scope
             )
             cache[key] = series(measure, narrowed, periods)
         values = cache[key].get(team.id, [None] * len(periods))
-        current = values[-1]
+        # Early in a period there may be nothing to measure yet: show the last one's value.
+        shown = len(values) - 1
+        if values[shown] is None and values[shown - 1] is not None:
+            shown -= 1
+        current = values[shown]
         views.append(
             GoalView(
                 goal,
@@ -118,7 +123,8 @@ def goal_views(user: User, team: Team, now: datetime | None = None, scope: Scope
                 values,
                 current,
                 rules.goal_status(current, goal.target, goal.direction),
-                rules.trend(values, goal.direction),
+                rules.trend(values[: shown + 1], goal.direction),
+                periods[shown],
             )
         )
     return views
