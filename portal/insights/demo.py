@@ -260,7 +260,7 @@ def _checks(rng, team, now) -> None:
                 reviewer_id=coach,
                 passed=all(marks.values()),
                 note="" if all(marks.values()) else "Tell the customer when the next update comes.",
-                created_at=item.resolved_at + timedelta(days=1),
+                created_at=min(item.resolved_at + timedelta(days=1), now),
                 **marks,
             )
         )
