@@ -40,8 +40,12 @@ def register(app: Flask) -> None:
 
         breaches = record_breaches()
         db.session.commit()
+        from .insights.services import run_survey_schedules
+
+        surveys = run_survey_schedules()
+        db.session.commit()
         sent = deliver_pending()
-        click.echo(f"breaches recorded: {breaches}; mail sent: {sent}")
+        click.echo(f"breaches recorded: {breaches}; surveys sent: {surveys}; mail sent: {sent}")
 
     @app.cli.command("send-mail")
     def send_mail() -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 
 from ..domain import insights as rules
 from ..domain.insights import AT_LEAST, AT_MOST, Period
@@ -87,9 +87,10 @@ HANDOFFS_DONE = Rows(
     Handoff.owner_id,
     lambda: [Handoff.status == HANDOFF_DONE],
 )
+# CSAT of the requests resolved in the period (a rating belongs to its request's period).
 RATINGS = Rows(
     lambda: Rating.__table__.join(Request.__table__, Request.id == Rating.request_id),
-    Rating.created_at,
+    Request.resolved_at,
     Request.team_id,
     Request.assignee_id,
 )
@@ -115,28 +116,35 @@ class Aggregate:
     value: Callable[[Sequence], float | None]
 
 
-def count(condition=None) -> Aggregate:
-    def columns(f):
-        return [func.count().filter(and_(f, condition) if condition is not None else f)]
+def _where(*conditions):
+    present = [c for c in conditions if c is not None]
+    return and_(*present) if present else None
 
-    return Aggregate(columns, lambda row: float(row[0] or 0))
+
+def _count(condition):
+    return func.count() if condition is None else func.count().filter(condition)
+
+
+def count(condition=None) -> Aggregate:
+    return Aggregate(lambda f: [_count(_where(f, condition))], lambda row: float(row[0] or 0))
 
 
 def share(good, eligible=None) -> Aggregate:
     """Percent of the eligible rows that are good (None with no eligible rows)."""
 
     def columns(f):
-        base = and_(f, eligible) if eligible is not None else f
-        return [func.count().filter(and_(base, good)), func.count().filter(base)]
+        base = _where(f, eligible)
+        return [_count(_where(base, good)), _count(base)]
 
     return Aggregate(columns, lambda row: rules.share(row[0] or 0, row[1] or 0))
 
 
 def average(expression) -> Aggregate:
-    return Aggregate(
-        lambda f: [func.avg(expression).filter(f)],
-        lambda row: float(row[0]) if row[0] is not None else None,
-    )
+    def columns(f):
+        aggregate = func.avg(expression)
+        return [aggregate if f is None else aggregate.filter(f)]
+
+    return Aggregate(columns, lambda row: float(row[0]) if row[0] is not None else None)
 
 
 @dataclass(frozen=True)
@@ -178,34 +186,39 @@ class Scope:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     # team id -> accounts with no word for too long, now (from the inbox's query)
     quiet_counts: dict[int, int] | None = None
+    # Results already computed for this page (the goals and the tables share them).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _periods_filter(column, periods: Sequence[Period]):
     return and_(column >= moment(periods[0].start), column < moment(periods[-1].end))
 
 
+def _bucket(column, periods: Sequence[Period]):
+    """Which of `periods` a row falls in (by `column`), as its index."""
+    return case(*((_in(column, p), index) for index, p in enumerate(periods)), else_=None)
+
+
 def _simple(measure: Measure, scope: Scope, periods: Sequence[Period]):
+    """One pass over the rows: each row is put in its period once (a CASE) and the
+    aggregate is taken per (owner, period)."""
     rows = measure.rows
     key = rows.member if scope.by_member else rows.team
-    columns = []
-    for period in periods:
-        columns += measure.aggregate.columns(_in(rows.dated, period))
-    width = len(columns) // len(periods)
+    bucket = _bucket(rows.dated, periods)
     query = (
-        select(key, *columns)
+        select(key, bucket, *measure.aggregate.columns(None))
         .select_from(rows.select_from())
         .where(rows.team.in_(scope.team_ids), _periods_filter(rows.dated, periods), *rows.where())
-        .group_by(key)
+        .group_by(key, bucket)
     )
     if measure.by_dimension and scope.dimension_id:
         query = query.where(SurveyScore.dimension_id == scope.dimension_id)
-    result = {}
+    empty = measure.aggregate.value([None] * 4)
+    result: dict[int, list] = {}
     for row in db.session.execute(query):
-        values = row[1:]
-        result[row[0]] = [
-            measure.aggregate.value(values[i * width : (i + 1) * width])
-            for i in range(len(periods))
-        ]
+        values = result.setdefault(row[0], [empty] * len(periods))
+        if row[1] is not None:
+            values[int(row[1])] = measure.aggregate.value(row[2:])
     return result
 
 
@@ -213,10 +226,7 @@ def _median_first_response(measure: Measure, scope: Scope, periods: Sequence[Per
     """Median business hours to the first reply, per period: the middle row(s) of each
     (owner, period) partition, found by window functions in one query."""
     key = Request.assignee_id if scope.by_member else Request.team_id
-    bucket = case(
-        *((_in(Request.first_response_at, p), index) for index, p in enumerate(periods)),
-        else_=None,
-    )
+    bucket = _bucket(Request.first_response_at, periods)
     partition = (key, bucket)
     ranked = (
         select(
@@ -251,26 +261,33 @@ def _median_first_response(measure: Measure, scope: Scope, periods: Sequence[Per
 def _backlog_age(measure: Measure, scope: Scope, periods: Sequence[Period]):
     """Average age, in days, of the requests still open when each period ended (or now,
     for the period under way)."""
-    key = Request.assignee_id if scope.by_member else Request.team_id
+    owner = Request.assignee_id if scope.by_member else Request.team_id
     ends = [min(moment(p.end), scope.now) for p in periods]
-    created = _epoch(Request.created_at)
+    # The candidates, each found through the (team, resolved) index: still open, or resolved
+    # after the first period began.
+    common = (
+        Request.team_id.in_(scope.team_ids),
+        Request.created_at < moment(periods[-1].end),
+        Request.merged_into_id.is_(None),
+    )
+    candidates = union_all(
+        select(owner.label("owner"), Request.created_at, Request.resolved_at).where(
+            Request.resolved_at.is_(None), *common
+        ),
+        select(owner.label("owner"), Request.created_at, Request.resolved_at).where(
+            Request.resolved_at >= moment(periods[0].start), *common
+        ),
+    ).subquery()
+    created = _epoch(candidates.c.created_at)
     columns = []
     for end in ends:
         at = literal(end, Request.created_at.type)
         open_then = and_(
-            Request.created_at < at, or_(Request.resolved_at.is_(None), Request.resolved_at >= at)
+            candidates.c.created_at < at,
+            or_(candidates.c.resolved_at.is_(None), candidates.c.resolved_at >= at),
         )
         columns.append(func.avg(created).filter(open_then))
-    query = (
-        select(key, *columns)
-        .where(
-            Request.team_id.in_(scope.team_ids),
-            Request.created_at < moment(periods[-1].end),
-            or_(Request.resolved_at.is_(None), Request.resolved_at >= moment(periods[0].start)),
-            Request.merged_into_id.is_(None),
-        )
-        .group_by(key)
-    )
+    query = select(candidates.c.owner, *columns).group_by(candidates.c.owner)
     result = {}
     for row in db.session.execute(query):
         result[row[0]] = [
@@ -469,9 +486,11 @@ def series(measure: Measure, scope: Scope, periods: Sequence[Period]) -> dict[in
     with no rows at all are missing."""
     if scope.by_member and not measure.per_member:
         raise ValueError(f"{measure.key} is not measured per member")
-    if measure.custom:
-        return measure.custom(measure, scope, periods)
-    return _simple(measure, scope, periods)
+    key = (measure.key, scope.team_ids, scope.by_member, scope.dimension_id, tuple(periods))
+    if key not in scope.memo:
+        compute = measure.custom or _simple
+        scope.memo[key] = compute(measure, scope, periods)
+    return scope.memo[key]
 
 
 def value(measure: Measure, scope: Scope, period: Period, owner: int) -> float | None:

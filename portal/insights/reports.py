@@ -107,6 +107,7 @@ def goal_views(user: User, team: Team, now: datetime | None = None, scope: Scope
                 dimension_id=goal.dimension_id,
                 now=now,
                 quiet_counts=scope.quiet_counts,
+                memo=scope.memo,
             )
             cache[key] = series(measure, narrowed, periods)
         values = cache[key].get(team.id, [None] * len(periods))

@@ -266,6 +266,28 @@ def team_surveys(team: Team, limit: int = 50):
     ).all()
 
 
+def set_schedule(actor: User, tier, every_days: int | None) -> None:
+    """Survey every account of `tier` every `every_days` days; None switches it off."""
+    schedule = db.session.scalar(select(SurveySchedule).where(SurveySchedule.tier_id == tier.id))
+    if every_days is None:
+        if schedule is not None:
+            db.session.delete(schedule)
+    else:
+        if not 7 <= every_days <= 730:
+            raise InsightError("Send at most weekly and at least every two years (7 to 730 days).")
+        if schedule is None:
+            schedule = SurveySchedule(tier_id=tier.id, every_days=every_days)
+            db.session.add(schedule)
+        schedule.every_days = every_days
+    db.session.flush()
+    audit.record(actor, "survey.schedule", tier, every_days=every_days)
+
+
+def schedules() -> dict[int, int]:
+    """tier id -> every how many days."""
+    return dict(db.session.execute(select(SurveySchedule.tier_id, SurveySchedule.every_days)).all())
+
+
 def run_survey_schedules(now: datetime | None = None) -> int:
     """For each tier with a schedule, survey the accounts last surveyed longer ago than the
     schedule says (or never). Run by `tick`; returns how many surveys went out."""

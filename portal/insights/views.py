@@ -26,6 +26,7 @@ from ..models import (
     Survey,
     SurveyResponse,
     SurveyScore,
+    Tier,
     User,
     utcnow,
 )
@@ -520,12 +521,16 @@ def overview():
     )
 
 
-def _dimensions_page(form=None, status=200, edit_forms=None):
+def _dimensions_page(form=None, status=200, edit_forms=None, schedule_error=None):
     all_dimensions = services.dimensions(active_only=False)
     edit_forms = edit_forms or {}
     return render_page(
         "insights/dimensions.html",
         status=status,
+        tiers=db.session.scalars(select(Tier).order_by(Tier.rank)).all(),
+        schedules=services.schedules(),
+        schedule_error=schedule_error,
+        schedule_form=EmptyForm(),
         form=form or DimensionForm(formdata=None),
         dimensions=all_dimensions,
         edit_forms={
@@ -558,6 +563,27 @@ def add_dimension():
             flash(f"Dimension {form.name.data} added.", "success")
             return redirect(url_for("insights.dimensions"), code=303)
     return _dimensions_page(form, 422)
+
+
+@bp.route("/insights/schedules", methods=["POST"])
+@policy(ADMIN)
+def save_schedules():
+    """Every tier's survey schedule at once: a number of days, or empty for none."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        for tier in db.session.scalars(select(Tier)):
+            raw = (request.form.get(f"tier-{tier.id}") or "").strip()
+            if raw and not raw.isdigit():
+                raise InsightError(f"{tier.name}: give a whole number of days, or leave it empty.")
+            services.set_schedule(current_user, tier, int(raw) if raw else None)
+    except InsightError as error:
+        db.session.rollback()
+        return _dimensions_page(status=422, schedule_error=str(error))
+    db.session.commit()
+    flash("Survey schedules saved: `tick` sends surveys when they fall due.", "success")
+    return redirect(url_for("insights.dimensions"), code=303)
 
 
 @bp.route("/insights/dimensions/<int:dimension_id>", methods=["POST"])

@@ -74,6 +74,7 @@ class Request(db.Model):
         # The insights measures count a team's requests by when they arrived and resolved.
         Index("ix_request_team_created", "team_id", "created_at"),
         Index("ix_request_team_resolved", "team_id", "resolved_at"),
+        Index("ix_request_team_first_response", "team_id", "first_response_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

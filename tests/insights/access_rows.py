@@ -106,6 +106,12 @@ ROWS = {
         lambda w: url_for("insights.add_dimension"),
         {**ADMIN_ONLY_200, "admin": 422},
     ),
+    # An empty form is a complete answer: no schedules.
+    "insights.save_schedules": (
+        "POST",
+        lambda w: url_for("insights.save_schedules"),
+        {**ADMIN_ONLY_200, "admin": 303},
+    ),
     "insights.update_dimension": ("POST", _dimension_url, {**ADMIN_ONLY_200, "admin": 422}),
     # The signed link is the credential: a forged one is 404 for everyone.
     "insights.survey": (

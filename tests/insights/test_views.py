@@ -330,3 +330,18 @@ def test_admin_side_by_side_and_dimensions(client, world, login_as, no_csrf):
     )
     assert response.status_code == 303
     assert "Keeping promises" in [d.name for d in services.dimensions()]
+
+
+def test_tier_schedule_sends_surveys_from_tick_once(app, client, world, login_as, no_csrf):
+    login_as(world.admin)
+    bad = client.post(url_for("insights.save_schedules"), data={f"tier-{world.tier.id}": "3"})
+    assert bad.status_code == 422 and "7 to 730 days" in bad.text
+    ok = client.post(url_for("insights.save_schedules"), data={f"tier-{world.tier.id}": "90"})
+    assert ok.status_code == 303
+    result = app.test_cli_runner().invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+    assert "surveys sent: 2" in result.output  # Account A and Account B, one contact each
+    again = app.test_cli_runner().invoke(args=["tick"])
+    assert "surveys sent: 0" in again.output
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(SurveyInvitation.id))) == 2
