@@ -34,14 +34,14 @@ class InsightError(ValueError):
 # --- satisfaction -------------------------------------------------------------------------
 
 
-def check_score(value: object, what: str = "score") -> int:
+def check_score(value: object, what: str = "a score") -> int:
     """A survey score: a whole number from 1 to 7."""
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
-        raise InsightError(f"Choose a {what} from 1 to 7.") from None
+        raise InsightError(f"Choose {what} from 1 to 7.") from None
     if not SCORE_MIN <= number <= SCORE_MAX or str(value).strip() != str(number):
-        raise InsightError(f"Choose a {what} from 1 to 7.")
+        raise InsightError(f"Choose {what} from 1 to 7.")
     return number
 
 

@@ -228,8 +228,8 @@ def answer_survey(
     checked = [
         (
             a.dimension_id,
-            rules.check_score(a.expectation, "score for what you expect"),
-            rules.check_score(a.perception, "score for what you experience"),
+            rules.check_score(a.expectation, "a score for what you expect"),
+            rules.check_score(a.perception, "a score for what you experience"),
         )
         for a in answers
     ]

@@ -230,9 +230,9 @@ def survey(token: str):
     }
     errors = {}
     for d in dimensions:
-        for slot, what in ((0, "what you expect"), (1, "what you experience")):
+        for slot, what in ((0, "what you expect"), (1, "what you experience from us")):
             try:
-                services.rules.check_score(values[d.id][slot], what)
+                services.rules.check_score(values[d.id][slot], f"a score for {what}")
             except InsightError as error:
                 errors.setdefault(d.id, []).append(str(error))
     comment = (request.form.get("comment") or "").replace("\x00", "")
