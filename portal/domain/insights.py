@@ -28,7 +28,12 @@ LOW_CSAT = 2
 
 
 class InsightError(ValueError):
-    """Input the rules refuse; the message is for the person who gave it."""
+    """Input the rules refuse; the message is for the person who gave it, and `field`
+    names the input it is about (when there is one)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 # --- satisfaction -------------------------------------------------------------------------
@@ -128,7 +133,7 @@ class Period:
 
 def period_containing(kind: str, day: date) -> Period:
     if kind not in MONTHS_IN:
-        raise InsightError("Choose monthly or quarterly periods.")
+        raise InsightError("Choose monthly or quarterly periods.", "period_kind")
     months = MONTHS_IN[kind]
     first_month = (day.month - 1) // months * months + 1
     start = date(day.year, first_month, 1)
@@ -147,15 +152,15 @@ def goal_span(kind: str, first: date | None, last: date | None) -> tuple[date, d
     """The goal runs over whole periods, from the one holding `first` to the one holding
     `last`: returns (start, exclusive end). An end before the start is refused."""
     if first is None or last is None:
-        raise InsightError("Give the first and the last month of the goal.")
+        raise InsightError("Give the first and the last month of the goal.", "last")
     if last < first:
-        raise InsightError("The goal's period ends before it starts: choose a later end.")
+        raise InsightError("The goal's period ends before it starts: choose a later end.", "last")
     return period_containing(kind, first).start, period_containing(kind, last).end
 
 
 def check_target(value: float | None) -> float:
     if value is None:
-        raise InsightError("Give the goal a target.")
+        raise InsightError("Give the goal a target.", "target")
     return float(value)
 
 

@@ -106,17 +106,17 @@ def create_goal(
     dimension_id: int | None = None,
 ) -> Goal:
     if measure not in MEASURES:
-        raise InsightError("Choose a measure from the list.")
+        raise InsightError("Choose a measure from the list.", "measure")
     if period_kind not in PERIOD_KINDS:
-        raise InsightError("Choose monthly or quarterly periods.")
+        raise InsightError("Choose monthly or quarterly periods.", "period_kind")
     if direction not in DIRECTIONS:
-        raise InsightError("Choose 'at least' or 'at most'.")
+        raise InsightError("Choose 'at least' or 'at most'.", "direction")
     target = rules.check_target(target)
     start, end = rules.goal_span(period_kind, first, last)
     if not MEASURES[measure].by_dimension:
         dimension_id = None
     elif dimension_id is not None and db.session.get(ServiceDimension, dimension_id) is None:
-        raise InsightError("Choose a dimension from the list.")
+        raise InsightError("Choose a dimension from the list.", "dimension")
     goal = Goal(
         team_id=team.id,
         measure=measure,

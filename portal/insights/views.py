@@ -109,7 +109,7 @@ def add_goal(team_id: int):
             )
         except InsightError as error:
             db.session.rollback()
-            field = form.last if "period" in str(error) or "month" in str(error) else form.target
+            field = form._fields.get(error.field or "", form.target)
             field.errors = [*field.errors, str(error)]
         else:
             db.session.commit()
