@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import access
 from ..access import ADMIN, PUBLIC, TEAM_COACH, TEAM_MEMBER, policy
+from ..domain import insights as rules
 from ..domain.insights import InsightError, neutralise_cell
 from ..extensions import db
 from ..forms import EmptyForm
@@ -232,7 +233,7 @@ def survey(token: str):
     for d in dimensions:
         for slot, what in ((0, "what you expect"), (1, "what you experience from us")):
             try:
-                services.rules.check_score(values[d.id][slot], f"a score for {what}")
+                rules.check_score(values[d.id][slot], f"a score for {what}")
             except InsightError as error:
                 errors.setdefault(d.id, []).append(str(error))
     comment = (request.form.get("comment") or "").replace("\x00", "")
