@@ -171,9 +171,9 @@ def upgrade():
 
     with op.batch_alter_table('request', schema=None) as batch_op:
         batch_op.add_column(sa.Column('first_response_minutes', sa.Integer(), nullable=True))
-        batch_op.create_index('ix_request_team_created', ['team_id', 'created_at'], unique=False)
-        batch_op.create_index('ix_request_team_resolved', ['team_id', 'resolved_at'], unique=False)
-        batch_op.create_index('ix_request_team_first_response', ['team_id', 'first_response_at'], unique=False)
+        batch_op.create_index('ix_request_team_created', ['team_id', 'created_at', 'chase_count', 'function_id', 'assignee_id'], unique=False)
+        batch_op.create_index('ix_request_team_resolved', ['team_id', 'resolved_at', 'merged_into_id', 'created_at', 'resolution_due_at', 'expected_by', 'assignee_id', 'account_id'], unique=False)
+        batch_op.create_index('ix_request_team_first_response', ['team_id', 'first_response_at', 'first_response_minutes', 'first_response_due_at', 'assignee_id'], unique=False)
 
     # ### end Alembic commands ###
 
