@@ -77,6 +77,14 @@ REQUESTS_RESOLVED = Rows(
     Request.assignee_id,
     lambda: [Request.merged_into_id.is_(None)],
 )
+# Resolved requests with their rating, if any (one outer join, not a lookup per row).
+RESOLVED_WITH_RATING = Rows(
+    lambda: Request.__table__.outerjoin(Rating.__table__, Rating.request_id == Request.id),
+    Request.resolved_at,
+    Request.team_id,
+    Request.assignee_id,
+    lambda: [Request.merged_into_id.is_(None)],
+)
 FIRST_RESPONSES = Rows(
     lambda: Request, Request.first_response_at, Request.team_id, Request.assignee_id
 )
@@ -310,7 +318,7 @@ def _quiet_accounts(measure: Measure, scope: Scope, periods: Sequence[Period]):
 
 # A resolved request met its expectation when resolved by the customer's "by when" (if
 # given) and rated 4 or 5 (if rated); with neither it says nothing (rules.expectation_met).
-_rated = select(Rating.score).where(Rating.request_id == Request.id).scalar_subquery()
+_rated = Rating.score  # from RESOLVED_WITH_RATING's outer join
 _on_time = or_(Request.expected_by.is_(None), func.date(Request.resolved_at) <= Request.expected_by)
 _liked = or_(_rated.is_(None), _rated >= rules.GOOD_CSAT)
 _has_expectation = or_(Request.expected_by.is_not(None), _rated.is_not(None))
@@ -462,7 +470,7 @@ MEASURES: dict[str, Measure] = {
             AT_LEAST,
             "Share of resolved requests done by the customer's 'by when' and rated 4 or 5 "
             "(requests with neither are not counted).",
-            REQUESTS_RESOLVED,
+            RESOLVED_WITH_RATING,
             share(and_(_on_time, _liked), _has_expectation),
         ),
         Measure(
