@@ -32,7 +32,8 @@ from ..models.request import NEW, OPEN
 from . import services
 from .measures import GROUPS, MEASURES, MEMBER_MEASURES, Scope, breakdown, csat_distribution, series
 
-TREND_PERIODS = 6
+# How many periods a trend shows: half a year of months, a year of quarters.
+TREND_PERIODS = {"month": 6, "quarter": 4}
 
 
 def current_period(kind: str, now: datetime | None = None) -> Period:
@@ -99,7 +100,9 @@ def goal_views(user: User, team: Team, now: datetime | None = None, scope: Scope
             continue
         # The period the goal is watched in now: today's, or its last one if it has ended.
         day = min(today, goal.period_end - timedelta(days=1))
-        periods = periods_ending(period_containing(goal.period_kind, day), TREND_PERIODS)
+        periods = periods_ending(
+            period_containing(goal.period_kind, day), TREND_PERIODS[goal.period_kind]
+        )
         key = (goal.measure, goal.period_kind, goal.dimension_id, periods[-1].start)
         if key not in cache:
             narrowed = Scope(
@@ -180,7 +183,7 @@ def dashboard(user: User, team: Team, kind: str = "month", now: datetime | None 
     now = now or utcnow()
     scope = team_scope(user, [team], now)
     period = current_period(kind, now)
-    periods = periods_ending(period, TREND_PERIODS)
+    periods = periods_ending(period, TREND_PERIODS[kind])
     survey_period = current_period("quarter", now)  # surveys are sparse: a quarter's answers
     return {
         "period": period,
@@ -266,7 +269,7 @@ def member_table(team: Team, kind: str = "month", now: datetime | None = None):
 def member_detail(team: Team, member: User, kind: str = "month", now: datetime | None = None):
     now = now or utcnow()
     period = current_period(kind, now)
-    periods = periods_ending(period, TREND_PERIODS)
+    periods = periods_ending(period, TREND_PERIODS[kind])
     scope = Scope((team.id,), by_member=True, now=now)
     return {
         "period": period,
