@@ -7,6 +7,7 @@ check it agrees with these functions on hand-computed data.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -161,7 +162,10 @@ def goal_span(kind: str, first: date | None, last: date | None) -> tuple[date, d
 def check_target(value: float | None) -> float:
     if value is None:
         raise InsightError("Give the goal a target.", "target")
-    return float(value)
+    number = float(value)
+    if not math.isfinite(number) or abs(number) > 1_000_000:
+        raise InsightError("Give a target between -1,000,000 and 1,000,000.", "target")
+    return number
 
 
 # --- goals and trends ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, request, url_for
@@ -104,7 +105,7 @@ def add_goal(team_id: int):
                 period_kind=form.period_kind.data,
                 first=form.first.data,
                 last=form.last.data,
-                target=float(form.target.data) if isinstance(form.target.data, Decimal) else None,
+                target=form.target.data if isinstance(form.target.data, Decimal) else None,
                 direction=form.direction.data,
                 dimension_id=form.dimension.data,
             )
@@ -395,7 +396,8 @@ def export(team_id: int, name: str):
     if name not in EXPORTS:
         abort(404)
     kind = _kind()
-    stem = f"{team.name}-{name}".lower().replace(" ", "-")
+    # Only plain letters, digits and dashes: a header must not carry quotes or other scripts.
+    stem = re.sub(r"[^a-z0-9]+", "-", f"{team.name}-{name}".lower()).strip("-") or name
     if name == "members":
         if not access.is_coach_of(current_user, team.id):
             abort(403)

@@ -62,6 +62,9 @@ def test_coach_sets_a_goal_and_the_dashboard_shows_it(client, world, login_as, n
         ({"first": "2026-06", "last": "2026-05"}, "ends before it starts"),
         ({"measure": "loudest_customer"}, "Not a valid choice"),
         ({"target": "lots"}, "Not a valid decimal value"),
+        ({"target": "NaN"}, "Give a target between"),
+        ({"target": "-Infinity"}, "Give a target between"),
+        ({"target": "1e12"}, "Give a target between"),
     ],
 )
 def test_bad_goals_are_refused_with_a_message(client, world, login_as, no_csrf, fields, message):
@@ -345,3 +348,11 @@ def test_tier_schedule_sends_surveys_from_tick_once(app, client, world, login_as
     assert "surveys sent: 0" in again.output
     db.session.expire_all()
     assert db.session.scalar(select(func.count(SurveyInvitation.id))) == 2
+
+
+def test_export_file_names_are_plain_whatever_the_team_is_called(client, world, login_as):
+    world.team_x.name = 'Équipe "Nord" 团队'
+    login_as(world.member_x)
+    response = client.get(url_for("insights.export", team_id=world.team_x.id, name="csat"))
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="quipe-nord-csat.csv"'
