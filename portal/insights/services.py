@@ -382,3 +382,22 @@ def recent_checks(team: Team, member_id: int | None = None, limit: int = 20):
     if member_id is not None:
         query = query.where(InternalCheck.member_id == member_id)
     return db.session.scalars(query).all()
+
+
+def recent_answers(team: Team, limit: int = 20):
+    """The team's latest survey answers: (response, account name, contact name, average
+    gap), newest first, in one query."""
+    average_gap = (
+        select(func.avg(SurveyScore.perception - SurveyScore.expectation))
+        .where(SurveyScore.response_id == SurveyResponse.id)
+        .scalar_subquery()
+    )
+    return db.session.execute(
+        select(SurveyResponse, Account.name, User.name, average_gap)
+        .join(Survey, Survey.id == SurveyResponse.survey_id)
+        .join(Account, Account.id == Survey.account_id)
+        .join(User, User.id == SurveyResponse.contact_id)
+        .where(SurveyResponse.team_id == team.id)
+        .order_by(SurveyResponse.created_at.desc(), SurveyResponse.id.desc())
+        .limit(limit)
+    ).all()

@@ -159,6 +159,7 @@ def _surveys_page(team, form=None, status=200):
         team=team,
         form=form,
         surveys=services.team_surveys(team),
+        answers=services.recent_answers(team),
         is_coach=access.is_coach_of(current_user, team.id),
         dimensions=services.dimensions(),
         now=utcnow(),

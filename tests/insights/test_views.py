@@ -123,7 +123,6 @@ def test_survey_sent_answered_once_and_counted(client, world, login_as, no_csrf)
     tokens = _send(client, world)
     assert len(tokens) == 2
     assert db.session.scalar(select(func.count(SurveyInvitation.id))) == 2
-    client.get(url_for("auth.logout"))
     visitor = client.application.test_client()
     page = visitor.get(url_for("insights.survey", token=tokens[0]))
     assert page.status_code == 200 and "What you expect" in page.text
@@ -138,6 +137,8 @@ def test_survey_sent_answered_once_and_counted(client, world, login_as, no_csrf)
     assert again.status_code == 410 and "already answered" in again.text
     assert db.session.scalar(select(func.count(SurveyResponse.id))) == 1
     assert db.session.scalar(select(func.count(SurveyScore.id))) == len(dims)
+    page = client.get(url_for("insights.surveys", team_id=world.team_x.id))
+    assert "-2.00" in page.text and "=cmd" in page.text
     del second
 
 
@@ -356,3 +357,17 @@ def test_export_file_names_are_plain_whatever_the_team_is_called(client, world, 
     response = client.get(url_for("insights.export", team_id=world.team_x.id, name="csat"))
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == 'attachment; filename="quipe-nord-csat.csv"'
+
+
+def test_hostile_survey_comment_is_shown_as_text(client, world, login_as, no_csrf):
+    login_as(world.coach_x)
+    (token,) = _send(client, world)
+    dims = services.dimensions()
+    answers = {f"expect-{d.id}": "4" for d in dims} | {f"experience-{d.id}": "4" for d in dims}
+    hostile = '<script>alert(1)</script><img src=x onerror=alert(2) hx-get="/x">{{7*7}}'
+    client.application.test_client().post(
+        url_for("insights.survey", token=token), data={**answers, "comment": hostile}
+    )
+    page = client.get(url_for("insights.surveys", team_id=world.team_x.id))
+    assert "<script>alert(1)" not in page.text and "&lt;script&gt;alert(1)" in page.text
+    assert "<img src=x" not in page.text and "{{7*7}}" in page.text  # not run as a template
