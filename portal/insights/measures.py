@@ -70,15 +70,10 @@ class Rows:
 
 
 REQUESTS_RECEIVED = Rows(lambda: Request, Request.created_at, Request.team_id, Request.assignee_id)
+# Resolved requests with their rating, if any: an outer join (a request has at most one
+# rating), so counts of requests stay counts of requests and CSAT is the average of the
+# ratings of the period's resolved requests.
 REQUESTS_RESOLVED = Rows(
-    lambda: Request,
-    Request.resolved_at,
-    Request.team_id,
-    Request.assignee_id,
-    lambda: [Request.merged_into_id.is_(None)],
-)
-# Resolved requests with their rating, if any (one outer join, not a lookup per row).
-RESOLVED_WITH_RATING = Rows(
     lambda: Request.__table__.outerjoin(Rating.__table__, Rating.request_id == Request.id),
     Request.resolved_at,
     Request.team_id,
@@ -95,14 +90,6 @@ HANDOFFS_DONE = Rows(
     Handoff.owner_id,
     lambda: [Handoff.status == HANDOFF_DONE],
 )
-# CSAT of the requests resolved in the period (a rating belongs to its request's period).
-RATINGS = Rows(
-    lambda: Rating.__table__.join(Request.__table__, Request.id == Rating.request_id),
-    Request.resolved_at,
-    Request.team_id,
-    Request.assignee_id,
-)
-CHECKS = Rows(lambda: InternalCheck, InternalCheck.created_at, InternalCheck.team_id, None)
 CHECKS_BY_MEMBER = Rows(
     lambda: InternalCheck, InternalCheck.created_at, InternalCheck.team_id, InternalCheck.member_id
 )
@@ -207,27 +194,40 @@ def _bucket(column, periods: Sequence[Period]):
     return case(*((_in(column, p), index) for index, p in enumerate(periods)), else_=None)
 
 
-def _simple(measure: Measure, scope: Scope, periods: Sequence[Period]):
-    """One pass over the rows: each row is put in its period once (a CASE) and the
-    aggregate is taken per (owner, period)."""
-    rows = measure.rows
-    key = rows.member if scope.by_member else rows.team
+def _together(measures: list[Measure], scope: Scope, periods: Sequence[Period]):
+    """Measures over the same rows in one pass: each row is put in its period once (a
+    CASE) and every measure's aggregate is taken per (owner, period). Returns measure key ->
+    owner -> one value per period."""
+    rows = measures[0].rows
+    owner = rows.member if scope.by_member else rows.team
+    columns, widths = [], []
+    for measure in measures:
+        aggregate_columns = measure.aggregate.columns(None)
+        columns += aggregate_columns
+        widths.append(len(aggregate_columns))
     bucket = _bucket(rows.dated, periods)
     query = (
-        select(key, bucket, *measure.aggregate.columns(None))
+        select(owner, bucket, *columns)
         .select_from(rows.select_from())
         .where(rows.team.in_(scope.team_ids), _periods_filter(rows.dated, periods), *rows.where())
-        .group_by(key, bucket)
+        .group_by(owner, bucket)
     )
-    if measure.by_dimension and scope.dimension_id:
+    if scope.dimension_id and any(m.by_dimension for m in measures):
         query = query.where(SurveyScore.dimension_id == scope.dimension_id)
-    empty = measure.aggregate.value([None] * 4)
-    result: dict[int, list] = {}
+    results: dict[str, dict[int, list]] = {m.key: {} for m in measures}
     for row in db.session.execute(query):
-        values = result.setdefault(row[0], [empty] * len(periods))
-        if row[1] is not None:
-            values[int(row[1])] = measure.aggregate.value(row[2:])
-    return result
+        offset = 2
+        for measure, width in zip(measures, widths, strict=True):
+            empty = measure.aggregate.value([None] * width)  # 0 for counts, None otherwise
+            values = results[measure.key].setdefault(row[0], [empty] * len(periods))
+            if row[1] is not None:
+                values[int(row[1])] = measure.aggregate.value(row[offset : offset + width])
+            offset += width
+    return results
+
+
+def _simple(measure: Measure, scope: Scope, periods: Sequence[Period]):
+    return _together([measure], scope, periods)[measure.key]
 
 
 def _median_first_response(measure: Measure, scope: Scope, periods: Sequence[Period]):
@@ -318,7 +318,7 @@ def _quiet_accounts(measure: Measure, scope: Scope, periods: Sequence[Period]):
 
 # A resolved request met its expectation when resolved by the customer's "by when" (if
 # given) and rated 4 or 5 (if rated); with neither it says nothing (rules.expectation_met).
-_rated = Rating.score  # from RESOLVED_WITH_RATING's outer join
+_rated = Rating.score  # from REQUESTS_RESOLVED's outer join
 _on_time = or_(Request.expected_by.is_(None), func.date(Request.resolved_at) <= Request.expected_by)
 _liked = or_(_rated.is_(None), _rated >= rules.GOOD_CSAT)
 _has_expectation = or_(Request.expected_by.is_not(None), _rated.is_not(None))
@@ -444,7 +444,7 @@ MEASURES: dict[str, Measure] = {
             "/ 5",
             AT_LEAST,
             "Average rating (1-5) given in the period.",
-            RATINGS,
+            REQUESTS_RESOLVED,
             average(Rating.score),
             per_member=True,
             decimals=2,
@@ -470,7 +470,7 @@ MEASURES: dict[str, Measure] = {
             AT_LEAST,
             "Share of resolved requests done by the customer's 'by when' and rated 4 or 5 "
             "(requests with neither are not counted).",
-            RESOLVED_WITH_RATING,
+            REQUESTS_RESOLVED,
             share(and_(_on_time, _liked), _has_expectation),
         ),
         Measure(
@@ -494,11 +494,31 @@ def series(measure: Measure, scope: Scope, periods: Sequence[Period]) -> dict[in
     with no rows at all are missing."""
     if scope.by_member and not measure.per_member:
         raise ValueError(f"{measure.key} is not measured per member")
-    key = (measure.key, scope.team_ids, scope.by_member, scope.dimension_id, tuple(periods))
+    key = _memo_key(measure, scope, periods)
     if key not in scope.memo:
         compute = measure.custom or _simple
         scope.memo[key] = compute(measure, scope, periods)
     return scope.memo[key]
+
+
+def _memo_key(measure: Measure, scope: Scope, periods: Sequence[Period]) -> tuple:
+    return (measure.key, scope.team_ids, scope.by_member, scope.dimension_id, tuple(periods))
+
+
+def prefetch(keys, scope: Scope, periods: Sequence[Period]) -> None:
+    """Compute, one query per set of rows, the measures among `keys` a page is about to
+    show, so `series` finds them computed (received and chases together; every measure of
+    resolved requests together...)."""
+    groups: dict[int, list[Measure]] = {}
+    for key in keys:
+        measure = MEASURES[key]
+        if measure.custom or (scope.by_member and not measure.per_member):
+            continue
+        if _memo_key(measure, scope, periods) not in scope.memo:
+            groups.setdefault(id(measure.rows), []).append(measure)
+    for measures in groups.values():
+        for key, result in _together(measures, scope, periods).items():
+            scope.memo[_memo_key(MEASURES[key], scope, periods)] = result
 
 
 def value(measure: Measure, scope: Scope, period: Period, owner: int) -> float | None:
@@ -523,12 +543,18 @@ def breakdown(measure: Measure, scope: Scope, period: Period, group_by) -> list[
 
 
 def csat_distribution(scope: Scope, period: Period) -> dict[int, int]:
-    """How many ratings of each score (1-5) the period's ratings hold: the `csat` rows."""
+    """How many ratings of each score (1-5) the period's resolved requests got: the rows
+    the `csat` measure averages."""
     rows = MEASURES["csat"].rows
     query = (
         select(Rating.score, func.count())
         .select_from(rows.select_from())
-        .where(rows.team.in_(scope.team_ids), _in(rows.dated, period))
+        .where(
+            rows.team.in_(scope.team_ids),
+            _in(rows.dated, period),
+            Rating.score.is_not(None),
+            *rows.where(),
+        )
         .group_by(Rating.score)
     )
     found = dict(db.session.execute(query).all())

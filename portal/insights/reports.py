@@ -30,7 +30,16 @@ from ..models import (
 )
 from ..models.request import NEW, OPEN
 from . import services
-from .measures import GROUPS, MEASURES, MEMBER_MEASURES, Scope, breakdown, csat_distribution, series
+from .measures import (
+    GROUPS,
+    MEASURES,
+    MEMBER_MEASURES,
+    Scope,
+    breakdown,
+    csat_distribution,
+    prefetch,
+    series,
+)
 
 # How many periods a trend shows: half a year of months, a year of quarters.
 TREND_PERIODS = {"month": 6, "quarter": 4}
@@ -145,6 +154,7 @@ class MeasureRow:
 
 def measure_table(scope: Scope, owner: int, periods: list[Period], keys=None) -> list[MeasureRow]:
     keys = keys or list(MEASURES)
+    prefetch(keys, scope, periods)
     rows = []
     for key in keys:
         measure = MEASURES[key]
@@ -185,11 +195,12 @@ def dashboard(user: User, team: Team, kind: str = "month", now: datetime | None 
     period = current_period(kind, now)
     periods = periods_ending(period, TREND_PERIODS[kind])
     survey_period = current_period("quarter", now)  # surveys are sparse: a quarter's answers
+    table = grouped(measure_table(scope, team.id, periods))  # first: the goals reuse it
     return {
         "period": period,
         "periods": periods,
         "goals": goal_views(user, team, now, scope),
-        "table": grouped(measure_table(scope, team.id, periods)),
+        "table": table,
         "sla_by_tier": sla_by_tier(scope, period),
         "gap_by_dimension": gap_by_dimension(scope, survey_period),
         "survey_period": survey_period,
@@ -207,6 +218,7 @@ def side_by_side(user: User, teams: list[Team], kind: str = "month", now: dateti
     scope = team_scope(user, teams, now)
     period = current_period(kind, now)
     periods = [period.previous(), period]
+    prefetch(MEASURES, scope, periods)
     rows = []
     for measure in MEASURES.values():
         values = series(measure, scope, periods)
@@ -258,6 +270,7 @@ def member_table(team: Team, kind: str = "month", now: datetime | None = None):
     scope = Scope((team.id,), by_member=True, now=now)
     people = members(team)
     columns = [MEASURES[key] for key in MEMBER_MEASURES]
+    prefetch(MEMBER_MEASURES, scope, [period])
     values = {key: series(MEASURES[key], scope, [period]) for key in MEMBER_MEASURES}
     rows = [
         (person, [values[key].get(person.id, [None])[0] for key in MEMBER_MEASURES])

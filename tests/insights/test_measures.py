@@ -228,3 +228,28 @@ def test_one_query_for_many_periods(world, march):
         values = series(MEASURES["received"], team_scope, periods)
     assert len(statements) == 1
     assert values[world.team_x.id] == [0, 0, 0, 0, 1, 5]
+
+
+def test_measures_computed_together_equal_each_computed_alone(world, march):
+    from portal.insights.measures import prefetch
+
+    periods = rules.periods_ending(MARCH, 3)
+    together = scope(world)
+    prefetch(list(MEASURES), together, periods)
+    for key, measure in MEASURES.items():
+        if measure.custom:
+            continue
+        alone = series(measure, scope(world), periods)
+        assert series(measure, together, periods) == alone, key
+
+
+def test_fewer_queries_when_measures_share_their_rows(world, march):
+    from portal.insights.measures import prefetch
+    from tests.test_query_counts import counting
+
+    team_scope = scope(world)
+    simple = [key for key, m in MEASURES.items() if not m.custom]
+    with counting() as statements:
+        prefetch(simple, team_scope, [MARCH])
+    # received, resolved, first responses, handoffs, checks, survey scores
+    assert len(statements) == 6
