@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, exists, func, literal, or_, select, text, union_all
 
 from ..domain import insights as rules
 from ..domain.insights import AT_LEAST, AT_MOST, Period
@@ -48,6 +48,18 @@ def moment(day: date) -> datetime:
 
 def _in(column, period: Period):
     return and_(column >= moment(period.start), column < moment(period.end))
+
+
+def _without_jit() -> None:
+    """PostgreSQL's JIT compiler spends longer compiling these aggregates than running
+    them (a year of a team's requests: 1.1 s with it, 0.24 s without); turn it off for the
+    rest of this transaction, once."""
+    session = db.session()  # the request's Session itself (the scoped proxy lacks the API)
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if session.info.get("insights_no_jit") is not session.get_transaction():
+        session.execute(text("SET LOCAL jit = off"))
+        session.info["insights_no_jit"] = session.get_transaction()
 
 
 def _epoch(column):
@@ -496,6 +508,7 @@ def series(measure: Measure, scope: Scope, periods: Sequence[Period]) -> dict[in
         raise ValueError(f"{measure.key} is not measured per member")
     key = _memo_key(measure, scope, periods)
     if key not in scope.memo:
+        _without_jit()
         compute = measure.custom or _simple
         scope.memo[key] = compute(measure, scope, periods)
     return scope.memo[key]
@@ -516,6 +529,8 @@ def prefetch(keys, scope: Scope, periods: Sequence[Period]) -> None:
             continue
         if _memo_key(measure, scope, periods) not in scope.memo:
             groups.setdefault(id(measure.rows), []).append(measure)
+    if groups:
+        _without_jit()
     for measures in groups.values():
         for key, result in _together(measures, scope, periods).items():
             scope.memo[_memo_key(MEASURES[key], scope, periods)] = result
@@ -531,6 +546,7 @@ def value(measure: Measure, scope: Scope, period: Period, owner: int) -> float |
 def breakdown(measure: Measure, scope: Scope, period: Period, group_by) -> list[tuple]:
     """(group value, measure value) for one team and period, grouped by `group_by` (a
     column reachable from the measure's rows, e.g. Request.function_id)."""
+    _without_jit()
     rows = measure.rows
     columns = measure.aggregate.columns(_in(rows.dated, period))
     query = select(group_by, *columns).select_from(rows.select_from())

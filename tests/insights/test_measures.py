@@ -226,7 +226,7 @@ def test_one_query_for_many_periods(world, march):
     team_scope = scope(world)
     with counting() as statements:
         values = series(MEASURES["received"], team_scope, periods)
-    assert len(statements) == 1
+    assert [s for s in statements if not s.startswith("SET")] == statements[-1:]
     assert values[world.team_x.id] == [0, 0, 0, 0, 1, 5]
 
 
@@ -252,4 +252,4 @@ def test_fewer_queries_when_measures_share_their_rows(world, march):
     with counting() as statements:
         prefetch(simple, team_scope, [MARCH])
     # received, resolved, first responses, handoffs, checks, survey scores
-    assert len(statements) == 6
+    assert len([s for s in statements if not s.startswith("SET")]) == 6
