@@ -47,6 +47,16 @@ def register(app: Flask) -> None:
         sent = deliver_pending()
         click.echo(f"breaches recorded: {breaches}; surveys sent: {surveys}; mail sent: {sent}")
 
+    @app.cli.command("backfill-first-responses")
+    def backfill_first_responses() -> None:
+        """Record business minutes to the first reply for requests answered before Onestop
+        kept them (needed once after upgrading; the insights median counts them)."""
+        from .insights.services import backfill_first_response_minutes
+
+        filled = backfill_first_response_minutes()
+        db.session.commit()
+        click.echo(f"requests filled: {filled}")
+
     @app.cli.command("send-mail")
     def send_mail() -> None:
         """Deliver queued mail now (retries back off; a message is never sent twice)."""

@@ -57,6 +57,7 @@ SURVEY_COMMENTS = [
 def seed(rng: random.Random, now: datetime | None = None) -> None:
     now = now or utcnow()
     services.ensure_dimensions()
+    services.backfill_first_response_minutes()  # the live inbox's requests, seeded directly
     teams = db.session.scalars(select(Team).order_by(Team.id)).all()
     functions = db.session.scalars(select(Function).order_by(Function.id)).all()
     for position, team in enumerate(teams):

@@ -401,3 +401,27 @@ def recent_answers(team: Team, limit: int = 20):
         .order_by(SurveyResponse.created_at.desc(), SurveyResponse.id.desc())
         .limit(limit)
     ).all()
+
+
+def backfill_first_response_minutes(batch: int = 500) -> int:
+    """Business minutes to the first reply for requests answered before they were recorded
+    (the median first response counts only requests that have them). A one-off task run by
+    `flask --app portal backfill-first-responses`; returns how many were filled."""
+    from ..requests.clock import business_minutes_since_raised
+
+    filled = 0
+    while True:
+        items = db.session.scalars(
+            select(Request)
+            .where(Request.first_response_at.is_not(None), Request.first_response_minutes.is_(None))
+            .order_by(Request.id)
+            .limit(batch)
+        ).all()
+        if not items:
+            return filled
+        for item in items:
+            item.first_response_minutes = business_minutes_since_raised(
+                item, item.first_response_at
+            )
+        db.session.flush()
+        filled += len(items)

@@ -371,3 +371,23 @@ def test_hostile_survey_comment_is_shown_as_text(client, world, login_as, no_csr
     page = client.get(url_for("insights.surveys", team_id=world.team_x.id))
     assert "<script>alert(1)" not in page.text and "&lt;script&gt;alert(1)" in page.text
     assert "<img src=x" not in page.text and "{{7*7}}" in page.text  # not run as a template
+
+
+def test_backfill_records_business_minutes_of_old_first_replies(app, world):
+    from datetime import UTC, datetime
+
+    # Raised on Monday 5 January at 09:00 London time (UTC in winter), answered at 11:30:
+    # 150 business minutes.
+    item = factories.make_request(
+        world.account_a,
+        world.contact_a,
+        created_at=datetime(2026, 1, 5, 9, tzinfo=UTC),
+        first_response_at=datetime(2026, 1, 5, 11, 30, tzinfo=UTC),
+    )
+    untouched = factories.make_request(world.account_a, world.contact_a)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["backfill-first-responses"])
+    assert result.exit_code == 0 and "requests filled: 1" in result.output
+    db.session.expire_all()
+    assert db.session.get(type(item), item.id).first_response_minutes == 150
+    assert db.session.get(type(item), untouched.id).first_response_minutes is None
