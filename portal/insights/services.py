@@ -425,3 +425,20 @@ def backfill_first_response_minutes(batch: int = 500) -> int:
             )
         db.session.flush()
         filled += len(items)
+
+
+def open_invitations(user: User):
+    """The surveys waiting for this contact's answer (not answered, not closed), newest
+    first, with the team's name: for their home page."""
+    return db.session.execute(
+        select(SurveyInvitation, Team.name)
+        .join(Survey, Survey.id == SurveyInvitation.survey_id)
+        .join(Team, Team.id == Survey.team_id)
+        .where(
+            SurveyInvitation.contact_id == user.id,
+            SurveyInvitation.used_at.is_(None),
+            Survey.expires_at > utcnow(),
+        )
+        .order_by(Survey.sent_at.desc())
+        .limit(5)
+    ).all()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import access
-from ..access import ADMIN, PUBLIC, TEAM_COACH, TEAM_MEMBER, policy
+from ..access import ADMIN, CONTACT, PUBLIC, TEAM_COACH, TEAM_MEMBER, policy
 from ..domain import insights as rules
 from ..domain.insights import InsightError, neutralise_cell
 from ..extensions import db
@@ -26,6 +26,7 @@ from ..models import (
     Goal,
     ServiceDimension,
     Survey,
+    SurveyInvitation,
     SurveyResponse,
     SurveyScore,
     Tier,
@@ -195,12 +196,15 @@ def send_survey(team_id: int):
     return _surveys_page(team, form, status=422)
 
 
-def _survey_page(invitation, status=200, errors=None, values=None, done=False, problem=None):
+def _survey_page(
+    invitation, action, status=200, errors=None, values=None, done=False, problem=None
+):
     return render_page(
         "insights/survey.html",
         status=status,
         invitation=invitation,
-        survey=invitation.survey if invitation else None,
+        survey=invitation.survey,
+        action=action,
         dimensions=services.dimensions(),
         errors=errors or {},
         values=values or {},
@@ -210,21 +214,13 @@ def _survey_page(invitation, status=200, errors=None, values=None, done=False, p
     )
 
 
-@bp.route("/surveys/<token>", methods=["GET", "POST"])
-@policy(PUBLIC)
-def survey(token: str):
-    """From the mail: the link opens the survey; only the post records an answer (mail
-    scanners follow links). A contact signed in as someone else gets 404, like a forged link."""
-    invitation = services.invitation_for(token)
-    if invitation is None or (
-        current_user.is_authenticated and current_user.id != invitation.contact_id
-    ):
-        return render_page("insights/survey_invalid.html", status=404)
+def _answer(invitation, action: str):
+    """The survey page (GET) or the answer (POST) for one contact's invitation. Scores
+    outside 1-7, an answered or closed survey: a clear message, nothing saved."""
     problem = services.invitation_problem(invitation)
     if request.method == "GET" or problem:
-        return _survey_page(invitation, status=410 if problem else 200, problem=problem)
-    form = EmptyForm()
-    if not form.validate_on_submit():
+        return _survey_page(invitation, action, status=410 if problem else 200, problem=problem)
+    if not EmptyForm().validate_on_submit():
         abort(400)
     dimensions = services.dimensions()
     values = {
@@ -240,19 +236,53 @@ def survey(token: str):
                 errors.setdefault(d.id, []).append(str(error))
     comment = (request.form.get("comment") or "").replace("\x00", "")
     if errors:
-        return _survey_page(invitation, 422, errors, values)
+        return _survey_page(invitation, action, 422, errors, values)
     answers = [services.Answer(d.id, *values[d.id]) for d in dimensions]
+    invitation_id = invitation.id
     try:
         services.answer_survey(invitation, answers, comment)
         db.session.commit()
     except InsightError as error:
         db.session.rollback()
-        return _survey_page(invitation, 422, {"form": [str(error)]}, values)
+        return _survey_page(invitation, action, 422, {"form": [str(error)]}, values)
     except IntegrityError:  # two tabs posting at once: the first answer stands
         db.session.rollback()
-        invitation = services.invitation_for(token)
-        return _survey_page(invitation, 409, problem=services.invitation_problem(invitation))
-    return _survey_page(invitation, done=True)
+        invitation = db.session.get(SurveyInvitation, invitation_id)
+        problem = services.invitation_problem(invitation)
+        return _survey_page(invitation, action, 409, problem=problem)
+    return _survey_page(invitation, action, done=True)
+
+
+@bp.route("/surveys/<token>", methods=["GET", "POST"])
+@policy(PUBLIC)
+def survey(token: str):
+    """From the mail: the link opens the survey; only the post records an answer (mail
+    scanners follow links). A contact signed in as someone else gets 404, like a forged link."""
+    invitation = services.invitation_for(token)
+    if invitation is None or (
+        current_user.is_authenticated and current_user.id != invitation.contact_id
+    ):
+        return render_page("insights/survey_invalid.html", status=404)
+    return _answer(invitation, url_for("insights.survey", token=token))
+
+
+@bp.route("/surveys/invitations/<int:invitation_id>", methods=["GET", "POST"])
+@policy(CONTACT)
+def my_survey(invitation_id: int):
+    """The same survey for a signed-in contact, from their home page: only their own
+    (anyone else's, another account's included, is 404)."""
+    invitation = db.session.get(SurveyInvitation, invitation_id)
+    if invitation is None or invitation.contact_id != current_user.id:
+        abort(404)
+    return _answer(invitation, url_for("insights.my_survey", invitation_id=invitation_id))
+
+
+@bp.app_template_global()
+def open_surveys_for(user):
+    """For the contact's home page: surveys waiting for their answer."""
+    if not user.is_authenticated or not user.is_contact:
+        return []
+    return services.open_invitations(user)
 
 
 # --- per-member measures ------------------------------------------------------------------

@@ -8,9 +8,10 @@ the team. POST rows send an empty form without CSRF.
 from __future__ import annotations
 
 from flask import url_for
+from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Goal, ServiceDimension
+from portal.models import Goal, ServiceDimension, SurveyInvitation
 from tests import factories
 
 STAFF_OF_X = {"contact_a": 403, "contact_b": 403, "member_y": 404}
@@ -120,6 +121,31 @@ ROWS = {
         {role: 404 for role in ADMIN_ONLY_200},
     ),
 }
+
+
+def _my_survey_url(w):
+    """Contact A's own invitation: theirs to answer; Contact B (another account) gets 404."""
+    from portal.insights import services
+
+    services.send_survey(w.coach_x, w.team_x, w.account_a)
+    db.session.commit()
+    invitation = db.session.scalar(select(SurveyInvitation).order_by(SurveyInvitation.id.desc()))
+    return url_for("insights.my_survey", invitation_id=invitation.id)
+
+
+ROWS["insights.my_survey"] = (
+    "GET",
+    _my_survey_url,
+    {
+        "visitor": "login",
+        "contact_a": 200,
+        "contact_b": 404,
+        "member_x": 403,
+        "member_y": 403,
+        "coach_x": 403,
+        "admin": 403,
+    },
+)
 
 # Extra rows checked by tests/insights/test_views.py (same endpoint, other objects).
 COACH_MEASURES_ROW = ("GET", _coach_measures_url, _team(200, member_x=403))

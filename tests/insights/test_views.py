@@ -391,3 +391,23 @@ def test_backfill_records_business_minutes_of_old_first_replies(app, world):
     db.session.expire_all()
     assert db.session.get(type(item), item.id).first_response_minutes == 150
     assert db.session.get(type(item), untouched.id).first_response_minutes is None
+
+
+def test_signed_in_contact_answers_from_their_home_page(client, world, login_as, no_csrf):
+    login_as(world.coach_x)
+    _send(client, world)
+    invitation = db.session.scalar(select(SurveyInvitation))
+    login_as(world.contact_a)
+    home = client.get(url_for("customer.home"))
+    url = url_for("insights.my_survey", invitation_id=invitation.id)
+    assert url in home.text and "two-minute survey" in home.text
+    dims = services.dimensions()
+    answers = {f"expect-{d.id}": "7" for d in dims} | {f"experience-{d.id}": "6" for d in dims}
+    assert client.post(url, data=answers).status_code == 200
+    assert client.post(url, data=answers).status_code == 410  # once only
+    assert url not in client.get(url_for("customer.home")).text
+    other = client.application.test_client()
+    login_as(world.contact_b, on=other)
+    assert other.get(url).status_code == 404
+    assert other.post(url, data=answers).status_code == 404
+    assert db.session.scalar(select(func.count(SurveyResponse.id))) == 1
