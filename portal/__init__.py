@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from .customer import bp as customer_bp
     from .handoffs import bp as handoffs_bp
     from .inbox import bp as inbox_bp
+    from .insights import bp as insights_bp
     from .invitations import bp as invitations_bp
     from .main import bp as main_bp
     from .procedures import bp as procedures_bp
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(handoffs_bp)
     app.register_blueprint(procedures_bp)
     app.register_blueprint(reference_bp)
+    app.register_blueprint(insights_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

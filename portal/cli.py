@@ -34,7 +34,9 @@ def register(app: Flask) -> None:
     @app.cli.command("tick")
     def tick() -> None:
         """Periodic work with no daemon (run from cron every minute): record service-level
-        breaches, then deliver queued mail."""
+        breaches, close due review rounds and send their reminders, send scheduled surveys,
+        then deliver queued mail."""
+        from .insights.services import run_survey_schedules
         from .mail import deliver_pending
         from .procedures.services import tick as tick_reviews
         from .requests.clock import record_breaches
@@ -42,9 +44,22 @@ def register(app: Flask) -> None:
         breaches = record_breaches()
         db.session.commit()
         rounds = tick_reviews()
+        surveys = run_survey_schedules()
         db.session.commit()
         sent = deliver_pending()
-        click.echo(f"breaches recorded: {breaches}; {rounds}; mail sent: {sent}")
+        click.echo(
+            f"breaches recorded: {breaches}; {rounds}; surveys sent: {surveys}; mail sent: {sent}"
+        )
+
+    @app.cli.command("backfill-first-responses")
+    def backfill_first_responses() -> None:
+        """Record business minutes to the first reply for requests answered before Onestop
+        kept them (needed once after upgrading; the insights median counts them)."""
+        from .insights.services import backfill_first_response_minutes
+
+        filled = backfill_first_response_minutes()
+        db.session.commit()
+        click.echo(f"requests filled: {filled}")
 
     @app.cli.command("send-mail")
     def send_mail() -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from .auth.passwords import hash_password
 from .extensions import db
+from .insights import demo as insights_demo
 from .models import (
     COACH,
     CONTACT,
@@ -226,6 +227,7 @@ def seed(rng_seed: int = 2026) -> None:
     seed_requests()
     seed_monday(rng)
     seed_procedures()
+    insights_demo.seed(rng)
 
 
 def sign_in_details() -> list[tuple[str, str]]:

@@ -49,4 +49,6 @@ def navigation_for(user) -> list[NavItem]:
     if user.is_admin:
         url = url_for("admin.index")
         items.append(NavItem("Admin", url, (url,)))  # "/admin/" and below
+        insights = url_for("insights.overview")
+        items.append(NavItem("Insights", insights, (insights + "/",)))
     return items

@@ -12,6 +12,7 @@ from flask import url_for
 from portal.extensions import db
 from tests import factories
 from tests.admin.access_rows import ROWS as ADMIN_ROWS
+from tests.insights.access_rows import ROWS as INSIGHTS_ROWS
 from tests.procedures.access_rows import ROWS as PROCEDURE_ROWS
 
 ROLES = ("visitor", "contact_a", "contact_b", "member_x", "member_y", "coach_x", "admin")
@@ -270,6 +271,7 @@ ROWS = {
     ),
     **ADMIN_ROWS,
     **PROCEDURE_ROWS,
+    **INSIGHTS_ROWS,
 }
 
 

@@ -4,7 +4,7 @@ The models do not describe these (env.py leaves them out of comparisons): they b
 the database, and portal/requests/search.py is the only code that reads them.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-01 12:40:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

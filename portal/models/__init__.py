@@ -7,6 +7,7 @@ from .base import UTCDateTime, utcnow
 from .canned import CannedReply
 from .feedback import FEEDBACK_KINDS, Feedback
 from .function import SKILL_LEVELS, Function, Skill
+from .goal import AT_LEAST, AT_MOST, DIRECTIONS, PERIOD_KINDS, Goal, InternalCheck
 from .handoff import HANDOFF_CANCELLED, HANDOFF_DONE, HANDOFF_OPEN, Handoff
 from .invitation import Invitation, PasswordReset
 from .outbox import OutboxMessage
@@ -33,13 +34,26 @@ from .request import (
     reference_for,
 )
 from .service import ClockPause, Holiday, ServiceLevel, WorkingHours
+from .survey import (
+    DEFAULT_DIMENSIONS,
+    ServiceDimension,
+    Survey,
+    SurveyInvitation,
+    SurveyResponse,
+    SurveySchedule,
+    SurveyScore,
+)
 from .team import COACH, MEMBER, MEMBERSHIP_ROLES, Membership, Team
 from .user import CONTACT, STAFF, User, normalize_email
 
 __all__ = [
+    "AT_LEAST",
+    "AT_MOST",
     "COACH",
     "CONTACT",
     "CUSTOMER_STATUS",
+    "DEFAULT_DIMENSIONS",
+    "DIRECTIONS",
     "FEEDBACK_KINDS",
     "HANDOFF_CANCELLED",
     "HANDOFF_DONE",
@@ -47,6 +61,7 @@ __all__ = [
     "MEMBER",
     "MEMBERSHIP_ROLES",
     "OPEN_STATUSES",
+    "PERIOD_KINDS",
     "SCORES",
     "SKILL_LEVELS",
     "STAFF",
@@ -61,8 +76,10 @@ __all__ = [
     "Entry",
     "Feedback",
     "Function",
+    "Goal",
     "Handoff",
     "Holiday",
+    "InternalCheck",
     "Invitation",
     "Membership",
     "OutboxMessage",
@@ -74,12 +91,18 @@ __all__ = [
     "ReferenceMembership",
     "Request",
     "ReviewRound",
+    "ServiceDimension",
     "ServiceLevel",
     "Skill",
     "Stance",
     "StanceAnswer",
     "StanceChange",
     "StanceLink",
+    "Survey",
+    "SurveyInvitation",
+    "SurveyResponse",
+    "SurveySchedule",
+    "SurveyScore",
     "Team",
     "Tier",
     "UTCDateTime",

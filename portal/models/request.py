@@ -71,6 +71,36 @@ class Request(db.Model):
         UniqueConstraint("requester_id", "idempotency_key"),
         Index("ix_request_account_activity", "account_id", "last_activity_at"),
         Index("ix_request_team_status_due", "team_id", "status", "next_due_at"),
+        # The insights measures aggregate a team's requests by when they arrived, were first
+        # answered and were resolved; each index covers what its measures read, so a year of
+        # requests is counted from the index alone.
+        Index(
+            "ix_request_team_created",
+            "team_id",
+            "created_at",
+            "chase_count",
+            "function_id",
+            "assignee_id",
+        ),
+        Index(
+            "ix_request_team_resolved",
+            "team_id",
+            "resolved_at",
+            "merged_into_id",
+            "created_at",
+            "resolution_due_at",
+            "expected_by",
+            "assignee_id",
+            "account_id",
+        ),
+        Index(
+            "ix_request_team_first_response",
+            "team_id",
+            "first_response_at",
+            "first_response_minutes",
+            "first_response_due_at",
+            "assignee_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +123,8 @@ class Request(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Business minutes from raising to the first reply, pauses left out (for the median).
+    first_response_minutes: Mapped[int | None]
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The service clock, recomputed on every change that affects it. `next_due_at` is the

@@ -11,7 +11,13 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..domain.business_hours import WEEKDAYS, Calendar, add_business_time, office_hours
+from ..domain.business_hours import (
+    WEEKDAYS,
+    Calendar,
+    add_business_time,
+    business_time_between,
+    office_hours,
+)
 from ..domain.service_clock import AT_RISK_SHARE
 from ..extensions import db
 from ..models import (
@@ -166,6 +172,14 @@ def describe_week(calendar: Calendar) -> list[str]:
         )
         lines.append(f"{name}, {hours}")
     return lines
+
+
+def business_minutes_since_raised(request: Request, moment: datetime) -> int:
+    """Business minutes from raising `request` to `moment`, time waiting on the customer
+    left out: how long the customer really waited for the team."""
+    calendar = team_calendar(request.team)
+    spent = business_time_between(calendar, request.created_at, moment, _pauses(request, moment))
+    return int(spent.total_seconds() // 60)
 
 
 def record_breaches(now: datetime | None = None) -> int:

@@ -272,6 +272,9 @@ def reply_as_staff(actor: User, request: Request, body: str, *, wait_for_custome
     db.session.add(entry)
     if request.first_response_at is None:
         request.first_response_at = utcnow()
+        request.first_response_minutes = clock.business_minutes_since_raised(
+            request, request.first_response_at
+        )
     if request.status in (NEW, RESOLVED, CLOSED) and not wait_for_customer:
         _set_status(actor, request, OPEN, public_event=request.status != NEW)
     if wait_for_customer:

@@ -1,0 +1,66 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    MonthField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..forms import clean_text
+from ..models import DIRECTIONS, PERIOD_KINDS
+
+
+class GoalForm(FlaskForm):
+    measure = SelectField("Measure", validators=[InputRequired("Choose a measure.")])
+    dimension = SelectField(
+        "Dimension (satisfaction gap only)",
+        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+        validators=[Optional()],
+    )
+    direction = SelectField("The goal is", choices=list(DIRECTIONS.items()))
+    target = DecimalField(
+        "Target",
+        places=None,
+        validators=[InputRequired("Give the goal a target.")],
+        description="In the measure's unit: a percentage, hours, a score…",
+    )
+    period_kind = RadioField(
+        "Checked",
+        choices=list(PERIOD_KINDS.items()),
+        default="month",
+        validators=[InputRequired("Choose monthly or quarterly.")],
+    )
+    first = MonthField("From", validators=[InputRequired("Give the first month.")])
+    last = MonthField("Until", validators=[InputRequired("Give the last month.")])
+
+
+class SendSurveyForm(FlaskForm):
+    account = SelectField("Account", coerce=int, validators=[InputRequired("Choose an account.")])
+
+
+class CheckForm(FlaskForm):
+    answered_question = BooleanField("Answered the actual question")
+    correct = BooleanField("Correct and complete")
+    kept_informed = BooleanField("Kept the customer informed")
+    tone = BooleanField("Tone: friendly, plain, respectful")
+    note = TextAreaField(
+        "Note for the member",
+        validators=[Length(max=2000, message="Use at most 2,000 characters.")],
+        filters=[clean_text],
+    )
+
+
+class DimensionForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Give the dimension a name."), Length(max=60)],
+        filters=[clean_text],
+    )
+    description = StringField(
+        "What it means to a customer", validators=[Length(max=300)], filters=[clean_text]
+    )
+    active = BooleanField("Asked in new surveys", default=True)

@@ -1,0 +1,344 @@
+"""What the insights pages show, assembled from the measures (never a second definition).
+
+Each function returns plain data for a template and for the CSV export of the same table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .. import access, reference
+from ..domain import insights as rules
+from ..domain.insights import Period, period_containing, periods_ending
+from ..extensions import db
+from ..inbox.queries import quiet_accounts
+from ..models import (
+    Account,
+    Goal,
+    Membership,
+    Rating,
+    Request,
+    SurveyScore,
+    Team,
+    User,
+    utcnow,
+)
+from ..models.request import NEW, OPEN
+from . import services
+from .measures import (
+    GROUPS,
+    MEASURES,
+    MEMBER_MEASURES,
+    Scope,
+    breakdown,
+    csat_distribution,
+    prefetch,
+    series,
+)
+
+# How many periods a trend shows: half a year of months, a year of quarters.
+TREND_PERIODS = {"month": 6, "quarter": 4}
+
+
+def current_period(kind: str, now: datetime | None = None) -> Period:
+    return period_containing(kind, (now or utcnow()).date())
+
+
+def quiet_counts(user: User, teams: list[Team], now: datetime) -> dict[int, int]:
+    days = current_app.config["QUIET_DAYS"]
+    return {team.id: len(quiet_accounts(user, team, days, now)) for team in teams}
+
+
+def team_scope(user: User, teams: list[Team], now: datetime, **extra) -> Scope:
+    return Scope(
+        tuple(t.id for t in teams), now=now, quiet_counts=quiet_counts(user, teams, now), **extra
+    )
+
+
+# --- goals --------------------------------------------------------------------------------
+
+
+@dataclass
+class GoalView:
+    goal: Goal
+    measure: object
+    periods: list[Period]
+    values: list[float | None]
+    current: float | None
+    status: str
+    trend: str | None
+    shown_period: Period  # the current one, or the last one while the current has no data
+
+    @property
+    def label(self) -> str:
+        if self.goal.dimension is not None:
+            return f"{self.measure.label}: {self.goal.dimension.name}"
+        return self.measure.label
+
+    @property
+    def span_label(self) -> str:
+        goal = self.goal
+        first = period_containing(goal.period_kind, goal.period_start).label
+        last = period_containing(goal.period_kind, goal.period_end - timedelta(days=1)).label
+        each = "each month" if goal.period_kind == "month" else "each quarter"
+        return f"{each}, {first} to {last}" if first != last else f"in {first}"
+
+
+def goal_views(user: User, team: Team, now: datetime | None = None, scope: Scope | None = None):
+    """The team's goals still running (or ended in the last period), each with its value in
+    the current period, the target's status and the trend over the last periods."""
+    now = now or utcnow()
+    today = now.date()
+    goals = db.session.scalars(
+        select(Goal)
+        .options(joinedload(Goal.dimension))
+        .where(Goal.team_id == team.id)
+        .order_by(Goal.period_end.desc(), Goal.id)
+    ).all()
+    scope = scope or team_scope(user, [team], now)
+    cache: dict[tuple, dict] = {}
+    views = []
+    for goal in goals:
+        measure = MEASURES.get(goal.measure)
+        if measure is None:
+            continue
+        # The period the goal is watched in now: today's, or its last one if it has ended.
+        day = min(today, goal.period_end - timedelta(days=1))
+        periods = periods_ending(
+            period_containing(goal.period_kind, day), TREND_PERIODS[goal.period_kind]
+        )
+        key = (goal.measure, goal.period_kind, goal.dimension_id, periods[-1].start)
+        if key not in cache:
+            narrowed = Scope(
+                scope.team_ids,
+                dimension_id=goal.dimension_id,
+                now=now,
+                quiet_counts=scope.quiet_counts,
+                memo=scope.memo,
+            )
+            cache[key] = series(measure, narrowed, periods)
+        values = cache[key].get(team.id, [None] * len(periods))
+        # Early in a period there may be nothing to measure yet: show the last one's value.
+        shown = len(values) - 1
+        if values[shown] is None and values[shown - 1] is not None:
+            shown -= 1
+        current = values[shown]
+        views.append(
+            GoalView(
+                goal,
+                measure,
+                periods,
+                values,
+                current,
+                rules.goal_status(current, goal.target, goal.direction),
+                rules.trend(values[: shown + 1], goal.direction),
+                periods[shown],
+            )
+        )
+    return views
+
+
+# --- the team dashboard -------------------------------------------------------------------
+
+
+@dataclass
+class MeasureRow:
+    measure: object
+    values: list[float | None]
+
+
+def measure_table(scope: Scope, owner: int, periods: list[Period], keys=None) -> list[MeasureRow]:
+    keys = keys or list(MEASURES)
+    prefetch(keys, scope, periods)
+    rows = []
+    for key in keys:
+        measure = MEASURES[key]
+        values = series(measure, scope, periods).get(owner, [None] * len(periods))
+        rows.append(MeasureRow(measure, values))
+    return rows
+
+
+def grouped(rows: list[MeasureRow]):
+    return [(name, [r for r in rows if r.measure.group == key]) for key, name in GROUPS.items()]
+
+
+def sla_by_tier(scope: Scope, period: Period):
+    values = dict(breakdown(MEASURES["resolved_in_sla"], scope, period, Account.tier_id))
+    return [(tier.name, values.get(tier.id)) for tier in reference.tiers()]
+
+
+def volumes_by_function(scope: Scope, period: Period):
+    values = dict(breakdown(MEASURES["received"], scope, period, Request.function_id))
+    rows = [(f.name, values.get(f.id, 0.0)) for f in reference.functions()]
+    if values.get(None):
+        rows.append(("Not classified", values[None]))
+    return rows
+
+
+def gap_by_dimension(scope: Scope, period: Period):
+    values = dict(breakdown(MEASURES["survey_gap"], scope, period, SurveyScore.dimension_id))
+    return [
+        (d.name, values.get(d.id))
+        for d in services.dimensions(active_only=False)
+        if d.active or d.id in values
+    ]
+
+
+def dashboard(user: User, team: Team, kind: str = "month", now: datetime | None = None):
+    now = now or utcnow()
+    scope = team_scope(user, [team], now)
+    period = current_period(kind, now)
+    periods = periods_ending(period, TREND_PERIODS[kind])
+    survey_period = current_period("quarter", now)  # surveys are sparse: a quarter's answers
+    table = grouped(measure_table(scope, team.id, periods))  # first: the goals reuse it
+    return {
+        "period": period,
+        "periods": periods,
+        "goals": goal_views(user, team, now, scope),
+        "table": table,
+        "sla_by_tier": sla_by_tier(scope, period),
+        "gap_by_dimension": gap_by_dimension(scope, survey_period),
+        "survey_period": survey_period,
+        "csat": csat_distribution(scope, period),
+        "volumes": volumes_by_function(scope, period),
+    }
+
+
+# --- admins: every team side by side -----------------------------------------------------
+
+
+def side_by_side(user: User, teams: list[Team], kind: str = "month", now: datetime | None = None):
+    """measure -> {team id: (this period, previous period)}, one query per measure."""
+    now = now or utcnow()
+    scope = team_scope(user, teams, now)
+    period = current_period(kind, now)
+    periods = [period.previous(), period]
+    prefetch(MEASURES, scope, periods)
+    rows = []
+    for measure in MEASURES.values():
+        values = series(measure, scope, periods)
+        rows.append((measure, {t.id: values.get(t.id, [None, None]) for t in teams}))
+    gaps = {}
+    survey_period = current_period("quarter", now)
+    for dimension_id, team_id, value in _gap_by_team(scope, survey_period):
+        gaps.setdefault(dimension_id, {})[team_id] = value
+    return {
+        "period": period,
+        "periods": periods,
+        "rows": rows,
+        "gaps": gaps,
+        "dimensions": services.dimensions(),
+        "survey_period": survey_period,
+    }
+
+
+def _gap_by_team(scope: Scope, period: Period):
+    """(dimension, team, gap) for the period: the survey_gap measure, grouped twice."""
+    out = []
+    for team_id in scope.team_ids:
+        one = Scope((team_id,), now=scope.now)
+        for dimension_id, value in breakdown(
+            MEASURES["survey_gap"], one, period, SurveyScore.dimension_id
+        ):
+            out.append((dimension_id, team_id, value))
+    return out
+
+
+# --- per member ---------------------------------------------------------------------------
+
+
+def members(team: Team) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.team_id == team.id)
+            .order_by(User.name)
+        )
+    )
+
+
+def member_table(team: Team, kind: str = "month", now: datetime | None = None):
+    """Every member's measures for the current period: one query per measure."""
+    now = now or utcnow()
+    period = current_period(kind, now)
+    scope = Scope((team.id,), by_member=True, now=now)
+    people = members(team)
+    columns = [MEASURES[key] for key in MEMBER_MEASURES]
+    prefetch(MEMBER_MEASURES, scope, [period])
+    values = {key: series(MEASURES[key], scope, [period]) for key in MEMBER_MEASURES}
+    rows = [
+        (person, [values[key].get(person.id, [None])[0] for key in MEMBER_MEASURES])
+        for person in people
+    ]
+    return {"period": period, "columns": columns, "rows": rows}
+
+
+def member_detail(team: Team, member: User, kind: str = "month", now: datetime | None = None):
+    now = now or utcnow()
+    period = current_period(kind, now)
+    periods = periods_ending(period, TREND_PERIODS[kind])
+    scope = Scope((team.id,), by_member=True, now=now)
+    return {
+        "period": period,
+        "periods": periods,
+        "rows": measure_table(scope, member.id, periods, MEMBER_MEASURES),
+        "checks": services.recent_checks(team, member.id),
+    }
+
+
+# --- the weekly team review ---------------------------------------------------------------
+
+REVIEW_DAYS = 7
+
+
+def weekly_review(user: User, team: Team, now: datetime | None = None):
+    now = now or utcnow()
+    since = now - timedelta(days=REVIEW_DAYS)
+    needing_attention = db.session.scalars(
+        access.requests_visible_to(user)
+        .options(joinedload(Request.account).joinedload(Account.tier), joinedload(Request.assignee))
+        .where(
+            Request.team_id == team.id,
+            Request.status.in_((NEW, OPEN)),
+            Request.next_at_risk_at <= now,
+        )
+        .order_by(Request.next_due_at, Request.id)
+        .limit(100)
+    ).all()
+    low_ratings = db.session.execute(
+        select(Rating, Request)
+        .join(Request, Request.id == Rating.request_id)
+        .options(joinedload(Rating.contact))
+        .where(
+            Request.team_id == team.id,
+            Rating.updated_at >= since,
+            Rating.score <= rules.LOW_CSAT,
+        )
+        .order_by(Rating.score, Rating.updated_at.desc())
+        .limit(50)
+    ).all()
+    scope = team_scope(user, [team], now)
+    survey_period = current_period("quarter", now)
+    gaps = [
+        (name, value)
+        for name, value in gap_by_dimension(scope, survey_period)
+        if value is not None and value < 0
+    ]
+    goals = [g for g in goal_views(user, team, now, scope) if g.status == rules.OFF_TRACK]
+    return {
+        "since": since,
+        "now": now,
+        "attention": needing_attention,
+        "quiet": quiet_accounts(user, team, current_app.config["QUIET_DAYS"], now),
+        "low_ratings": low_ratings,
+        "gaps": sorted(gaps, key=lambda row: row[1]),
+        "survey_period": survey_period,
+        "goals_off_track": goals,
+        "quiet_days": current_app.config["QUIET_DAYS"],
+    }

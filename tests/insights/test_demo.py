@@ -1,0 +1,27 @@
+"""The demo's insights history: a year of figures, so trends show, and goals on and off
+track."""
+
+from sqlalchemy import func, select
+
+from portal.demo import seed
+from portal.extensions import db
+from portal.insights import reports
+from portal.models import Goal, Request, SurveyResponse, Team, User, utcnow
+
+
+def test_demo_has_a_year_of_history_and_goals_on_and_off_track(app):
+    seed()
+    db.session.commit()
+    oldest = db.session.scalar(select(func.min(Request.created_at)))
+    assert (utcnow() - oldest).days >= 330
+    assert db.session.scalar(select(func.count(SurveyResponse.id))) >= 20
+    assert db.session.scalar(select(func.count(Goal.id))) >= 3
+    admin = db.session.scalar(select(User).where(User.is_admin.is_(True)))
+    statuses = set()
+    for team in db.session.scalars(select(Team)):
+        views = reports.goal_views(admin, team)
+        assert all(len(v.values) == reports.TREND_PERIODS[v.goal.period_kind] for v in views)
+        # Every goal has figures in most of its periods: the trend line has something to draw.
+        assert all(sum(x is not None for x in v.values) >= 2 for v in views), team.name
+        statuses |= {v.status for v in views}
+    assert {"on track", "off track"} <= statuses
