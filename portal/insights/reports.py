@@ -29,6 +29,7 @@ from ..models import (
     utcnow,
 )
 from ..models.request import NEW, OPEN
+from ..procedures import services as procedures
 from . import services
 from .measures import (
     GROUPS,
@@ -341,4 +342,5 @@ def weekly_review(user: User, team: Team, now: datetime | None = None):
         "survey_period": survey_period,
         "goals_off_track": goals,
         "quiet_days": current_app.config["QUIET_DAYS"],
+        "unanswered_comments": procedures.unanswered_comments(team),
     }

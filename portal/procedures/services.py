@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, render_template, url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -37,7 +37,9 @@ from ..models import (
 )
 from ..models.procedure import (
     ADOPTED,
+    CONCERN,
     IN_REVIEW,
+    OBJECT,
     OPEN,
     REVISED,
     WITHDRAWN,
@@ -803,3 +805,30 @@ def tick(now: datetime | None = None) -> str:
     closed = close_due_rounds(now)
     reminded = send_reminders(now)
     return f"review rounds closed: {closed}; reminders queued: {reminded}"
+
+
+def unanswered_comments(team: Team, limit: int = 50) -> list[Stance]:
+    """Concerns and objections in the team's undecided rounds whose latest wording has no
+    answer yet (what the weekly review lists), objections first, nearest deadline first."""
+    unanswered = or_(StanceAnswer.id.is_(None), StanceAnswer.stance_revision != Stance.revision)
+    return list(
+        db.session.scalars(
+            select(Stance)
+            .join(ReviewRound, ReviewRound.id == Stance.round_id)
+            .join(Procedure, Procedure.id == ReviewRound.procedure_id)
+            .outerjoin(StanceAnswer, StanceAnswer.stance_id == Stance.id)
+            .where(
+                Procedure.team_id == team.id,
+                ReviewRound.status.not_in(review.DECISIONS),
+                Stance.kind.in_((CONCERN, OBJECT)),
+                unanswered,
+            )
+            .options(
+                joinedload(Stance.user),
+                joinedload(Stance.tier),
+                joinedload(Stance.round).joinedload(ReviewRound.version),
+            )
+            .order_by(case((Stance.kind == OBJECT, 0), else_=1), ReviewRound.closes_at, Stance.id)
+            .limit(limit)
+        )
+    )
