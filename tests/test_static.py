@@ -68,3 +68,14 @@ def test_the_check_would_catch_a_cdn_link():
     assert _attributes('<script src="https://cdn.example/htmx.js"></script>') == [
         ("src", "https://cdn.example/htmx.js")
     ]
+
+
+def test_our_stylesheet_has_balanced_blocks():
+    """A lost closing brace swallows every rule after it (a merge once hid all the
+    insights styles inside a phone-only media query)."""
+    css = re.sub(r"/\*.*?\*/", "", (ROOT / "static" / "onestop.css").read_text(), flags=re.S)
+    depth = 0
+    for line_number, line in enumerate(css.splitlines(), 1):
+        depth += line.count("{") - line.count("}")
+        assert depth >= 0, f"an extra '}}' on line {line_number}"
+    assert depth == 0, "a block is never closed"
