@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := portal
 
-.PHONY: demo test lint format serve migrate browser-deps test-sqlite test-postgresql clean
+.PHONY: demo test lint format serve migrate browser-deps test-sqlite test-postgresql clean bench bench-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,20 @@ browser-deps:
 	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is missing and cannot be installed here: browser tests will be skipped (a failure under CI)"; fi; \
 	fi
+
+# `make bench` (SQLite) or `make bench DB=postgresql` (BENCH_DATABASE_URL, default the local
+# server): 200,000 requests generated once and cached in bench/data/, results in bench/results/.
+DB ?= sqlite
+BENCH_ARGS ?=
+bench-deps:
+	@if ! command -v wrk >/dev/null; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is missing and cannot be installed here: install the wrk package"; exit 1; fi; \
+	fi
+
+bench: $(STAMP) bench-deps
+	$(BIN)/python bench/run.py --db $(DB) $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
