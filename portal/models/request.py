@@ -71,6 +71,17 @@ class Request(db.Model):
         UniqueConstraint("requester_id", "idempotency_key"),
         Index("ix_request_account_activity", "account_id", "last_activity_at"),
         Index("ix_request_team_status_due", "team_id", "status", "next_due_at"),
+        # Covers the inbox's view counts and poll fingerprint (inbox.queries.view_counts).
+        Index(
+            "ix_request_team_view_counts",
+            "team_id",
+            "status",
+            "assignee_id",
+            "next_at_risk_at",
+            "resolved_at",
+            "last_activity_at",
+            "version",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
