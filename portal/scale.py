@@ -705,9 +705,12 @@ def seed_scale(requests: int, seed: int, now: datetime | None = None, log=print)
         log(f"  {step.__name__:<24} {timer.perf_counter() - started:6.1f} s")
     _fix_sequences(db.metadata.sorted_tables)
     db.session.commit()
-    with db.engine.connect() as conn:
-        conn.execute(text("ANALYZE"))
-        conn.commit()
+    # Planner statistics; on PostgreSQL VACUUM also sets the visibility map, without which
+    # no index-only scan happens until autovacuum gets round to it.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(
+            text("VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE")
+        )
     for model in (Team, User, Account, Contact, Request, Entry, Handoff, Rating):
         scale.counts[model.__tablename__] = db.session.scalar(
             select(func.count()).select_from(model)

@@ -110,3 +110,8 @@ def test_seed_is_deterministic_and_consistent_with_the_clock(app):
     db.session.commit()
     seed_scale(600, seed=3, now=NOW, log=lambda _: None)
     assert _fingerprint() == first
+    # Ids were given explicitly; new rows still get fresh ones (PostgreSQL's sequences).
+    added = Entry(request_id=long.id, kind="reply", body="after the seed")
+    db.session.add(added)
+    db.session.flush()
+    assert added.id > scale.counts["entry"]
