@@ -42,7 +42,7 @@ bench-deps:
 	@if ! command -v wrk >/dev/null; then \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
-	  else echo "wrk is missing and cannot be installed here: install the wrk package"; exit 1; fi; \
+	  else echo "wrk is missing and cannot be installed here: the bench smoke test will be skipped (a failure under CI)"; fi; \
 	fi
 
 bench: $(STAMP) bench-deps
@@ -71,7 +71,7 @@ test-postgresql: $(STAMP)
 	elif [ -n "$${CI:-}" ]; then echo "PostgreSQL is not reachable: under CI that is a failure"; exit 1; \
 	else echo "PostgreSQL not reachable: suite ran on SQLite only"; fi
 
-test: $(STAMP) browser-deps lint
+test: $(STAMP) browser-deps bench-deps lint
 	@echo "== SQLite"
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql

@@ -226,7 +226,9 @@ def working_database(args, say):
         data = Path(args.data_dir)
         data.mkdir(parents=True, exist_ok=True)
         pristine = data / f"onestop-{key}.sqlite3"
-        if not pristine.exists():
+        if args.no_cache:
+            pristine = data / f"once-{os.getpid()}.sqlite3"
+        if args.no_cache or not pristine.exists():
             making = data / f"making-{key}.sqlite3"
             making.unlink(missing_ok=True)
             seed(f"sqlite:///{making}", args, say)
@@ -239,7 +241,10 @@ def working_database(args, say):
         else:
             say(f"cached data: {pristine.name}")
         work = data / f"run-{os.getpid()}.sqlite3"
-        shutil.copyfile(pristine, work)
+        if args.no_cache:
+            pristine.rename(work)
+        else:
+            shutil.copyfile(pristine, work)
         try:
             yield f"sqlite:///{work}"
         finally:
@@ -254,7 +259,10 @@ def working_database(args, say):
     run = f"onestop_bench_run_{os.getpid()}"
     with admin.connect() as conn:
         exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if not exists:
+        if args.no_cache:  # generated into the run's own database, dropped with it
+            conn.execute(sa.text(f'CREATE DATABASE "{run}"'))
+            seed(_pg_url(base, run), args, say)
+        elif not exists:
             making = name + "_making"
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{making}"'))
             conn.execute(sa.text(f'CREATE DATABASE "{making}"'))
@@ -262,7 +270,8 @@ def working_database(args, say):
             conn.execute(sa.text(f'ALTER DATABASE "{making}" RENAME TO "{name}"'))
         else:
             say(f"cached data: database {name}")
-        conn.execute(sa.text(f'CREATE DATABASE "{run}" TEMPLATE "{name}"'))
+        if not args.no_cache:
+            conn.execute(sa.text(f'CREATE DATABASE "{run}" TEMPLATE "{name}"'))
     try:
         yield _pg_url(base, run)
     finally:
@@ -945,6 +954,9 @@ def main(argv=None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--verify-each", type=int, default=12, help="posts per client to verify")
     parser.add_argument("--data-dir", default=str(BENCH / "data"))
+    parser.add_argument(
+        "--no-cache", action="store_true", help="generate for this run only, keep nothing"
+    )
     parser.add_argument("--out", default=str(BENCH / "results"))
     parser.add_argument(
         "--pg-url",
@@ -964,9 +976,11 @@ def main(argv=None) -> int:
 
     data = measure(args, say)
     out = Path(args.out)
-    (out / "latest.json").write_text(json.dumps(data, indent=2, default=str))
     text = markdown(data)
-    (out / "latest.md").write_text(text)
+    # latest.* is the last run on either database; latest-<db>.* keeps each one's last.
+    for name in ("latest", f"latest-{args.db}"):
+        (out / f"{name}.json").write_text(json.dumps(data, indent=2, default=str))
+        (out / f"{name}.md").write_text(text)
     print()
     print(text)
     return 0

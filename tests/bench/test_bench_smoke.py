@@ -23,9 +23,12 @@ def test_bench_produces_the_table(tmp_path):
             pytest.fail("wrk is missing: under CI the bench smoke test must run")
         pytest.skip("wrk is missing (make bench-deps installs it)")
     out = tmp_path / "results"
+    database = ["--db", "sqlite"]
+    if os.environ.get("TEST_DATABASE_URL"):  # the suite's PostgreSQL pass: the bench's too
+        database = ["--db", "postgresql", "--pg-url", os.environ["TEST_DATABASE_URL"]]
     done = subprocess.run(  # noqa: S603 (our own script)
         [
-            sys.executable, str(ROOT / "bench" / "run.py"),
+            sys.executable, str(ROOT / "bench" / "run.py"), *database, "--no-cache",
             "--requests", "300", "--runs", "1", "--duration", "1", "--warmup", "0",
             "--connections", "4", "--verify-each", "2",
             "--data-dir", str(tmp_path / "data"), "--out", str(out),
