@@ -168,7 +168,14 @@ def schema_head() -> str:
 def data_key(args) -> str:
     from portal.scale import GENERATOR_VERSION
 
-    text = f"{args.seed}-{args.requests}-{schema_head()}-{GENERATOR_VERSION}-{args.db}"
+    # Any change to a migration (an index added in place, say) makes new data.
+    migrations = hashlib.sha256()
+    for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
+        migrations.update(path.read_bytes())
+    text = (
+        f"{args.seed}-{args.requests}-{schema_head()}-{migrations.hexdigest()}-"
+        f"{GENERATOR_VERSION}-{args.db}"
+    )
     return f"{args.requests}r-s{args.seed}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
 
 
@@ -301,6 +308,18 @@ class Server:
     name: str
     port: int
     process: subprocess.Popen
+    log: str
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                fetch(self.port, "/favicon.ico")
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{self.name} did not start; see {self.log}") from None
+                time.sleep(0.2)
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
@@ -339,17 +358,8 @@ def serve(name: str, app: str, url: str, out: Path, chdir: Path = ROOT):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    server = Server(name, port, process)
+    server = Server(name, port, process, log.name)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                fetch(port, "/favicon.ico" if name == "onestop" else "/hello")
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{name} did not start; see {log.name}") from None
-                time.sleep(0.2)
         yield server
     finally:
         process.terminate()
@@ -680,13 +690,16 @@ def measure(args, say) -> dict:
         people = dict(BENCH_PEOPLE)
         paths = {e.key: e.path.format(**ids) for e in ENDPOINTS}
         say(f"deep page: {ids['deep_page']} of the default view ({ids['open_rows']:,} rows)")
-        sql = count_sql(url, ENDPOINTS, paths, people)
-        measured = {e.key: Measured(e.key, sql=sql.get(e.key)) for e in ENDPOINTS}
         with (
             serve("onestop", "wsgi:app", url, out) as onestop,
             serve("baseline", "baseline:app", url, out, chdir=BENCH) as baseline,
         ):
             servers = {"onestop": onestop, "baseline": baseline}
+            # Counted in-process while the servers boot; then wait for both.
+            sql = count_sql(url, ENDPOINTS, paths, people)
+            measured = {e.key: Measured(e.key, sql=sql.get(e.key)) for e in ENDPOINTS}
+            for server in servers.values():
+                server.wait_ready()
             browsers = {
                 role: Browser(onestop.port).sign_in(email) for role, email in people.items()
             }
@@ -971,8 +984,10 @@ def main(argv=None) -> int:
         return 2
     sys.path.insert(0, str(ROOT))
 
+    began = time.monotonic()
+
     def say(message):
-        print(message, flush=True)
+        print(f"[{time.monotonic() - began:5.0f} s] {message}", flush=True)
 
     data = measure(args, say)
     out = Path(args.out)

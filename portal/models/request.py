@@ -81,6 +81,7 @@ class Request(db.Model):
             "resolved_at",
             "last_activity_at",
             "version",
+            "id",
         ),
     )
 
