@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := portal
 
-.PHONY: demo test lint format serve migrate browser-deps test-sqlite test-postgresql clean
+.PHONY: demo test lint format serve migrate browser-deps test-sqlite test-postgresql clean bench bench-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,20 @@ browser-deps:
 	  else echo "Chromium is missing and cannot be installed here: browser tests will be skipped (a failure under CI)"; fi; \
 	fi
 
+# `make bench` (SQLite) or `make bench DB=postgresql` (BENCH_DATABASE_URL, default the local
+# server): 200,000 requests generated once and cached in bench/data/, results in bench/results/.
+DB ?= sqlite
+BENCH_ARGS ?=
+bench-deps:
+	@if ! command -v wrk >/dev/null; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is missing and cannot be installed here: the bench smoke test will be skipped (a failure under CI)"; fi; \
+	fi
+
+bench: $(STAMP) bench-deps
+	$(BIN)/python bench/run.py --db $(DB) $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -57,7 +71,7 @@ test-postgresql: $(STAMP)
 	elif [ -n "$${CI:-}" ]; then echo "PostgreSQL is not reachable: under CI that is a failure"; exit 1; \
 	else echo "PostgreSQL not reachable: suite ran on SQLite only"; fi
 
-test: $(STAMP) browser-deps lint
+test: $(STAMP) browser-deps bench-deps lint
 	@echo "== SQLite"
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql

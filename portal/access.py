@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from flask import abort, current_app, g, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 
 from .extensions import db, login_manager
 from .models import (
@@ -200,7 +200,11 @@ def requests_visible_to(user: User):
             Account.shares_visibility.is_(True),
         )
     )
-    return query.where((Request.requester_id == user.id) | Request.account_id.in_(shared_accounts))
+    # One IN over a union, not "requester = me OR account IN (...)": PostgreSQL cannot use an
+    # index for that OR and scanned every request (bench: My requests at 200,000 requests).
+    own = select(Request.id).where(Request.requester_id == user.id)
+    colleagues = select(Request.id).where(Request.account_id.in_(shared_accounts))
+    return query.where(Request.id.in_(union_all(own, colleagues)))
 
 
 def contact_accounts(user: User) -> list[Contact]:

@@ -31,6 +31,19 @@ def register(app: Flask) -> None:
         for role, email in sign_in_details():
             click.echo(f"  {role:<8} {email}")
 
+    @app.cli.command("seed-scale")
+    @click.option("--requests", default=200_000, show_default=True, help="How many requests.")
+    @click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
+    def seed_scale(requests: int, seed: int) -> None:
+        """Fill an empty, migrated database with a large organisation for the benchmark."""
+        from .scale import seed_scale as run
+
+        try:
+            scale = run(requests, seed, log=click.echo)
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(", ".join(f"{n:,} {table}" for table, n in scale.counts.items()))
+
     @app.cli.command("tick")
     def tick() -> None:
         """Periodic work with no daemon (run from cron every minute): record service-level

@@ -101,6 +101,18 @@ class Request(db.Model):
             "first_response_due_at",
             "assignee_id",
         ),
+        # Covers the inbox's view counts and poll fingerprint (inbox.queries.view_counts).
+        Index(
+            "ix_request_team_view_counts",
+            "team_id",
+            "status",
+            "assignee_id",
+            "next_at_risk_at",
+            "resolved_at",
+            "last_activity_at",
+            "version",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import audit
 from ..extensions import db
@@ -22,10 +22,11 @@ from ..models import (
 
 
 def team_people(team: Team) -> list[tuple[Membership, list[Skill]]]:
-    """Members (coaches first) with their skills, strongest first, in two queries."""
+    """Members (coaches first) with their people and skills, strongest first, in two queries."""
     memberships = db.session.scalars(
         select(Membership)
         .join(User, User.id == Membership.user_id)
+        .options(contains_eager(Membership.user))
         .where(Membership.team_id == team.id, User.active.is_(True))
         .order_by(User.name)
     ).all()
@@ -33,7 +34,10 @@ def team_people(team: Team) -> list[tuple[Membership, list[Skill]]]:
     user_ids = [m.user_id for m in memberships]
     skills: dict[int, list[Skill]] = {uid: [] for uid in user_ids}
     for skill in db.session.scalars(
-        select(Skill).where(Skill.user_id.in_(user_ids)).order_by(Skill.level.desc())
+        select(Skill)
+        .options(joinedload(Skill.function))
+        .where(Skill.user_id.in_(user_ids))
+        .order_by(Skill.level.desc())
     ):
         skills[skill.user_id].append(skill)
     return [(m, skills[m.user_id]) for m in memberships]
@@ -49,6 +53,7 @@ def team_accounts(team: Team) -> list[tuple[Account, int]]:
     rows = db.session.execute(
         select(Account, func.coalesce(contacts.c.n, 0))
         .join(Tier, Tier.id == Account.tier_id)
+        .options(contains_eager(Account.tier))
         .outerjoin(contacts, contacts.c.account_id == Account.id)
         .where(Account.team_id == team.id)
         .order_by(Tier.rank, Account.name)
