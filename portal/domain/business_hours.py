@@ -18,6 +18,8 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 # A calendar with no working time at all would make "add 4 business hours" loop forever.
 MAX_DAYS_SEARCHED = 3 * 366
+# Days of intervals a calendar remembers before starting afresh (about ten years).
+_DAYS_KEPT = 4000
 
 
 class NoBusinessHours(ValueError):
@@ -30,10 +32,37 @@ class Calendar:
     # weekday number -> working intervals that day, in local wall-clock time.
     weekly: dict[int, tuple[tuple[time, time], ...]]
     holidays: frozenset[date] = field(default_factory=frozenset)
+    # Each local day's working intervals in UTC, worked out once per calendar: an inbox of
+    # long-breached requests walks the same weeks for every row.
+    _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def day_intervals(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        """The working intervals of one local day, as UTC pairs (none on a holiday)."""
+        known = self._days.get(day)
+        if known is None:
+            known = tuple(self._work_out(day))
+            if len(self._days) >= _DAYS_KEPT:
+                self._days.clear()
+            self._days[day] = known
+        return known
+
+    def _work_out(self, day: date) -> Iterator[tuple[datetime, datetime]]:
+        if day in self.holidays:
+            return
+        zone = self.zone
+        for opens, closes in self.weekly.get(day.weekday(), ()):
+            begin = _local_instant(day, opens, zone)
+            # 24:00 is written as time(0) closing: the interval runs to the next midnight.
+            closing_day = day + timedelta(days=1) if closes == time(0) else day
+            end = _local_instant(closing_day, closes, zone)
+            if end > begin:
+                yield begin, end
 
 
 def office_hours(timezone: str, start=time(9), end=time(17), days=range(5), holidays=()):
@@ -74,18 +103,11 @@ def working_intervals(
     calendar: Calendar, start_day: date, end_day: date
 ) -> Iterator[tuple[datetime, datetime]]:
     """Working intervals as UTC pairs, day by day from `start_day` to `end_day` (local)."""
-    zone = calendar.zone
     day = start_day
+    one_day = timedelta(days=1)
     while day <= end_day:
-        if day not in calendar.holidays:
-            for opens, closes in calendar.weekly.get(day.weekday(), ()):
-                begin = _local_instant(day, opens, zone)
-                # 24:00 is written as time(0) closing: the interval runs to the next midnight.
-                closing_day = day + timedelta(days=1) if closes == time(0) else day
-                end = _local_instant(closing_day, closes, zone)
-                if end > begin:
-                    yield begin, end
-        day += timedelta(days=1)
+        yield from calendar.day_intervals(day)
+        day += one_day
 
 
 def _intervals_from(calendar: Calendar, moment: datetime) -> Iterator[tuple[datetime, datetime]]:

@@ -71,14 +71,13 @@ def _filter_form(team, members) -> InboxFilterForm:
     form.function.choices = [("", "Any function")] + [(f.id, f.name) for f in _functions()]
     form.tier.choices = [("", "Any tier")] + [(t.id, t.name) for t in reference.tiers()]
     form.assignee.choices = [("", "Anyone")] + [(m.id, m.name) for m in members]
-    form.account.choices = [("", "Any account")] + [
-        (a.id, a.name)
-        for a in db.session.scalars(
-            access.accounts_visible_to(current_user)
-            .where(Account.team_id == team.id)
-            .order_by(Account.name)
-        )
-    ]
+    accounts = db.session.execute(
+        access.accounts_visible_to(current_user)
+        .with_only_columns(Account.id, Account.name)
+        .where(Account.team_id == team.id)
+        .order_by(Account.name)
+    )
+    form.account.choices = [("", "Any account")] + [(id_, name) for id_, name in accounts]
     return form
 
 
