@@ -230,11 +230,15 @@ def view_counts(user: User, team: Team, now: datetime | None = None):
         func.max(Request.last_activity_at).label("_latest"),
         func.sum(Request.version).label("_versions"),
     ]
-    query = (
-        access.requests_visible_to(user)
-        .with_only_columns(*columns)
-        .where(Request.team_id == team.id)
+    # Only rows some view can show: open ones, recently resolved ones, and those with a
+    # handoff of mine. A team's long history of closed requests would otherwise be scanned
+    # on every page and every poll; a request leaving this set changes the count.
+    shown = or_(
+        and_(Request.team_id == team.id, Request.status.in_(OPEN_STATUSES)),
+        and_(Request.team_id == team.id, Request.resolved_at >= now - RECENTLY),
+        and_(Request.team_id == team.id, _view_condition("handoffs", user, now)),
     )
+    query = access.requests_visible_to(user).with_only_columns(*columns).where(shown)
     row = dict(db.session.execute(query).one()._mapping)
     latest = row.pop("_latest")
     stamp = f"{latest.timestamp():.0f}" if latest else "0"

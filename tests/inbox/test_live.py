@@ -43,3 +43,33 @@ def test_query_arguments_cannot_steer_links_to_another_host(client, world, login
     login_as(world.contact_a)
     listed = client.get(url_for("customer.list_updates"), query_string=crafted)
     assert listed.headers["Location"].startswith("/portal/")
+
+
+def test_the_poll_sees_a_request_leave_the_views_and_ignores_old_history(world):
+    from datetime import timedelta
+
+    from portal.extensions import db
+    from portal.inbox.queries import view_counts
+    from portal.models import utcnow
+
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    old = factories.make_request(
+        world.account_a,
+        world.contact_a,
+        status="closed",
+        resolved_at=utcnow() - timedelta(days=90),
+    )
+    db.session.commit()
+    counts, before = view_counts(world.member_x, world.team_x)
+    assert counts["open"] == 1 and counts["resolved"] == 0
+
+    old.subject = "Edited long after it closed"  # no view shows it: no refresh offered
+    old.version += 1
+    db.session.commit()
+    assert view_counts(world.member_x, world.team_x)[1] == before
+
+    item.status = "closed"  # closed without a resolution date: it leaves every view
+    item.version += 1
+    db.session.commit()
+    counts, after = view_counts(world.member_x, world.team_x)
+    assert counts["open"] == 0 and after != before
