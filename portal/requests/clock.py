@@ -99,6 +99,16 @@ def recompute(request: Request, now: datetime | None = None) -> None:
     _apply(request, level, team_calendar(request.team), _pauses(request, now), is_paused(request))
 
 
+def start(request: Request, account, team: Team) -> None:
+    """The clock of a request not yet written: nothing paused, nothing answered yet."""
+    level = db.session.scalar(
+        select(ServiceLevel).where(
+            ServiceLevel.tier_id == account.tier_id, ServiceLevel.urgency == request.urgency
+        )
+    )
+    _apply(request, level, team_calendar(team) if level else None, [], False)
+
+
 def _apply(
     request: Request,
     level: ServiceLevel | None,

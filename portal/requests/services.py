@@ -24,6 +24,7 @@ from ..models import (
     Membership,
     Request,
     Skill,
+    Team,
     User,
     reference_for,
     utcnow,
@@ -82,14 +83,21 @@ def raise_request(actor: User, new: NewRequest) -> tuple[Request, bool]:
 
     Returns (request, created). A double click or a retried post sends the same key; the
     unique constraint settles a race between two such posts.
+
+    Everything that only reads (the owner by skill and load, the service level, the team's
+    hours) is worked out before the first write: SQLite lets one writer in at a time, from
+    its first INSERT to its commit, so reads inside that window would queue every other
+    customer's post behind them.
     """
     existing = _by_key(actor, new.idempotency_key)
     if existing is not None:
         return _same_submission(existing, new), False
+    team = new.account.team
+    now = utcnow()
     request = Request(
         account_id=new.account.id,
         requester_id=actor.id,
-        team_id=new.account.team_id,
+        team_id=team.id,
         function_id=new.function.id if new.function else None,
         subject=new.subject,
         description=new.description,
@@ -98,7 +106,14 @@ def raise_request(actor: User, new: NewRequest) -> tuple[Request, bool]:
         expected_outcome=new.expected_outcome,
         idempotency_key=new.idempotency_key,
         status=NEW,
+        created_at=now,
+        last_activity_at=now,
     )
+    choice = routing_choice(team, new.function)
+    if choice is not None:
+        request.assignee_id = choice.user_id
+        request.routing_reason = choice.reason
+    clock.start(request, new.account, team)
     try:
         with db.session.begin_nested():
             db.session.add(request)
@@ -109,8 +124,10 @@ def raise_request(actor: User, new: NewRequest) -> tuple[Request, bool]:
             raise
         return _same_submission(existing, new), False
     _event(request, actor, "raised", public=True)
-    route(request, new.function)
-    clock.recompute(request)
+    if choice is not None:
+        _event(
+            request, None, "assigned", public=True, assignee_id=choice.user_id, reason=choice.reason
+        )
     _confirm_by_mail(request)
     db.session.flush()
     return request, True
@@ -147,28 +164,23 @@ def open_loads(team_id: int) -> dict[int, int]:
     return dict(rows.all())
 
 
-def route(request: Request, function: Function | None) -> None:
-    """Assign by skill and load when the request names a function and the team routes
-    automatically; otherwise it waits in the team's Unassigned view for a claim."""
-    if function is None or not request.team.automatic_routing:
-        return
-    loads = open_loads(request.team_id)
+def routing_choice(team: Team, function: Function | None):
+    """Who a new request goes to: by skill and load when it names a function and the team
+    routes automatically; otherwise nobody, and it waits in Unassigned for a claim."""
+    if function is None or not team.automatic_routing:
+        return None
+    loads = open_loads(team.id)
     rows = db.session.execute(
         select(User.id, User.name, Skill.level, User.away)
         .join(Membership, Membership.user_id == User.id)
         .outerjoin(Skill, (Skill.user_id == User.id) & (Skill.function_id == function.id))
-        .where(Membership.team_id == request.team_id, User.active.is_(True))
+        .where(Membership.team_id == team.id, User.active.is_(True))
     )
     candidates = [
         Candidate(user_id, name, level or 0, loads.get(user_id, 0), away)
         for user_id, name, level, away in rows
     ]
-    choice = choose_assignee(candidates, function.name)
-    if choice is None:
-        return
-    request.assignee_id = choice.user_id
-    request.routing_reason = choice.reason
-    _event(request, None, "assigned", public=True, assignee_id=choice.user_id, reason=choice.reason)
+    return choose_assignee(candidates, function.name)
 
 
 def _confirm_by_mail(request: Request) -> None:
