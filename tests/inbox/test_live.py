@@ -73,3 +73,27 @@ def test_the_poll_sees_a_request_leave_the_views_and_ignores_old_history(world):
     db.session.commit()
     counts, after = view_counts(world.member_x, world.team_x)
     assert counts["open"] == 0 and after != before
+
+
+def test_handoffs_for_me_counts_a_handoff_left_open_on_an_old_closed_request(
+    client, world, login_as
+):
+    from datetime import timedelta
+
+    from portal.extensions import db
+    from portal.inbox.queries import view_counts
+    from portal.models import utcnow
+
+    old = factories.make_request(
+        world.account_a,
+        world.contact_a,
+        status="closed",
+        resolved_at=utcnow() - timedelta(days=90),
+    )
+    factories.make_handoff(old, world.function, world.member_x, world.coach_x)
+    db.session.commit()
+    counts, _ = view_counts(world.member_x, world.team_x)
+    assert counts["handoffs"] == 1
+    login_as(world.member_x)
+    page = client.get(url_for("inbox.index", team_id=world.team_x.id, view="handoffs")).text
+    assert old.reference in page
