@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import web
+    from .requests import last_contact  # noqa: F401  (keeps Account.last_contact_at)
 
     web.install(app)
     _register_blueprints(app)

@@ -27,7 +27,6 @@ from ..extensions import db
 from ..models import (
     HANDOFF_OPEN,
     Account,
-    Entry,
     Handoff,
     Request,
     Team,
@@ -274,14 +273,6 @@ def quiet_accounts(user: User, team: Team, quiet_days: int, now: datetime | None
     yet, or no word from the team in `quiet_days` days. Longest silence first."""
     now = now or utcnow()
     visible = access.requests_visible_to(user).where(Request.team_id == team.id).subquery()
-    last_contact = (
-        select(visible.c.account_id, func.max(Entry.created_at).label("last_contact"))
-        .join(Entry, Entry.request_id == visible.c.id)
-        .join(User, User.id == Entry.author_id)
-        .where(Entry.kind == "reply", Entry.public.is_(True), User.kind == "staff")
-        .group_by(visible.c.account_id)
-        .subquery()
-    )
     at_risk = (
         select(visible.c.account_id, func.count().label("waiting"))
         .where(
@@ -293,9 +284,8 @@ def quiet_accounts(user: User, team: Team, quiet_days: int, now: datetime | None
         .subquery()
     )
     rows = db.session.execute(
-        select(Account, last_contact.c.last_contact, func.coalesce(at_risk.c.waiting, 0))
+        select(Account, Account.last_contact_at, func.coalesce(at_risk.c.waiting, 0))
         .options(joinedload(Account.tier))
-        .outerjoin(last_contact, last_contact.c.account_id == Account.id)
         .outerjoin(at_risk, at_risk.c.account_id == Account.id)
         .where(
             Account.id.in_(
@@ -305,10 +295,10 @@ def quiet_accounts(user: User, team: Team, quiet_days: int, now: datetime | None
             ),
             or_(
                 at_risk.c.waiting > 0,
-                last_contact.c.last_contact.is_(None),
-                last_contact.c.last_contact < now - timedelta(days=quiet_days),
+                Account.last_contact_at.is_(None),
+                Account.last_contact_at < now - timedelta(days=quiet_days),
             ),
         )
-        .order_by(last_contact.c.last_contact.is_not(None), last_contact.c.last_contact)
+        .order_by(Account.last_contact_at.is_not(None), Account.last_contact_at)
     )
     return [QuietAccount(account, last, waiting) for account, last, waiting in rows]

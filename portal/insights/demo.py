@@ -34,6 +34,7 @@ from ..models import (
     Team,
     utcnow,
 )
+from ..requests import last_contact
 from ..tokens import new_token
 from . import services
 
@@ -68,6 +69,7 @@ def seed(rng: random.Random, now: datetime | None = None) -> None:
         _checks(rng, team, now)
         _goals(team, now)
     db.session.flush()
+    last_contact.refresh(db.session)  # the history's replies went in by bulk insert
 
 
 def _team_people(team: Team):

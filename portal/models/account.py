@@ -37,6 +37,9 @@ class Account(db.Model):
     shares_visibility: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the team last wrote to this account (a public staff reply): kept by
+    # portal/requests/last_contact.py so Quiet accounts never aggregates a year of replies.
+    last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     team: Mapped[Team] = relationship()
     tier: Mapped[Tier] = relationship()

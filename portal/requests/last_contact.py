@@ -1,0 +1,59 @@
+"""Each account's `last_contact_at`: when the team last wrote to it (a public staff reply).
+
+Quiet accounts, the dashboards and the weekly review ask "when did we last write to this
+customer?" for every account of a team; answering from the entries meant aggregating a
+year of replies on each page. The value is kept on the account instead: every public reply
+written through the ORM moves it forward (whatever wrote it: a service, the demo, a test),
+and `refresh` recomputes it from the entries after bulk inserts that bypass the ORM.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from ..models import STAFF, Account, Entry, Request, User, utcnow
+
+
+def _replies_of(account_column):
+    return (
+        select(func.max(Entry.created_at))
+        .join(Request, Request.id == Entry.request_id)
+        .join(User, User.id == Entry.author_id)
+        .where(
+            Request.account_id == account_column,
+            Entry.kind == "reply",
+            Entry.public.is_(True),
+            User.kind == STAFF,
+        )
+        .scalar_subquery()
+    )
+
+
+def refresh(session: Session, account_ids=None) -> None:
+    """Recompute from the entries (after bulk inserts), for some accounts or all."""
+    statement = update(Account).values(last_contact_at=_replies_of(Account.id))
+    if account_ids is not None:
+        statement = statement.where(Account.id.in_(account_ids))
+    session.execute(statement)
+
+
+@event.listens_for(Session, "after_flush")
+def _move_forward(session: Session, _context) -> None:
+    for entry in session.new:
+        if not isinstance(entry, Entry) or entry.kind != "reply" or not entry.public:
+            continue
+        if entry.author_id is None:
+            continue
+        written = entry.created_at or utcnow()
+        account_id = select(Request.account_id).where(Request.id == entry.request_id)
+        by_staff = select(User.id).where(User.id == entry.author_id, User.kind == STAFF)
+        session.connection().execute(
+            update(Account)
+            .where(
+                Account.id == account_id.scalar_subquery(),
+                by_staff.exists(),
+                (Account.last_contact_at.is_(None)) | (Account.last_contact_at < written),
+            )
+            .values(last_contact_at=written)
+        )
