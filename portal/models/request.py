@@ -53,7 +53,7 @@ def reference_for(request_id: int) -> str:
 def id_from_reference(reference: str) -> int | None:
     """'R-1042' (or '1042', any case) -> 42; None when it is not a reference."""
     text = reference.strip().upper().removeprefix("R-").removeprefix("R")
-    if not text.isdigit() or len(text) > 12:
+    if not text.isdecimal() or not text.isascii() or len(text) > 12:
         return None
     request_id = int(text) - REFERENCE_OFFSET
     return request_id if request_id > 0 else None

@@ -26,6 +26,17 @@ MAX_TERM_LENGTH = 40
 SQLITE_TABLES = ("request_fts", "entry_fts")
 POSTGRESQL_INDEXES = ("ix_request_search", "ix_entry_search")
 _FTS5_SHADOWS = ("_data", "_idx", "_docsize", "_config", "_content")
+# PostgreSQL's parser would keep "billing@acme.com" or "report.pdf" as one word, where
+# SQLite's tokenizer splits them: replacing every run of non-alphanumerics by a space first
+# makes both see the same words. These must match migration 0014's index expressions
+# character for character, or the planner cannot use the indexes.
+REQUEST_VECTOR = (
+    "to_tsvector('simple', regexp_replace(coalesce(request.subject, '') || ' ' || "
+    "coalesce(request.description, ''), '[^[\\:alnum\\:]]+', ' ', 'g'))"
+)
+ENTRY_VECTOR = (
+    "to_tsvector('simple', regexp_replace(coalesce(entry.body, ''), '[^[\\:alnum\\:]]+', ' ', 'g'))"
+)
 _REQUEST_FTS = table("request_fts", column("rowid"))
 _ENTRY_FTS = table("entry_fts", column("rowid"))
 
@@ -39,11 +50,16 @@ def is_search_object(name: str | None, type_: str) -> bool:
 
 
 def terms(q: str) -> list[str]:
-    """The words of a query, lower-cased, at most MAX_TERMS of them, duplicates dropped."""
+    """The words of a query, at most MAX_TERMS of them, duplicates dropped.
+
+    Case is left to the databases, which fold it the same way they folded the indexed
+    text: Python's casefold() would turn "Straße" into "strasse", which neither stores."""
     found: list[str] = []
-    for word in _WORD.findall(q.casefold()):
+    seen: set[str] = set()
+    for word in _WORD.findall(q):
         word = word[:MAX_TERM_LENGTH]
-        if word not in found:
+        if word.lower() not in seen:
+            seen.add(word.lower())
             found.append(word)
         if len(found) == MAX_TERMS:
             break
@@ -67,10 +83,9 @@ def _requests_matching(words: list[str]):
     if _dialect() == "postgresql":
         # The expression is the index's own, written out, so the planner uses the index.
         return select(Request.id).where(
-            text(
-                "to_tsvector('simple', coalesce(request.subject, '') || ' ' || "
-                "coalesce(request.description, '')) @@ to_tsquery('simple', :search_request_terms)"
-            ).bindparams(search_request_terms=_postgresql_query(words))
+            text(f"{REQUEST_VECTOR} @@ to_tsquery('simple', :search_request_terms)").bindparams(
+                search_request_terms=_postgresql_query(words)
+            )
         )
     return select(_REQUEST_FTS.c.rowid).where(
         text("request_fts MATCH :search_request_terms").bindparams(
@@ -83,10 +98,9 @@ def _requests_with_entry_matching(words: list[str]):
     """Ids of requests with one entry that holds every word."""
     if _dialect() == "postgresql":
         return select(Entry.request_id).where(
-            text(
-                "to_tsvector('simple', coalesce(entry.body, '')) "
-                "@@ to_tsquery('simple', :search_entry_terms)"
-            ).bindparams(search_entry_terms=_postgresql_query(words))
+            text(f"{ENTRY_VECTOR} @@ to_tsquery('simple', :search_entry_terms)").bindparams(
+                search_entry_terms=_postgresql_query(words)
+            )
         )
     return select(Entry.request_id).where(
         Entry.id.in_(
