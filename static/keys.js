@@ -10,9 +10,43 @@
  *   Enter     open the focused row (the browser follows the focused link)
  *   any other key: the visible element with aria-keyshortcuts="<key>"
  *   Escape    leave a field or close the shortcuts list
+ *
+ * Single-key shortcuts can be turned off (WCAG 2.1.4) with the switch in the shortcuts
+ * list; the choice is kept in this browser. A shortcut that would act on the request (assign,
+ * resolve) waits while a reply or note is being written, so no draft is lost to a stray key.
  */
 (function () {
   "use strict";
+
+  var KEYS = "jkrnae/?";
+  var STORE = "onestop.shortcuts";
+
+  function enabled() {
+    try { return window.localStorage.getItem(STORE) !== "off"; } catch (e) { return true; }
+  }
+
+  function syncSwitches() {
+    var boxes = document.querySelectorAll("[data-shortcuts-switch]");
+    for (var i = 0; i < boxes.length; i++) {
+      boxes[i].checked = !enabled();
+      boxes[i].closest("[data-needs-script]").hidden = false;
+    }
+  }
+
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches("[data-shortcuts-switch]")) return;
+    try { window.localStorage.setItem(STORE, event.target.checked ? "off" : "on"); } catch (e) { /* private mode: this page only */ }
+  });
+  document.addEventListener("DOMContentLoaded", syncSwitches);
+  document.addEventListener("htmx:load", syncSwitches);
+
+  function unsentDraft() {
+    var boxes = document.querySelectorAll("#request-detail textarea");
+    for (var i = 0; i < boxes.length; i++) {
+      if (boxes[i].value.trim() !== "") return boxes[i];
+    }
+    return null;
+  }
 
   function isField(element) {
     if (!element) return false;
@@ -44,7 +78,7 @@
   }
 
   function declared(key) {
-    var matches = document.querySelectorAll('[aria-keyshortcuts="' + key + '"]');
+    var matches = document.querySelectorAll('[aria-keyshortcuts="' + CSS.escape(key) + '"]');
     for (var i = 0; i < matches.length; i++) {
       if (visible(matches[i]) && !matches[i].disabled) return matches[i];
     }
@@ -97,17 +131,19 @@
       if (isField(event.target)) event.target.blur();
       return;
     }
-    if (isField(event.target)) return;
+    if (isField(event.target) || KEYS.indexOf(key) === -1 || !enabled()) return;
     var done = false;
     if (key === "j") done = move(1);
     else if (key === "k") done = move(-1);
     else if (key === "?") done = toggleHelp();
-    else if (key.length === 1 && (busy() || declared(key))) {
+    else if (busy() || declared(key)) {
       whenCalm(function () {
         var target = declared(key);  // looked up again: the region may have been replaced
         if (!target) return;
-        if (isField(target)) target.focus();
-        else target.click();
+        if (isField(target)) return target.focus();
+        var draft = unsentDraft();
+        if (draft) return draft.focus();  // send or clear it first; nothing is thrown away
+        target.click();
       });
       done = true;
     }

@@ -226,18 +226,22 @@ def view_counts(user: User, team: Team, now: datetime | None = None):
     # and every poll. Handoffs for me may sit on older requests, so that view is counted by
     # a subquery of its own. A request leaving the set changes the count, so the poll sees it.
     handed = aliased(Request)
-    # Written as a lookup per handoff, so SQLite starts from my few handoffs rather than
-    # from the team's requests.
-    team_of_handoff = select(handed.team_id).where(handed.id == Handoff.request_id)
-    handoffs_for_me = (
-        select(func.count(func.distinct(Handoff.request_id)))
-        .where(
-            Handoff.owner_id == user.id,
-            Handoff.status == HANDOFF_OPEN,
-            team_of_handoff.scalar_subquery() == team.id,
-        )
-        .scalar_subquery()
+
+    # Starts from my few open handoffs and looks each request up by id (SQLite would
+    # otherwise walk the team's requests); the versions let the poll see a change to one of
+    # them even when the request is too old for the other views.
+    def of_handed(column):
+        return select(column).where(handed.id == Handoff.request_id).scalar_subquery()
+
+    mine = (
+        Handoff.owner_id == user.id,
+        Handoff.status == HANDOFF_OPEN,
+        of_handed(handed.team_id) == team.id,
     )
+    handoffs_for_me = (
+        select(func.count(func.distinct(Handoff.request_id))).where(*mine).scalar_subquery()
+    )
+    handoff_versions = select(func.sum(of_handed(handed.version))).where(*mine).scalar_subquery()
     columns = [
         func.count().filter(_view_condition(view, user, now)).label(view)
         for view in REQUEST_VIEWS
@@ -245,6 +249,7 @@ def view_counts(user: User, team: Team, now: datetime | None = None):
     ]
     columns += [
         handoffs_for_me.label("handoffs"),
+        handoff_versions.label("_handoff_versions"),
         func.count(Request.id).label("_all"),
         func.max(Request.last_activity_at).label("_latest"),
         func.sum(Request.version).label("_versions"),
@@ -257,7 +262,10 @@ def view_counts(user: User, team: Team, now: datetime | None = None):
     row = dict(db.session.execute(query).one()._mapping)
     latest = row.pop("_latest")
     stamp = f"{latest.timestamp():.0f}" if latest else "0"
-    fingerprint = f"{row.pop('_all')}-{stamp}-{row.pop('_versions') or 0}-{row['handoffs']}"
+    handed_versions = row.pop("_handoff_versions") or 0
+    fingerprint = (
+        f"{row.pop('_all')}-{stamp}-{row.pop('_versions') or 0}-{row['handoffs']}-{handed_versions}"
+    )
     return row, fingerprint
 
 

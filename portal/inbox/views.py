@@ -228,6 +228,9 @@ def _detail(team, item, http_status=200, handoff_form=None, held=None, **bound):
         handoffs=handoffs.for_request(item),
         canned_replies=reference.canned_replies(team.id),
         held=held,
+        # "Assign to me" only for someone the owner picker offers (an admin outside the
+        # team would be refused).
+        can_take=any(m.id == current_user.id for m in members),
         handoff_form=handoff_form or _handoff_form(team.id, people=people),
         done_form=HandoffDoneForm(formdata=None),
     )

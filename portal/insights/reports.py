@@ -296,6 +296,7 @@ def member_detail(team: Team, member: User, kind: str = "month", now: datetime |
 # --- the weekly team review ---------------------------------------------------------------
 
 REVIEW_DAYS = 7
+COMMENTS_SHOWN = 50  # the rest are on each round's page
 
 
 def weekly_review(user: User, team: Team, now: datetime | None = None):
@@ -342,5 +343,6 @@ def weekly_review(user: User, team: Team, now: datetime | None = None):
         "survey_period": survey_period,
         "goals_off_track": goals,
         "quiet_days": current_app.config["QUIET_DAYS"],
-        "unanswered_comments": procedures.unanswered_comments(team),
+        "unanswered_comments": procedures.unanswered_comments(team, limit=COMMENTS_SHOWN),
+        "comments_shown": COMMENTS_SHOWN,
     }

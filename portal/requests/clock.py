@@ -195,33 +195,29 @@ def business_minutes_since_raised(request: Request, moment: datetime) -> int:
 def record_breaches(now: datetime | None = None) -> int:
     """Write a 'breach' event (internal) the first time a request passes a target.
 
-    Run by `flask --app portal tick`; idempotent, so running it often is harmless. Two
-    queries whatever the number of overdue requests: a tick must stay cheap when a busy
-    team has thousands of them.
+    Run by `flask --app portal tick`; idempotent, so running it often is harmless. One
+    query however many requests are overdue (each with the breach events it already has),
+    so a tick stays cheap when a busy team has thousands, and the two always agree.
     """
     now = now or utcnow()
-    overdue_condition = (
-        Request.next_due_at.is_not(None),
-        Request.next_due_at < now,
-        Request.status.in_((NEW, OPEN)),
-    )
-    overdue = db.session.execute(
-        select(Request.id, Request.first_response_at, Request.next_due_at)
-        .where(*overdue_condition)
+    rows = db.session.execute(
+        select(Request.id, Request.first_response_at, Request.next_due_at, Entry.data)
+        .outerjoin(Entry, (Entry.request_id == Request.id) & (Entry.event == "breach"))
+        .where(
+            Request.next_due_at.is_not(None),
+            Request.next_due_at < now,
+            Request.status.in_((NEW, OPEN)),
+        )
         .order_by(Request.id)
     ).all()
-    if not overdue:
-        return 0
+    overdue: dict[int, tuple] = {}
     recorded_before: dict[int, set[str]] = {}
-    for request_id, data in db.session.execute(
-        select(Entry.request_id, Entry.data).where(
-            Entry.event == "breach",
-            Entry.request_id.in_(select(Request.id).where(*overdue_condition)),
-        )
-    ):
-        recorded_before.setdefault(request_id, set()).add((data or {}).get("target"))
+    for request_id, first_response_at, next_due_at, data in rows:
+        overdue[request_id] = (first_response_at, next_due_at)
+        if data is not None:
+            recorded_before.setdefault(request_id, set()).add(data.get("target"))
     recorded = 0
-    for request_id, first_response_at, next_due_at in overdue:
+    for request_id, (first_response_at, next_due_at) in overdue.items():
         target = "first response" if first_response_at is None else "resolution"
         if target in recorded_before.get(request_id, ()):
             continue

@@ -55,6 +55,14 @@ def test_a_member_works_the_queue_with_the_keyboard_alone(page, world, sign_in, 
     expect(pane.get_by_label(re.compile("Internal note"))).to_be_focused()
     page.keyboard.press("Escape")
 
+    # An unsent reply is never thrown away by a shortcut: 'e' shows the draft instead.
+    page.keyboard.press("e")
+    expect(reply).to_be_focused()
+    db.session.expire_all()
+    assert db.session.get(Request, opened.id).status != "resolved"
+    reply.fill("")
+    page.keyboard.press("Escape")
+
     page.keyboard.press("e")
     expect(pane.get_by_role("button", name="Resolve")).to_have_count(0)
     db.session.expire_all()
@@ -79,4 +87,15 @@ def test_a_member_works_the_queue_with_the_keyboard_alone(page, world, sign_in, 
     assert axe_violations(page) == []
     page.keyboard.press("Escape")
     expect(page.locator("#shortcuts")).not_to_have_attribute("open", "")
+
+    # Single-key shortcuts can be turned off, and stay off in this browser.
+    page.keyboard.press("?")
+    page.get_by_label("Turn off single-key shortcuts in this browser").check()
+    page.keyboard.press("Escape")
+    page.goto(f"/teams/{world.team_x.id}/inbox")
+    expect(page.get_by_label("Turn off single-key shortcuts in this browser")).to_be_checked()
+    expect(rows).to_have_count(2)  # one was resolved above
+    page.keyboard.press("j")
+    expect(page.locator("[data-queue-row].is-current")).to_have_count(0)
+    page.keyboard.press('"')  # keys outside the set are left alone, and never an error
     assert console_errors == []

@@ -97,3 +97,24 @@ def test_handoffs_for_me_counts_a_handoff_left_open_on_an_old_closed_request(
     login_as(world.member_x)
     page = client.get(url_for("inbox.index", team_id=world.team_x.id, view="handoffs")).text
     assert old.reference in page
+
+
+def test_the_poll_sees_a_change_to_an_old_request_handed_to_me(world):
+    from datetime import timedelta
+
+    from portal.extensions import db
+    from portal.inbox.queries import view_counts
+    from portal.models import utcnow
+
+    old = factories.make_request(
+        world.account_a,
+        world.contact_a,
+        status="closed",
+        resolved_at=utcnow() - timedelta(days=90),
+    )
+    factories.make_handoff(old, world.function, world.member_x, world.coach_x)
+    db.session.commit()
+    _, before = view_counts(world.member_x, world.team_x)
+    old.version += 1  # a note on it, say
+    db.session.commit()
+    assert view_counts(world.member_x, world.team_x)[1] != before

@@ -66,3 +66,12 @@ def test_a_stale_resolve_is_refused_and_changes_nothing(client, world, login_as)
     assert answer.status_code == 409
     db.session.expire_all()
     assert db.session.get(Request, item.id).status == "open"
+
+
+def test_assign_to_me_is_offered_only_to_those_the_owner_picker_accepts(client, world, login_as):
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    db.session.commit()
+    login_as(world.admin)  # sees every team, but is not one of Team X's members
+    page = _detail(client, world, item).text
+    assert "Assign to me" not in page
+    assert 'aria-keyshortcuts="e">Resolve' in page
