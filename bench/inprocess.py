@@ -1,0 +1,90 @@
+"""Server time of Onestop pages in process, without HTTP or load: for profiling one page.
+
+`make bench` measures throughput against the baseline; this answers "how long does this
+page take to build, and with how many statements" on the same data, e.g.
+
+    DATABASE_URL=sqlite:///bench/data/<file>.sqlite3 .venv/bin/python bench/inprocess.py \
+        --as member /teams/{team}/inbox "/teams/{team}/inbox?q=invoice" /teams/{team}/insights
+
+`{team}` is the signed-in person's first team. Add `--profile` for a pyinstrument profile of
+the first path (pip install pyinstrument).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from sqlalchemy import event, select
+
+
+def _person(kind: str):
+    from portal.extensions import db
+    from portal.models import COACH, Contact, Membership, User
+
+    if kind == "contact":
+        contact = db.session.scalar(select(Contact).order_by(Contact.id).limit(1))
+        return db.session.get(User, contact.user_id), None
+    query = select(Membership).order_by(Membership.id).limit(1)
+    if kind == "coach":
+        query = query.where(Membership.role == COACH)
+    membership = db.session.scalar(query)
+    return db.session.get(User, membership.user_id), membership.team_id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument("--as", dest="kind", choices=("member", "coach", "contact"))
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+
+    from portal import create_app
+    from portal.extensions import db
+
+    app = create_app({"RATELIMIT_ENABLED": False})
+    with app.app_context():
+        person, team_id = _person(args.kind or "member")
+        user_id = person.get_id()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        now = time.time()
+        session.update({"_user_id": user_id, "_fresh": True, "auth_at": now, "seen_at": now})
+        session.permanent = True
+
+    statements: list[str] = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    for path in args.paths:
+        url = path.format(team=team_id)
+        response = client.get(url)
+        if response.status_code != 200:
+            print(f"{url}: HTTP {response.status_code}")
+            continue
+        timings = []
+        for _ in range(args.repeat):
+            statements.clear()
+            started = time.perf_counter()
+            client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        print(
+            f"{url:<48} median {statistics.median(timings):7.1f} ms   "
+            f"min {min(timings):7.1f} ms   {len(statements)} statements   "
+            f"{len(response.data):,} bytes"
+        )
+    if args.profile:
+        from pyinstrument import Profiler
+
+        url = args.paths[0].format(team=team_id)
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        for _ in range(args.repeat):
+            client.get(url)
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False))
+
+
+if __name__ == "__main__":
+    main()
