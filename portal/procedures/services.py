@@ -629,13 +629,19 @@ def library(q: str = "", function_id: int | None = None, team_id: int | None = N
         .limit(100)
     )
     if q:
-        pattern = f"%{q.strip()}%"
+        # autoescape: a "%" or "_" typed in the box is a character, not a wildcard.
+        words = q.strip()
         query = query.where(
             or_(
-                ProcedureVersion.title.ilike(pattern),
-                ProcedureVersion.summary.ilike(pattern),
-                ProcedureVersion.body.ilike(pattern),
-                ProcedureVersion.customer_change.ilike(pattern),
+                *(
+                    column.icontains(words, autoescape=True)
+                    for column in (
+                        ProcedureVersion.title,
+                        ProcedureVersion.summary,
+                        ProcedureVersion.body,
+                        ProcedureVersion.customer_change,
+                    )
+                )
             )
         )
     if function_id:

@@ -192,6 +192,9 @@ def test_library_lists_only_adopted_and_filters(client, world, login_as):
     assert fragment.get_data(True).lstrip().startswith('<section id="library-results"')
     assert "Returns collected" not in fragment.get_data(True)
     assert client.get(url_for("procedures.library_item", procedure_id=draft.id)).status_code == 404
+    # A "%" or "_" is a character to look for, not a wildcard that matches everything.
+    assert "Returns collected" not in client.get(url_for("procedures.library", q="%")).text
+    assert "Returns collected" in client.get(url_for("procedures.library", q="COLLECTED")).text
 
 
 def test_concurrent_double_posts_store_one_stance(app, world, login_as):
