@@ -35,6 +35,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,15 +143,6 @@ ENDPOINTS = [
         etag=True,
     ),
     Endpoint(
-        "post_request",
-        "Posting a new request (16 clients)",
-        "contact",
-        "/portal/requests/new",
-        compare=None,
-        min_rps=150,
-        post=True,
-    ),
-    Endpoint(
         "round_page",
         "Reference-group round page (contact)",
         "contact",
@@ -165,6 +157,15 @@ ENDPOINTS = [
         max_server_ms=300,
     ),
     Endpoint("insights_review", "Weekly review (coach)", "coach", "/teams/{team}/insights/review"),
+    Endpoint(
+        "post_request",
+        "Posting a new request (16 clients)",
+        "contact",
+        "/portal/requests/new",
+        compare=None,
+        min_rps=150,
+        post=True,
+    ),
 ]
 
 
@@ -780,25 +781,23 @@ def measure(args, say) -> dict:
                 measured[e.key].status, measured[e.key].bytes = status, len(content)
                 headers[e.key] = h
             reads = [e for e in ENDPOINTS if not e.post]
-            say(f"warming up {len(reads)} endpoints ...")
-            for e in reads if args.warmup else ():
-                wrk(
+
+            def drive(e, seconds):
+                return wrk(
                     servers[e.server].port,
                     paths[e.key],
                     headers[e.key],
-                    args.warmup,
+                    seconds,
                     e.connections or args.connections,
                 )
+
+            say(f"warming up {len(reads)} endpoints ...")
+            if args.warmup:
+                in_batches(reads, args.parallel, lambda e: drive(e, args.warmup))
             for round_ in range(1, args.runs + 1):
                 say(f"round {round_}/{args.runs}")
-                for e in reads:
-                    result = wrk(
-                        servers[e.server].port,
-                        paths[e.key],
-                        headers[e.key],
-                        args.duration,
-                        e.connections or args.connections,
-                    )
+                done = in_batches(reads, args.parallel, lambda e: drive(e, args.duration))
+                for e, result in zip(reads, done, strict=True):
                     measured[e.key].runs.append(result)
                     p95 = result["p95"] / 1000
                     say(f"  {e.key:<18} {result['rps']:8.1f} req/s  p95 {p95:7.1f} ms")
@@ -807,6 +806,17 @@ def measure(args, say) -> dict:
                 measure_posts(e, measured[e.key], browsers[e.role], ids, url, args, say)
             rss = {name: server.peak_rss_mb() for name, server in servers.items()}
     return report_data(args, ids, measured, first_load, rss, started)
+
+
+def in_batches(items: list, size: int, run) -> list:
+    """`run(item)` for every item, `size` at a time (1: one after another, as measured;
+    more only to make the smoke test short: concurrent endpoints share the workers)."""
+    results = []
+    for start in range(0, len(items), max(1, size)):
+        batch = items[start : start + max(1, size)]
+        with ThreadPoolExecutor(len(batch)) as pool:
+            results += list(pool.map(run, batch))
+    return results
 
 
 def measure_posts(e, measured, browser, ids, url, args, say):
@@ -926,6 +936,7 @@ def report_data(args, ids, measured, first_load, rss, started) -> dict:
         "runs": args.runs,
         "duration_s": args.duration,
         "connections": args.connections,
+        "parallel": args.parallel,
         "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} "
         f"{platform.python_version()}",
         "targets": ids,
@@ -962,7 +973,13 @@ def markdown(data: dict) -> str:
         f"{data['when']}, {data['machine']}; gunicorn 2 sync workers per app on 127.0.0.1; "
         f"wrk 2 threads, {data['connections']} connections, median of {data['runs']} runs of "
         f"{data['duration_s']} s after a warm-up. Ratios are to the bare-Flask baseline page "
-        "(to /hello for the 304 poll, to page 1 for the deep page), measured in the same run.",
+        "(to /hello for the 304 poll, to page 1 for the deep page), measured in the same run."
+        + (
+            f" **{data['parallel']} endpoints were driven at once (a smoke run): the figures "
+            "are not comparable.**"
+            if data.get("parallel", 1) > 1
+            else ""
+        ),
         "",
         "| endpoint | req/s | ratio | p50 ms | p95 ms | p99 ms | bytes | SQL | budget | verdict |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
@@ -1043,6 +1060,12 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per endpoint")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        default=1,
+        help="endpoints driven at once (1 for figures; more only for a quick smoke run)",
+    )
     parser.add_argument(
         "--renders", type=int, default=15, help="in-process renders for a server-time budget"
     )
