@@ -35,6 +35,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ BENCH = ROOT / "bench"
 WRK = BENCH / "wrk"
 PASSWORD = "onestop-demo-2026"  # the demo's, printed by `make demo` too  # noqa: S105
 SEARCH_TERM = "pallet"
+LIBRARY_TERM = "return"  # in some procedures' titles and steps (portal/scale.py)
 POST_SUBJECT = "Bench: pallet count is short"
 
 
@@ -69,6 +71,8 @@ class Endpoint:
     # A latency budget is measured with one connection per worker, so p95 is the time a
     # request takes, not the time it queues behind 15 others.
     connections: int | None = None
+    # A server-time budget: the median in-process render time (test client, one at a time).
+    max_server_ms: float | None = None
 
 
 HX = {"HX-Request": "true"}
@@ -139,6 +143,21 @@ ENDPOINTS = [
         etag=True,
     ),
     Endpoint(
+        "round_page",
+        "Reference-group round page (contact)",
+        "contact",
+        "/portal/reference-group/rounds/{round}",
+    ),
+    Endpoint("library_search", "Library search (member)", "member", "/library?q=" + LIBRARY_TERM),
+    Endpoint(
+        "insights",
+        "Team dashboard, monthly (coach)",
+        "coach",
+        "/teams/{team}/insights",
+        max_server_ms=300,
+    ),
+    Endpoint("insights_review", "Weekly review (coach)", "coach", "/teams/{team}/insights/review"),
+    Endpoint(
         "post_request",
         "Posting a new request (16 clients)",
         "contact",
@@ -147,9 +166,6 @@ ENDPOINTS = [
         min_rps=150,
         post=True,
     ),
-    # Still to come, once procedures exist on this branch (issue 5), e.g.:
-    # Endpoint("round_page", "Reference-group round page", "contact", "/portal/rounds/{round}"),
-    # Endpoint("library_search", "Library search", "member", "/procedures/library?q=return"),
 ]
 
 
@@ -440,7 +456,7 @@ def targets(url: str) -> dict:
     from portal import create_app
     from portal.extensions import db
     from portal.inbox import queries
-    from portal.models import Contact, Function, Request, User
+    from portal.models import Contact, Function, Procedure, Request, ReviewRound, User
     from portal.scale import BENCH_PEOPLE
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(url)})
@@ -474,8 +490,16 @@ def targets(url: str) -> dict:
                 query.order_by(*order).offset((deep_page - 1) * queries.PAGE_SIZE - 1).limit(1)
             ).first()
             cursor = quote(queries.encode_cursor(row), safe="")
+        # An open round of the team, whose reference group the contact is in.
+        round_id = db.session.scalar(
+            select(ReviewRound.id)
+            .join(Procedure, Procedure.id == ReviewRound.procedure_id)
+            .where(Procedure.team_id == team.id, ReviewRound.status == "open")
+            .order_by(ReviewRound.id)
+        )
         result = {
             "team": team.id,
+            "round": round_id,
             "function": function,
             "long_request": long_request,
             "deep_cursor": cursor,
@@ -496,18 +520,37 @@ def _sqlalchemy_url(url: str) -> str:
     return url
 
 
+def _app(url: str):
+    from portal import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(url), "RATELIMIT_ENABLED": False})
+
+
+def _client(app, clients: dict, role: str, people: dict):
+    """A test client signed in as `role` through the form, one per role."""
+    client = clients.get(role)
+    if client is None:
+        client = clients[role] = app.test_client()
+        html = client.get("/sign-in").get_data(as_text=True)
+        client.post(
+            "/sign-in",
+            data={
+                "email": people[role],
+                "password": PASSWORD,
+                "csrf_token": CSRF.search(html).group(1),
+            },
+        )
+    return client
+
+
 def count_sql(url: str, endpoints, paths, people) -> dict[str, int]:
     """Statements per request, counted in-process with the test client (after one warm-up
     request, as in steady use)."""
-    from flask import Flask
     from sqlalchemy import event
 
-    from portal import create_app
     from portal.extensions import db
 
-    app: Flask = create_app(
-        {"SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(url), "RATELIMIT_ENABLED": False}
-    )
+    app = _app(url)
     with app.app_context():
         engine = db.engine
     # No app context is held around the requests: each gets its own, as in production.
@@ -516,18 +559,7 @@ def count_sql(url: str, endpoints, paths, people) -> dict[str, int]:
     for endpoint in endpoints:
         if endpoint.server != "onestop" or endpoint.post:
             continue
-        client = clients.get(endpoint.role)
-        if client is None:
-            client = clients[endpoint.role] = app.test_client()
-            html = client.get("/sign-in").get_data(as_text=True)
-            client.post(
-                "/sign-in",
-                data={
-                    "email": people[endpoint.role],
-                    "password": PASSWORD,
-                    "csrf_token": CSRF.search(html).group(1),
-                },
-            )
+        client = _client(app, clients, endpoint.role, people)
         headers = dict(endpoint.headers)
         first = client.get(paths[endpoint.key], headers=headers)
         if endpoint.etag and first.headers.get("ETag"):
@@ -545,6 +577,37 @@ def count_sql(url: str, endpoints, paths, people) -> dict[str, int]:
         counts[endpoint.key] = len(statements)
     engine.dispose()
     return counts
+
+
+def server_times(url: str, endpoints, paths, people, renders: int) -> dict[str, dict]:
+    """Server time of the endpoints with a `max_server_ms` budget: `renders` requests one
+    after another in-process (test client, no network, no queueing), after one warm-up;
+    the median and the slowest, in ms. Run while the served apps are idle."""
+    from portal.extensions import db
+
+    app = _app(url)
+    clients = {}
+    times = {}
+    for endpoint in endpoints:
+        if endpoint.max_server_ms is None:
+            continue
+        client = _client(app, clients, endpoint.role, people)
+        client.get(paths[endpoint.key], headers=endpoint.headers)
+        spent = []
+        for _ in range(renders):
+            began = time.perf_counter()
+            response = client.get(paths[endpoint.key], headers=endpoint.headers)
+            spent.append((time.perf_counter() - began) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{paths[endpoint.key]} answered {response.status_code}")
+        times[endpoint.key] = {
+            "median_ms": round(statistics.median(spent), 1),
+            "max_ms": round(max(spent), 1),
+            "renders": renders,
+        }
+    with app.app_context():
+        db.engine.dispose()
+    return times
 
 
 # ---- wrk ------------------------------------------------------------------------------------
@@ -700,6 +763,8 @@ def measure(args, say) -> dict:
             measured = {e.key: Measured(e.key, sql=sql.get(e.key)) for e in ENDPOINTS}
             for server in servers.values():
                 server.wait_ready()
+            for key, timing in server_times(url, ENDPOINTS, paths, people, args.renders).items():
+                measured[key].extra["server_time"] = timing
             browsers = {
                 role: Browser(onestop.port).sign_in(email) for role, email in people.items()
             }
@@ -716,25 +781,23 @@ def measure(args, say) -> dict:
                 measured[e.key].status, measured[e.key].bytes = status, len(content)
                 headers[e.key] = h
             reads = [e for e in ENDPOINTS if not e.post]
-            say(f"warming up {len(reads)} endpoints ...")
-            for e in reads if args.warmup else ():
-                wrk(
+
+            def drive(e, seconds):
+                return wrk(
                     servers[e.server].port,
                     paths[e.key],
                     headers[e.key],
-                    args.warmup,
+                    seconds,
                     e.connections or args.connections,
                 )
+
+            say(f"warming up {len(reads)} endpoints ...")
+            if args.warmup:
+                in_batches(reads, args.parallel, lambda e: drive(e, args.warmup))
             for round_ in range(1, args.runs + 1):
                 say(f"round {round_}/{args.runs}")
-                for e in reads:
-                    result = wrk(
-                        servers[e.server].port,
-                        paths[e.key],
-                        headers[e.key],
-                        args.duration,
-                        e.connections or args.connections,
-                    )
+                done = in_batches(reads, args.parallel, lambda e: drive(e, args.duration))
+                for e, result in zip(reads, done, strict=True):
                     measured[e.key].runs.append(result)
                     p95 = result["p95"] / 1000
                     say(f"  {e.key:<18} {result['rps']:8.1f} req/s  p95 {p95:7.1f} ms")
@@ -743,6 +806,17 @@ def measure(args, say) -> dict:
                 measure_posts(e, measured[e.key], browsers[e.role], ids, url, args, say)
             rss = {name: server.peak_rss_mb() for name, server in servers.items()}
     return report_data(args, ids, measured, first_load, rss, started)
+
+
+def in_batches(items: list, size: int, run) -> list:
+    """`run(item)` for every item, `size` at a time (1: one after another, as measured;
+    more only to make the smoke test short: concurrent endpoints share the workers)."""
+    results = []
+    for start in range(0, len(items), max(1, size)):
+        batch = items[start : start + max(1, size)]
+        with ThreadPoolExecutor(len(batch)) as pool:
+            results += list(pool.map(run, batch))
+    return results
 
 
 def measure_posts(e, measured, browser, ids, url, args, say):
@@ -819,6 +893,8 @@ def report_data(args, ids, measured, first_load, rss, started) -> dict:
             checks.append(rps >= e.min_rps)
         if e.max_sql is not None and m.sql is not None:
             checks.append(m.sql <= e.max_sql)
+        if e.max_server_ms is not None and "server_time" in m.extra:
+            checks.append(m.extra["server_time"]["median_ms"] < e.max_server_ms)
         if e.post:
             verify = m.extra.get("verify", {})
             checks.append(bool(verify.get("exactly_once")))
@@ -860,6 +936,7 @@ def report_data(args, ids, measured, first_load, rss, started) -> dict:
         "runs": args.runs,
         "duration_s": args.duration,
         "connections": args.connections,
+        "parallel": args.parallel,
         "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} "
         f"{platform.python_version()}",
         "targets": ids,
@@ -880,6 +957,8 @@ def budget_text(e: Endpoint) -> str:
         parts.append(f"≥ {e.min_rps:g}/s, each stored once")
     if e.max_sql is not None:
         parts.append(f"SQL ≤ {e.max_sql}")
+    if e.max_server_ms is not None:
+        parts.append(f"server time < {e.max_server_ms:g} ms")
     return ", ".join(parts)
 
 
@@ -894,7 +973,13 @@ def markdown(data: dict) -> str:
         f"{data['when']}, {data['machine']}; gunicorn 2 sync workers per app on 127.0.0.1; "
         f"wrk 2 threads, {data['connections']} connections, median of {data['runs']} runs of "
         f"{data['duration_s']} s after a warm-up. Ratios are to the bare-Flask baseline page "
-        "(to /hello for the 304 poll, to page 1 for the deep page), measured in the same run.",
+        "(to /hello for the 304 poll, to page 1 for the deep page), measured in the same run."
+        + (
+            f" **{data['parallel']} endpoints were driven at once (a smoke run): the figures "
+            "are not comparable.**"
+            if data.get("parallel", 1) > 1
+            else ""
+        ),
         "",
         "| endpoint | req/s | ratio | p50 ms | p95 ms | p99 ms | bytes | SQL | budget | verdict |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
@@ -933,6 +1018,16 @@ def markdown(data: dict) -> str:
         f"- Peak worker RSS: Onestop {rss['onestop']} MB, baseline {rss['baseline']} MB. "
         f"Budget < 150 MB: {verdict(rss['onestop'] < 150)}",
     ]
+    for row in data["endpoints"]:
+        timing = row.get("server_time")
+        if timing:
+            lines.append(
+                f"- {row['title']}: server time {timing['median_ms']} ms median in-process "
+                f"({timing['renders']} renders one at a time, slowest {timing['max_ms']} ms; "
+                f"p50 under load {row['p50_ms']} ms). Budget < "
+                f"{next(e.max_server_ms for e in ENDPOINTS if e.key == row['key']):g} ms: "
+                + verdict(row["ok"])
+            )
     post = next((r for r in data["endpoints"] if r.get("verify")), None)
     if post:
         v = post["verify"]
@@ -965,6 +1060,15 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per endpoint")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        default=1,
+        help="endpoints driven at once (1 for figures; more only for a quick smoke run)",
+    )
+    parser.add_argument(
+        "--renders", type=int, default=15, help="in-process renders for a server-time budget"
+    )
     parser.add_argument("--verify-each", type=int, default=12, help="posts per client to verify")
     parser.add_argument("--data-dir", default=str(BENCH / "data"))
     parser.add_argument(

@@ -27,7 +27,12 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, insert, select, text
 
-from .domain.business_hours import Calendar, add_business_time, working_intervals
+from .domain.business_hours import (
+    Calendar,
+    add_business_time,
+    business_time_between,
+    working_intervals,
+)
 from .domain.service_clock import AT_RISK_SHARE
 from .extensions import db
 from .models import (
@@ -40,13 +45,27 @@ from .models import (
     Contact,
     Entry,
     Function,
+    Goal,
     Handoff,
     Holiday,
+    InternalCheck,
     Membership,
+    Procedure,
+    ProcedureVersion,
     Rating,
+    ReferenceMembership,
     Request,
+    ReviewRound,
+    ServiceDimension,
     ServiceLevel,
     Skill,
+    Stance,
+    StanceAnswer,
+    StanceChange,
+    Survey,
+    SurveyInvitation,
+    SurveyResponse,
+    SurveyScore,
     Team,
     Tier,
     User,
@@ -56,7 +75,7 @@ from .requests import last_contact
 
 CHUNK = 5000
 # Bump when the generated data changes shape: the bench's cache is keyed on it.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 EMAIL_DOMAIN = "scale.example"
 
 TEAM_ZONES = ("Europe/London", "Europe/Amsterdam", "Europe/Berlin", "Europe/Madrid", "UTC")
@@ -160,6 +179,10 @@ class Scale:
     account_tier: list[int] = field(default_factory=list)
     contacts_by_account: dict[int, list[int]] = field(default_factory=dict)
     # (id, requester, status, created, first_response_at, resolved_at, assignee, team) rows.
+    # Per team: (request id, assignee, resolved_at) of a few recently resolved requests.
+    recent_resolved: dict[int, list[tuple[int, int, datetime]]] = field(default_factory=dict)
+    # Per team: the reference group's current members as (user, account, tier).
+    groups: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
     password_hash: str = ""
     next_user_id: int = 1
     long_request: int | None = None
@@ -227,6 +250,15 @@ class FastClock:
         if j >= len(self.begins):
             return None
         return self.begins[j] + (worked - self.before[j])
+
+    def minutes_between(self, start: datetime, end: datetime) -> int:
+        """Whole business minutes from `start` to `end` (no pause inside), as
+        `clock.business_minutes_since_raised` counts them."""
+        if self.begins and self.begins[0] <= start <= end:
+            spent = self._worked(end) - self._worked(start)
+        else:
+            spent = business_time_between(self.calendar, start, end)
+        return int(spent.total_seconds() // 60)
 
     def add(self, start: datetime, duration: timedelta, pause=None) -> datetime:
         result = None
@@ -540,6 +572,11 @@ def requests_and_timelines(scale: Scale) -> None:
             "version": 1,
             "created_at": created,
             "first_response_at": first_response_at,
+            # Nothing pauses before the first reply here (a pause starts after the last
+            # entry), so the business minutes are the calendar's alone.
+            "first_response_minutes": None
+            if first_response_at is None
+            else scale.clocks[team_id].minutes_between(created, first_response_at),
             "resolved_at": resolved_at,
             "closed_at": closed_at,
             "merged_into_id": None,
@@ -620,6 +657,9 @@ def requests_and_timelines(scale: Scale) -> None:
             service_clock(scale, team_id, scale.account_tier[account_id], urgency, row, pause)
         )
         requests.append(row)
+        recent = scale.recent_resolved.setdefault(team_id, [])
+        if resolved_at and assignee and age < timedelta(days=60) and len(recent) < 40:
+            recent.append((request_id, assignee, resolved_at))
         if status in ("open", "waiting_on_customer", "resolved") and rng.random() < 0.12:
             other = rng.choice([f for f in scale.function_ids if f != row["function_id"]])
             done = status == "resolved" or rng.random() < 0.4
@@ -666,12 +706,473 @@ def _flush_requests(requests: list[dict], entries: list[dict]) -> None:
     entries.clear()
 
 
-# The generator, in order. Procedures, review rounds and stances add a step here.
+# ---- procedures, the reference group, rounds and stances ----------------------------------
+
+GROUP_SIZE = 40  # current reference-group members per team at full size
+PROCEDURES_PER_TEAM = 30
+# What happens to each procedure, in turn (see `_procedure_plan`).
+PROCEDURE_STORIES = (
+    "adopted",
+    "open",
+    "adopted",
+    "revised_then_adopted",
+    "draft",
+    "closed",
+    "adopted",
+    "withdrawn",
+    "adopted_then_open",
+    "adopted",
+)
+PROCEDURE_TITLES = (
+    "Returns of damaged pallets",
+    "Raising a credit limit",
+    "Changing a delivery slot",
+    "Booking an engineer visit",
+    "Correcting an invoice",
+    "Refunds for missing parts",
+    "Customs paperwork for exports",
+    "Urgent freezer repairs",
+    "Following up a quote",
+    "Lifting an account hold",
+    "Returns collected by our driver",
+    "Replacing a damaged label",
+)
+STANCE_REASONS = (
+    "Two extra steps for us: can the {w} be checked by your side?",
+    "We cannot wait a week for the {w}.",
+    "The form asks for the {w} twice.",
+    "Who do we call when the {w} is late?",
+)
+ANSWERS = (
+    "Thank you: we now check the {w} ourselves, so that step is gone.",
+    "We will confirm the {w} within one working day instead.",
+    "Fair point; the form asks once now.",
+)
+
+
+def _accounts_by_team(scale: Scale) -> dict[int, list[int]]:
+    by_team: dict[int, list[int]] = {}
+    for account_id in range(1, scale.accounts + 1):
+        by_team.setdefault(scale.account_team[account_id], []).append(account_id)
+    return by_team
+
+
+def reference_groups(scale: Scale) -> None:
+    """Each team's reference group: one contact per chosen account, account 1's first contact
+    (the bench's) in its team's group, and a few who left (the group's history)."""
+    rng, now = scale.rng, scale.now
+    size = max(4, min(GROUP_SIZE, scale.accounts // scale.teams))
+    rows = []
+    for team_id, accounts in _accounts_by_team(scale).items():
+        chosen = rng.sample(accounts, min(size, len(accounts)))
+        if team_id == scale.account_team[1] and 1 not in chosen:
+            chosen[0] = 1
+        group = []
+        for account_id in chosen:
+            user_id = scale.contacts_by_account[account_id][0]  # contact 1 is account 1's first
+            rows.append(
+                {
+                    "team_id": team_id,
+                    "user_id": user_id,
+                    "account_id": account_id,
+                    "joined_at": now - timedelta(days=rng.randrange(400, 720)),
+                    "left_at": None,
+                }
+            )
+            group.append((user_id, account_id, scale.account_tier[account_id]))
+        for account_id in chosen[:3]:
+            others = scale.contacts_by_account[account_id][1:]
+            if others:
+                joined = now - timedelta(days=rng.randrange(500, 720))
+                rows.append(
+                    {
+                        "team_id": team_id,
+                        "user_id": others[0],
+                        "account_id": account_id,
+                        "joined_at": joined,
+                        "left_at": joined + timedelta(days=rng.randrange(30, 300)),
+                    }
+                )
+        scale.groups[team_id] = group
+    _insert(ReferenceMembership, rows)
+
+
+@dataclass
+class _Rows:
+    """The procedure step's rows, with explicit ids so they can point at each other."""
+
+    procedures: list[dict] = field(default_factory=list)
+    versions: list[dict] = field(default_factory=list)
+    rounds: list[dict] = field(default_factory=list)
+    stances: list[dict] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)
+    answers: list[dict] = field(default_factory=list)
+
+    def version(self, procedure: dict, text: dict, moment: datetime) -> dict:
+        number = sum(1 for v in self.versions if v["procedure_id"] == procedure["id"]) + 1
+        row = {
+            "id": len(self.versions) + 1,
+            "procedure_id": procedure["id"],
+            "number": number,
+            "created_by_id": procedure["created_by_id"],
+            "created_at": moment,
+            **text,
+        }
+        self.versions.append(row)
+        return row
+
+
+def _procedure_text(rng: random.Random, title: str) -> dict:
+    words = [rng.choice(WORDS) for _ in range(4)]
+    return {
+        "title": title,
+        "summary": f"How we handle {title.lower()}, step by step.",
+        "body": (
+            f"1. Check the {words[0]} and the {words[1]} on the account.\n"
+            f"2. Confirm the {words[2]} with the customer the same day.\n"
+            f"3. Record the outcome and the {words[3]} on the request."
+        ),
+        "customer_change": f"One call instead of two; the {words[0]} is checked by us.",
+    }
+
+
+def _round(
+    scale: Scale,
+    rows: _Rows,
+    procedure: dict,
+    version: dict,
+    opened: datetime,
+    outcome: str,
+) -> datetime:
+    """One review round of `version` and its stances; returns when it was decided (or now).
+
+    `outcome` is the round's status: open (closes in the future), closed (undecided), or a
+    decision (adopted, revised, withdrawn) recorded with a statement on the reviewed version.
+    """
+    rng, now = scale.rng, scale.now
+    coach = procedure["created_by_id"]
+    if outcome == "open":
+        closes = now + timedelta(days=rng.randrange(3, 14), hours=rng.randrange(0, 8))
+        closed_at = decided = None
+    else:
+        closes = opened + timedelta(days=14)
+        closed_at = closes
+        decided = closes + timedelta(days=rng.randrange(1, 3)) if outcome != "closed" else None
+    round_id = len(rows.rounds) + 1
+    rows.rounds.append(
+        {
+            "id": round_id,
+            "procedure_id": procedure["id"],
+            "version_id": version["id"],
+            "status": outcome,
+            "opened_by_id": coach,
+            "opened_at": opened,
+            "closes_at": closes,
+            "closed_at": closed_at,
+            "closed_early": False,
+            "quorum_min": rng.choice((0, 0, 5)),
+            "quorum_each_tier": False,
+            "reminded_at": None,
+            "decision_statement": (
+                f"Decision ({outcome}): thank you all; see how your comments were answered."
+                if decided
+                else ""
+            ),
+            "decided_version_id": version["id"] if decided else None,
+            "decided_by_id": coach if decided else None,
+            "decided_at": decided,
+        }
+    )
+    last = min(closes, now)
+    group = scale.groups[procedure["team_id"]]
+    for user_id, account_id, tier_id in rng.sample(group, int(len(group) * rng.uniform(0.3, 0.8))):
+        revisions = rng.choices((1, 2, 3), (80, 15, 5))[0]
+        moment = opened + (last - opened) * rng.uniform(0.05, 0.5)
+        stance_id = len(rows.stances) + 1
+        for revision in range(1, revisions + 1):
+            kind = rng.choices(("support", "concern", "object"), (6, 3, 1))[0]
+            reason = ""
+            if kind != "support" or rng.random() < 0.3:
+                reason = rng.choice(STANCE_REASONS).format(w=rng.choice(WORDS))
+            rows.changes.append(
+                {
+                    "stance_id": stance_id,
+                    "revision": revision,
+                    "kind": kind,
+                    "reason": reason,
+                    "created_at": moment,
+                }
+            )
+            if revision < revisions:
+                moment += (last - moment) * rng.uniform(0.1, 0.5)
+        first = rows.changes[-revisions]["created_at"]
+        rows.stances.append(
+            {
+                "id": stance_id,
+                "round_id": round_id,
+                "user_id": user_id,
+                "account_id": account_id,
+                "tier_id": tier_id,
+                "kind": kind,
+                "reason": reason,
+                "revision": revisions,
+                "created_at": first,
+                "updated_at": moment,
+            }
+        )
+        if kind == "support":
+            continue
+        # Adoption needs every objection answered (at the latest revision); elsewhere some
+        # comments wait, and a few answers are to a reason changed since.
+        must = outcome == "adopted" and kind == "object"
+        if not must and rng.random() >= (0.85 if outcome == "adopted" else 0.5):
+            continue
+        answered_revision = revisions
+        if not must and outcome in ("open", "closed") and revisions > 1 and rng.random() < 0.4:
+            answered_revision = revisions - 1
+        rows.answers.append(
+            {
+                "stance_id": stance_id,
+                "body": rng.choice(ANSWERS).format(w=rng.choice(WORDS)),
+                "stance_revision": answered_revision,
+                "change_number": None,
+                "answered_by_id": coach,
+                "answered_at": min(now, moment + timedelta(hours=rng.randrange(1, 30))),
+            }
+        )
+    return decided or now
+
+
+def _procedure_plan(story: str) -> list[str]:
+    """The rounds a story goes through, oldest first."""
+    return {
+        "draft": [],
+        "adopted": ["adopted"],
+        "revised_then_adopted": ["revised", "adopted"],
+        "open": ["open"],
+        "adopted_then_open": ["adopted", "open"],
+        "closed": ["closed"],
+        "withdrawn": ["withdrawn"],
+    }[story]
+
+
+def procedures_and_rounds(scale: Scale) -> None:
+    """Procedures in every state with their versions, review rounds, stances (with their
+    history) and answers; some teams' procedures are copies of another team's (lineage).
+
+    As the services make them: a round reviews the latest version, which is then frozen (a
+    later edit or a revision makes the next version); a decision names the reviewed version;
+    adoption moves `adopted_version_id` and needs every objection answered.
+    """
+    rng, now = scale.rng, scale.now
+    per_team = max(len(PROCEDURE_STORIES), min(PROCEDURES_PER_TEAM, scale.requests // 2000))
+    rows = _Rows()
+    adopted_by_team: dict[int, list[dict]] = {}
+    for team_id in scale.team_ids:
+        coach = scale.members_by_team[team_id][0]
+        copied: set[int] = set()
+        for index in range(per_team):
+            story = PROCEDURE_STORIES[index % len(PROCEDURE_STORIES)]
+            created = now - timedelta(days=rng.randrange(120, 360))
+            title = PROCEDURE_TITLES[(index + team_id) % len(PROCEDURE_TITLES)]
+            text = _procedure_text(rng, title)
+            source = None
+            sources = [
+                p
+                for other, adopted in adopted_by_team.items()
+                if other != team_id
+                for p in adopted
+                if p["id"] not in copied
+            ]
+            if index % 4 == 2 and sources:  # lineage: a copy of another team's procedure
+                source = rng.choice(sources)
+                copied.add(source["id"])
+                text = dict(rows.versions[source["adopted_version_id"] - 1])
+                text = {k: text[k] for k in ("title", "summary", "body", "customer_change")}
+                created = max(created, source["adopted_at"] + timedelta(days=1))
+            procedure = {
+                "id": len(rows.procedures) + 1,
+                "team_id": team_id,
+                "function_id": rng.choice(scale.function_ids),
+                "status": "draft",
+                "adopted_from_id": source["id"] if source else None,
+                "adopted_version_id": None,
+                "adopted_at": None,
+                "created_by_id": coach,
+                "created_at": created,
+            }
+            rows.procedures.append(procedure)
+            version = rows.version(procedure, text, created)
+            moment = created
+            for outcome in _procedure_plan(story):
+                if outcome == "open":
+                    opened = now - timedelta(days=rng.randrange(1, 10))
+                elif outcome == "closed":
+                    opened = now - timedelta(days=20)
+                else:
+                    opened = moment + timedelta(days=3)
+                moment = _round(scale, rows, procedure, version, opened, outcome)
+                if outcome in ("open", "closed"):
+                    procedure["status"] = "in_review"
+                elif outcome == "withdrawn":
+                    procedure["status"] = "withdrawn"
+                elif outcome == "revised":
+                    procedure["status"] = "draft"
+                    text = dict(text, body=text["body"] + "\n4. Tell the customer the next step.")
+                    version = rows.version(procedure, text, moment)
+                else:  # adopted
+                    procedure["status"] = "adopted"
+                    procedure["adopted_version_id"] = version["id"]
+                    procedure["adopted_at"] = moment
+                    if story == "adopted_then_open":  # edited after adoption: a new version
+                        text = dict(text, summary=text["summary"] + " Now with photos.")
+                        version = rows.version(procedure, text, moment + timedelta(days=1))
+            procedure["updated_at"] = moment
+            if procedure["adopted_version_id"] and procedure["status"] != "withdrawn":
+                adopted_by_team.setdefault(team_id, []).append(procedure)
+    # The mutual foreign keys: procedures first without their adopted version, then the
+    # versions, then the adopted version set.
+    adopted = {p["id"]: p["adopted_version_id"] for p in rows.procedures if p["adopted_version_id"]}
+    _insert(Procedure, [p | {"adopted_version_id": None} for p in rows.procedures])
+    _insert(ProcedureVersion, rows.versions)
+    table = Procedure.__table__
+    for procedure_id, version_id in adopted.items():
+        db.session.execute(
+            table.update().where(table.c.id == procedure_id).values(adopted_version_id=version_id)
+        )
+    _insert(ReviewRound, rows.rounds)
+    _insert(Stance, rows.stances)
+    _insert(StanceChange, rows.changes)
+    _insert(StanceAnswer, rows.answers)
+
+
+# ---- insights: surveys, goals, internal checks ----------------------------------------------
+
+SURVEYS_PER_QUARTER = 3  # accounts surveyed per team per quarter, over the last four quarters
+
+
+def surveys_goals_and_checks(scale: Scale) -> None:
+    """Relationship surveys (invitations, responses, a score per active dimension), four
+    goals per team as the demo sets them, and the coach's checks of recent resolved work."""
+    from .domain.insights import period_containing
+    from .insights.services import ensure_dimensions
+
+    rng, now = scale.rng, scale.now
+    ensure_dimensions()  # migration 0013 inserts them; a database made by create_all has none
+    dimensions = db.session.scalars(
+        select(ServiceDimension.id)
+        .where(ServiceDimension.active.is_(True))
+        .order_by(ServiceDimension.position, ServiceDimension.id)
+    ).all()
+    surveys, invitations, responses, scores, goals, checks = [], [], [], [], [], []
+    this_month = period_containing("month", now.date())
+    for team_id, accounts in sorted(_accounts_by_team(scale).items()):
+        coach = scale.members_by_team[team_id][0]
+        for quarter in range(4):
+            sent = now - timedelta(days=5 + 90 * quarter)
+            for account_id in rng.sample(accounts, min(SURVEYS_PER_QUARTER, len(accounts))):
+                survey_id = len(surveys) + 1
+                surveys.append(
+                    {
+                        "id": survey_id,
+                        "team_id": team_id,
+                        "account_id": account_id,
+                        "sent_by_id": coach,
+                        "sent_at": sent,
+                        "expires_at": sent + timedelta(days=21),
+                    }
+                )
+                for contact in scale.contacts_by_account[account_id]:
+                    answered = rng.random() < 0.7
+                    invitations.append(
+                        {
+                            "survey_id": survey_id,
+                            "contact_id": contact,
+                            "token_hash": f"{rng.getrandbits(256):064x}",
+                            "used_at": sent + timedelta(days=2) if answered else None,
+                            "created_at": sent,
+                        }
+                    )
+                    if not answered:
+                        continue
+                    response_id = len(responses) + 1
+                    responses.append(
+                        {
+                            "id": response_id,
+                            "survey_id": survey_id,
+                            "contact_id": contact,
+                            "team_id": team_id,
+                            "comment": "" if rng.random() < 0.7 else "Billing takes too long.",
+                            "created_at": sent + timedelta(days=2),
+                        }
+                    )
+                    for dimension_id in dimensions:
+                        expectation = rng.choice((5, 6, 6, 7))
+                        perception = expectation + rng.choice((-2, -1, -1, 0, 0, 1))
+                        scores.append(
+                            {
+                                "response_id": response_id,
+                                "dimension_id": dimension_id,
+                                "expectation": expectation,
+                                "perception": min(7, max(1, perception)),
+                            }
+                        )
+        for measure, kind, target, direction, dimension in (
+            ("median_first_response", "month", 2.0, "at_most", None),
+            ("csat", "month", 4.5, "at_least", None),
+            ("survey_gap", "quarter", 0.0, "at_least", dimensions[0] if dimensions else None),
+            ("resolved_in_sla", "month", 85.0, "at_least", None),
+        ):
+            goals.append(
+                {
+                    "team_id": team_id,
+                    "measure": measure,
+                    "dimension_id": dimension,
+                    "period_kind": kind,
+                    "period_start": period_containing(kind, date(now.year, 1, 1)).start,
+                    "period_end": period_containing(
+                        kind, this_month.start + timedelta(days=200)
+                    ).end,
+                    "target": target,
+                    "direction": direction,
+                    "created_by_id": coach,
+                    "created_at": now - timedelta(days=60),
+                }
+            )
+        for request_id, assignee, resolved_at in scale.recent_resolved.get(team_id, [])[:12]:
+            marks = {
+                key: rng.random() < 0.85
+                for key in ("answered_question", "correct", "kept_informed", "tone")
+            }
+            checks.append(
+                {
+                    "request_id": request_id,
+                    "team_id": team_id,
+                    "member_id": assignee,
+                    "reviewer_id": coach,
+                    "passed": all(marks.values()),
+                    "note": "",
+                    "created_at": min(now, resolved_at + timedelta(days=1)),
+                    **marks,
+                }
+            )
+    _insert(Survey, surveys)
+    _insert(SurveyInvitation, invitations)
+    _insert(SurveyResponse, responses)
+    _insert(SurveyScore, scores)
+    _insert(Goal, goals)
+    _insert(InternalCheck, checks)
+
+
+# The generator, in order; a new aggregate is one more step.
 STEPS: list[Callable[[Scale], None]] = [
     reference_data,
     teams_and_staff,
     accounts_and_contacts,
     requests_and_timelines,
+    reference_groups,
+    procedures_and_rounds,
+    surveys_goals_and_checks,
 ]
 
 
@@ -713,7 +1214,10 @@ def seed_scale(requests: int, seed: int, now: datetime | None = None, log=print)
         conn.execute(
             text("VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE")
         )
-    for model in (Team, User, Account, Contact, Request, Entry, Handoff, Rating):
+    counted = (Team, User, Account, Contact, Request, Entry, Handoff, Rating)
+    counted += (ReferenceMembership, Procedure, ProcedureVersion, ReviewRound, Stance)
+    counted += (StanceChange, StanceAnswer, Survey, SurveyResponse, SurveyScore, Goal)
+    for model in counted:
         scale.counts[model.__tablename__] = db.session.scalar(
             select(func.count()).select_from(model)
         )

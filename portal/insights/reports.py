@@ -55,10 +55,13 @@ def quiet_counts(user: User, teams: list[Team], now: datetime) -> dict[int, int]
     return {team.id: len(quiet_accounts(user, team, days, now)) for team in teams}
 
 
-def team_scope(user: User, teams: list[Team], now: datetime, **extra) -> Scope:
-    return Scope(
-        tuple(t.id for t in teams), now=now, quiet_counts=quiet_counts(user, teams, now), **extra
-    )
+def team_scope(
+    user: User, teams: list[Team], now: datetime, counts: dict[int, int] | None = None, **extra
+) -> Scope:
+    """`counts`: the teams' quiet-account counts when the caller already has them (the
+    query scans every reply of the team, so it runs once a page)."""
+    counts = counts if counts is not None else quiet_counts(user, teams, now)
+    return Scope(tuple(t.id for t in teams), now=now, quiet_counts=counts, **extra)
 
 
 # --- goals --------------------------------------------------------------------------------
@@ -325,7 +328,8 @@ def weekly_review(user: User, team: Team, now: datetime | None = None):
         .order_by(Rating.score, Rating.updated_at.desc())
         .limit(50)
     ).all()
-    scope = team_scope(user, [team], now)
+    quiet = quiet_accounts(user, team, current_app.config["QUIET_DAYS"], now)
+    scope = team_scope(user, [team], now, counts={team.id: len(quiet)})
     survey_period = current_period("quarter", now)
     gaps = [
         (name, value)
@@ -337,7 +341,7 @@ def weekly_review(user: User, team: Team, now: datetime | None = None):
         "since": since,
         "now": now,
         "attention": needing_attention,
-        "quiet": quiet_accounts(user, team, current_app.config["QUIET_DAYS"], now),
+        "quiet": quiet,
         "low_ratings": low_ratings,
         "gaps": sorted(gaps, key=lambda row: row[1]),
         "survey_period": survey_period,

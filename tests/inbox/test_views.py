@@ -259,7 +259,9 @@ def test_a_stale_version_is_refused_and_nothing_is_saved(client, world, member):
     assert "New activity since you started" in response.text
     assert "Second</textarea>" in response.text  # the words are kept, held
     assert "First" in response.text  # and the new activity is shown
-    bodies = db.session.scalars(select(Entry.body).where(Entry.kind != "event")).all()
+    bodies = db.session.scalars(
+        select(Entry.body).where(Entry.kind != "event").order_by(Entry.id)
+    ).all()
     assert bodies == ["First"]
     # Sending again with the version the held form now carries confirms it.
     held_version = re.search(r'name="version" type="hidden" value="(\d+)"', response.text)
@@ -268,7 +270,9 @@ def test_a_stale_version_is_refused_and_nothing_is_saved(client, world, member):
         client, world, "inbox.reply", item, body="Second", version=held_version.group(1)
     )
     assert confirmed.status_code == 303
-    bodies = db.session.scalars(select(Entry.body).where(Entry.kind != "event")).all()
+    bodies = db.session.scalars(
+        select(Entry.body).where(Entry.kind != "event").order_by(Entry.id)
+    ).all()
     assert bodies == ["First", "Second"]
 
 
