@@ -37,6 +37,9 @@ class Calendar:
     _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
+    _totals: dict[date, timedelta] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -51,6 +54,16 @@ class Calendar:
                 self._days.clear()
             self._days[day] = known
         return known
+
+    def day_total(self, day: date) -> timedelta:
+        """All the working time of one local day."""
+        total = self._totals.get(day)
+        if total is None:
+            total = sum((end - begin for begin, end in self.day_intervals(day)), timedelta(0))
+            if len(self._totals) >= _DAYS_KEPT:
+                self._totals.clear()
+            self._totals[day] = total
+        return total
 
     def _work_out(self, day: date) -> Iterator[tuple[datetime, datetime]]:
         if day in self.holidays:
@@ -167,12 +180,25 @@ def business_time_between(
     zone = calendar.zone
     first_day = start.astimezone(zone).date() - timedelta(days=1)
     last_day = end.astimezone(zone).date()
-    for begin, finish in working_intervals(calendar, first_day, last_day):
-        begin, finish = max(begin, start), min(finish, end)
-        if finish <= begin:
-            continue
-        for piece_begin, piece_end in _subtract(begin, finish, pauses):
-            total += piece_end - piece_begin
+    # A day's intervals start on that local day and end by the next midnight, so the days
+    # after the start's and before the end's lie wholly inside: with no pauses to cut out,
+    # their totals stand for them (a long-breached request no longer walks every interval).
+    whole = (first_day + timedelta(days=2), last_day - timedelta(days=1)) if not pauses else None
+    if whole and whole[0] <= whole[1]:
+        edges = [(first_day, first_day + timedelta(days=1)), (last_day, last_day)]
+        day = whole[0]
+        while day <= whole[1]:
+            total += calendar.day_total(day)
+            day += timedelta(days=1)
+    else:
+        edges = [(first_day, last_day)]
+    for edge_start, edge_end in edges:
+        for begin, finish in working_intervals(calendar, edge_start, edge_end):
+            begin, finish = max(begin, start), min(finish, end)
+            if finish <= begin:
+                continue
+            for piece_begin, piece_end in _subtract(begin, finish, pauses):
+                total += piece_end - piece_begin
     return total
 
 

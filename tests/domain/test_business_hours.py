@@ -119,3 +119,44 @@ def test_a_calendar_without_hours_is_an_error_not_a_hang():
 def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError, match="naive"):
         add_business_time(LONDON, datetime(2026, 11, 10, 10), H)
+
+
+def _walked(calendar, start, end, pauses=()):
+    """The plain definition: every working interval from the day before `start`, clipped."""
+    from portal.domain.business_hours import _subtract, working_intervals
+
+    total = timedelta(0)
+    zone = calendar.zone
+    first = start.astimezone(zone).date() - timedelta(days=1)
+    for begin, finish in working_intervals(calendar, first, end.astimezone(zone).date()):
+        begin, finish = max(begin, start), min(finish, end)
+        if finish > begin:
+            for a, b in _subtract(begin, finish, sorted(pauses)):
+                total += b - a
+    return total
+
+
+@pytest.mark.parametrize(
+    "calendar",
+    [
+        LONDON,
+        office_hours("America/New_York", time(8), time(18), holidays=[date(2026, 11, 26)]),
+        Calendar("Europe/Berlin", {d: ((time(0), time(0)),) for d in range(7)}),  # 24/7
+        Calendar("Australia/Sydney", {0: ((time(7), time(12)), (time(13), time(22)))}),
+    ],
+    ids=["london", "new-york-holiday", "round-the-clock", "split-monday"],
+)
+def test_long_spans_count_whole_days_exactly_as_walking_every_interval(calendar):
+    """Spans of weeks (a long-breached request) take days' totals instead of walking each
+    interval; across both 2026 DST changes and holidays the result is the same."""
+    import random
+
+    rng = random.Random(7)
+    base = utc(2026, 1, 1)
+    for _ in range(150):
+        start = base + timedelta(minutes=rng.randrange(0, 365 * 24 * 60))
+        end = start + timedelta(minutes=rng.randrange(0, 120 * 24 * 60))
+        assert business_time_between(calendar, start, end) == _walked(calendar, start, end)
+    fresh = Calendar(calendar.timezone, calendar.weekly, calendar.holidays)  # empty memo
+    start, end = utc(2026, 3, 20, 15, 17), utc(2026, 11, 2, 9, 41)
+    assert business_time_between(fresh, start, end) == _walked(calendar, start, end)
