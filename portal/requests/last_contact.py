@@ -15,27 +15,28 @@ from sqlalchemy.orm import Session
 from ..models import STAFF, Account, Entry, Request, User, utcnow
 
 
-def _replies_of(account_column):
-    return (
-        select(func.max(Entry.created_at))
-        .join(Request, Request.id == Entry.request_id)
-        .join(User, User.id == Entry.author_id)
-        .where(
-            Request.account_id == account_column,
-            Entry.kind == "reply",
-            Entry.public.is_(True),
-            User.kind == STAFF,
-        )
-        .scalar_subquery()
-    )
-
-
 def refresh(session: Session, account_ids=None) -> None:
-    """Recompute from the entries (after bulk inserts), for some accounts or all."""
-    statement = update(Account).values(last_contact_at=_replies_of(Account.id))
+    """Recompute from the entries (after bulk inserts), for some accounts or all: one grouped
+    pass over the replies, not a subquery per account (which PostgreSQL planned as a scan
+    per account on freshly loaded tables)."""
+    last = (
+        select(Request.account_id, func.max(Entry.created_at).label("written"))
+        .join(Entry, Entry.request_id == Request.id)
+        .join(User, User.id == Entry.author_id)
+        .where(Entry.kind == "reply", Entry.public.is_(True), User.kind == STAFF)
+        .group_by(Request.account_id)
+    )
+    clear = update(Account).values(last_contact_at=None)
     if account_ids is not None:
-        statement = statement.where(Account.id.in_(account_ids))
-    session.execute(statement)
+        last = last.where(Request.account_id.in_(account_ids))
+        clear = clear.where(Account.id.in_(account_ids))
+    last = last.subquery()
+    session.execute(clear)
+    session.execute(
+        update(Account)
+        .where(Account.id == last.c.account_id)
+        .values(last_contact_at=last.c.written)
+    )
 
 
 @event.listens_for(Session, "after_flush")
