@@ -79,3 +79,16 @@ def test_our_stylesheet_has_balanced_blocks():
         depth += line.count("{") - line.count("}")
         assert depth >= 0, f"an extra '}}' on line {line_number}"
     assert depth == 0, "a block is never closed"
+
+
+def test_page_titles_hold_text_only():
+    """A title block holds words; markup pasted into one shows up raw in the browser tab
+    (it happened to two insights pages)."""
+    bad = []
+    for path in TEMPLATES.rglob("*.html"):
+        for match in re.finditer(
+            r"\{% block title %\}(.*?)\{% endblock %\}", path.read_text(), re.S
+        ):
+            if "<" in match.group(1) or "\n" in match.group(1):
+                bad.append(str(path.relative_to(TEMPLATES)))
+    assert bad == []
