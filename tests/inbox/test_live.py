@@ -75,13 +75,11 @@ def test_the_poll_sees_a_request_leave_the_views_and_ignores_old_history(world):
     assert counts["open"] == 0 and after != before
 
 
-def test_handoffs_for_me_counts_a_handoff_left_open_on_an_old_closed_request(
-    client, world, login_as
-):
+def _old_closed_request_handed_to_member_x(world):
+    """Closed three months ago, with a handoff still open: outside every other view."""
     from datetime import timedelta
 
     from portal.extensions import db
-    from portal.inbox.queries import view_counts
     from portal.models import utcnow
 
     old = factories.make_request(
@@ -92,6 +90,15 @@ def test_handoffs_for_me_counts_a_handoff_left_open_on_an_old_closed_request(
     )
     factories.make_handoff(old, world.function, world.member_x, world.coach_x)
     db.session.commit()
+    return old
+
+
+def test_handoffs_for_me_counts_a_handoff_left_open_on_an_old_closed_request(
+    client, world, login_as
+):
+    from portal.inbox.queries import view_counts
+
+    old = _old_closed_request_handed_to_member_x(world)
     counts, _ = view_counts(world.member_x, world.team_x)
     assert counts["handoffs"] == 1
     login_as(world.member_x)
@@ -100,20 +107,10 @@ def test_handoffs_for_me_counts_a_handoff_left_open_on_an_old_closed_request(
 
 
 def test_the_poll_sees_a_change_to_an_old_request_handed_to_me(world):
-    from datetime import timedelta
-
     from portal.extensions import db
     from portal.inbox.queries import view_counts
-    from portal.models import utcnow
 
-    old = factories.make_request(
-        world.account_a,
-        world.contact_a,
-        status="closed",
-        resolved_at=utcnow() - timedelta(days=90),
-    )
-    factories.make_handoff(old, world.function, world.member_x, world.coach_x)
-    db.session.commit()
+    old = _old_closed_request_handed_to_member_x(world)
     _, before = view_counts(world.member_x, world.team_x)
     old.version += 1  # a note on it, say
     db.session.commit()
