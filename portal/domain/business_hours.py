@@ -47,23 +47,15 @@ class Calendar:
 
     def day_intervals(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         """The working intervals of one local day, as UTC pairs (none on a holiday)."""
-        known = self._days.get(day)
-        if known is None:
-            known = tuple(self._work_out(day))
-            if len(self._days) >= _DAYS_KEPT:
-                self._days.clear()
-            self._days[day] = known
-        return known
+        return _remembered(self._days, day, lambda: tuple(self._work_out(day)))
 
     def day_total(self, day: date) -> timedelta:
         """All the working time of one local day."""
-        total = self._totals.get(day)
-        if total is None:
-            total = sum((end - begin for begin, end in self.day_intervals(day)), timedelta(0))
-            if len(self._totals) >= _DAYS_KEPT:
-                self._totals.clear()
-            self._totals[day] = total
-        return total
+        return _remembered(
+            self._totals,
+            day,
+            lambda: sum((end - begin for begin, end in self.day_intervals(day)), timedelta(0)),
+        )
 
     def _work_out(self, day: date) -> Iterator[tuple[datetime, datetime]]:
         if day in self.holidays:
@@ -76,6 +68,17 @@ class Calendar:
             end = _local_instant(closing_day, closes, zone)
             if end > begin:
                 yield begin, end
+
+
+def _remembered(memo: dict, day: date, work_out):
+    """`memo[day]`, worked out on first use; a full memo starts afresh."""
+    known = memo.get(day)
+    if known is None:
+        known = work_out()
+        if len(memo) >= _DAYS_KEPT:
+            memo.clear()
+        memo[day] = known
+    return known
 
 
 def office_hours(timezone: str, start=time(9), end=time(17), days=range(5), holidays=()):

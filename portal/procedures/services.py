@@ -317,30 +317,27 @@ def close_round(actor: User | None, round_: ReviewRound, *, early: bool = False)
     audit.record(actor, "round.closed", round_, early=early)
 
 
-def settle(procedure: Procedure, now: datetime | None = None) -> bool:
-    """Close the procedure's round if its deadline has passed (called when it is touched);
-    True when one closed, so the caller commits only then."""
+def _close_due(now: datetime | None, *conditions) -> int:
+    """Close every open round past its deadline that matches `conditions`; how many."""
     now = now or utcnow()
     due = db.session.scalars(
         select(ReviewRound).where(
-            ReviewRound.procedure_id == procedure.id,
-            ReviewRound.status == OPEN,
-            ReviewRound.closes_at <= now,
+            ReviewRound.status == OPEN, ReviewRound.closes_at <= now, *conditions
         )
     ).all()
     for round_ in due:
         close_round(None, round_)
-    return bool(due)
+    return len(due)
+
+
+def settle(procedure: Procedure, now: datetime | None = None) -> bool:
+    """Close the procedure's round if its deadline has passed (called when it is touched);
+    True when one closed, so the caller commits only then."""
+    return _close_due(now, ReviewRound.procedure_id == procedure.id) > 0
 
 
 def close_due_rounds(now: datetime | None = None) -> int:
-    now = now or utcnow()
-    due = db.session.scalars(
-        select(ReviewRound).where(ReviewRound.status == OPEN, ReviewRound.closes_at <= now)
-    ).all()
-    for round_ in due:
-        close_round(None, round_)
-    return len(due)
+    return _close_due(now)
 
 
 def send_reminders(now: datetime | None = None) -> int:

@@ -49,10 +49,11 @@ def team_calendar(team: Team) -> Calendar:
     return Calendar(team.timezone, {day: tuple(spans) for day, spans in weekly.items()}, holidays)
 
 
-def service_level_for(request: Request) -> ServiceLevel | None:
+def service_level_for(request: Request, account=None) -> ServiceLevel | None:
+    """`account` for a request not yet written, whose relationship is not loaded yet."""
     return db.session.scalar(
         select(ServiceLevel).where(
-            ServiceLevel.tier_id == request.account.tier_id,
+            ServiceLevel.tier_id == (account or request.account).tier_id,
             ServiceLevel.urgency == request.urgency,
         )
     )
@@ -101,11 +102,7 @@ def recompute(request: Request, now: datetime | None = None) -> None:
 
 def start(request: Request, account, team: Team) -> None:
     """The clock of a request not yet written: nothing paused, nothing answered yet."""
-    level = db.session.scalar(
-        select(ServiceLevel).where(
-            ServiceLevel.tier_id == account.tier_id, ServiceLevel.urgency == request.urgency
-        )
-    )
+    level = service_level_for(request, account)
     _apply(request, level, team_calendar(team) if level else None, [], False)
 
 
