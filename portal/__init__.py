@@ -34,7 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import web
-    from .requests import last_contact  # noqa: F401  (keeps Account.last_contact_at)
+
+    # Flush hooks that keep Team.activity and Account.last_contact_at.
+    from .requests import activity, last_contact  # noqa: F401
 
     web.install(app)
     _register_blueprints(app)

@@ -21,6 +21,7 @@ from flask_migrate import upgrade
 
 from portal import create_app, reference
 from portal.extensions import db, limiter
+from portal.inbox import cache as inbox_cache
 from portal.models import COACH, User
 
 from . import factories
@@ -117,6 +118,7 @@ def _clean_database(request, app):
     if limiter.enabled:
         limiter.reset()
     reference.clear()  # ids repeat between tests; cached names must not
+    inbox_cache.clear()  # nor cached inbox pages
     app.config["WTF_CSRF_ENABLED"] = True
 
 

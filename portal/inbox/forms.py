@@ -42,7 +42,12 @@ class InboxFilterForm(FlaskForm):
         "Urgency", choices=[("", "Any urgency"), *URGENCIES.items()], validators=[Optional()]
     )
     assignee = SelectField("Assignee", coerce=_optional_int, validators=[Optional()])
-    account = SelectField("Account", coerce=_optional_int, validators=[Optional()])
+    # Five hundred accounts made a 23 KB menu on every inbox load: the account is typed
+    # instead (any part of its name). A link can still narrow to one account by id.
+    account = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    account_name = StringField(
+        "Account", validators=[Optional(), Length(max=120)], filters=[clean_text]
+    )
     status = SelectField(
         "Status",
         choices=[("", "Any status"), *((s, STATUS_LABELS[s]) for s in STATUSES)],

@@ -61,7 +61,7 @@ VIEWS = {
 REQUEST_VIEWS = tuple(view for view in VIEWS if view != "quiet")
 
 
-@dataclass
+@dataclass(frozen=True)  # hashable: a key of the inbox cache
 class InboxFilter:
     view: str = "open"
     function_id: int | None = None
@@ -69,6 +69,7 @@ class InboxFilter:
     urgency: str | None = None
     assignee_id: int | None = None
     account_id: int | None = None
+    account_name: str = ""
     status: str | None = None
     q: str = ""
     after: str | None = None
@@ -153,6 +154,15 @@ def _filtered(user: User, team: Team, filters: InboxFilter, now: datetime):
         query = query.where(
             Request.account_id.in_(select(Account.id).where(Account.tier_id == filters.tier_id))
         )
+    if filters.account_name:
+        query = query.where(
+            Request.account_id.in_(
+                select(Account.id).where(
+                    Account.team_id == team.id,
+                    Account.name.icontains(filters.account_name, autoescape=True),
+                )
+            )
+        )
     if filters.q:
         query = query.where(search_condition(filters.q, entries=True))
     return query
@@ -216,57 +226,45 @@ def clocks_for(rows: list[Request], team: Team, now: datetime | None = None):
     return {item.id: clock_view(item, calendar, now) for item in rows}
 
 
-def view_counts(user: User, team: Team, now: datetime | None = None):
-    """How many requests each view holds, and a fingerprint of the team's requests that
-    changes with any arrival or edit (for the poll), in one query through the access filter.
-    Returns (counts by view, fingerprint)."""
+def shown(status: str, resolved_at: datetime | None, now: datetime) -> bool:
+    """Whether a request in this state is in some view (Handoffs for me aside): open, or
+    resolved within the Recently resolved window."""
+    if status in OPEN_STATUSES:
+        return True
+    return resolved_at is not None and resolved_at >= now - RECENTLY
+
+
+def view_counts(user: User, team: Team, now: datetime | None = None) -> dict[str, int]:
+    """How many requests each view holds, in one query through the access filter."""
     now = now or utcnow()
     # Only rows a view can show (open, or resolved within the Recently resolved window) are
-    # read: a team's long history of closed requests would otherwise be walked on every page
-    # and every poll. Handoffs for me may sit on older requests, so that view is counted by
-    # a subquery of its own. A request leaving the set changes the count, so the poll sees it.
+    # read: a team's long history of closed requests would otherwise be walked on every
+    # page. Handoffs for me may sit on older requests, so that view is counted by a
+    # subquery of its own, which starts from my few open handoffs and looks each request up
+    # by id (SQLite would otherwise walk the team's requests).
     handed = aliased(Request)
-
-    # Starts from my few open handoffs and looks each request up by id (SQLite would
-    # otherwise walk the team's requests); the versions let the poll see a change to one of
-    # them even when the request is too old for the other views.
-    def of_handed(column):
-        return select(column).where(handed.id == Handoff.request_id).scalar_subquery()
-
-    mine = (
-        Handoff.owner_id == user.id,
-        Handoff.status == HANDOFF_OPEN,
-        of_handed(handed.team_id) == team.id,
-    )
     handoffs_for_me = (
-        select(func.count(func.distinct(Handoff.request_id))).where(*mine).scalar_subquery()
+        select(func.count(func.distinct(Handoff.request_id)))
+        .where(
+            Handoff.owner_id == user.id,
+            Handoff.status == HANDOFF_OPEN,
+            select(handed.team_id).where(handed.id == Handoff.request_id).scalar_subquery()
+            == team.id,
+        )
+        .scalar_subquery()
     )
-    handoff_versions = select(func.sum(of_handed(handed.version))).where(*mine).scalar_subquery()
     columns = [
         func.count().filter(_view_condition(view, user, now)).label(view)
         for view in REQUEST_VIEWS
         if view != "handoffs"
     ]
-    columns += [
-        handoffs_for_me.label("handoffs"),
-        handoff_versions.label("_handoff_versions"),
-        func.count(Request.id).label("_all"),
-        func.max(Request.last_activity_at).label("_latest"),
-        func.sum(Request.version).label("_versions"),
-    ]
-    shown = or_(
+    columns.append(handoffs_for_me.label("handoffs"))
+    in_a_view = or_(
         and_(Request.team_id == team.id, Request.status.in_(OPEN_STATUSES)),
         and_(Request.team_id == team.id, Request.resolved_at >= now - RECENTLY),
     )
-    query = access.requests_visible_to(user).with_only_columns(*columns).where(shown)
-    row = dict(db.session.execute(query).one()._mapping)
-    latest = row.pop("_latest")
-    stamp = f"{latest.timestamp():.0f}" if latest else "0"
-    handed_versions = row.pop("_handoff_versions") or 0
-    fingerprint = (
-        f"{row.pop('_all')}-{stamp}-{row.pop('_versions') or 0}-{row['handoffs']}-{handed_versions}"
-    )
-    return row, fingerprint
+    query = access.requests_visible_to(user).with_only_columns(*columns).where(in_a_view)
+    return dict(db.session.execute(query).one()._mapping)
 
 
 @dataclass(frozen=True)

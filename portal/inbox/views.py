@@ -1,7 +1,8 @@
 from typing import NamedTuple
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,7 +24,7 @@ from ..models import (
 )
 from ..requests import files, handoffs
 from ..requests import services as requests
-from . import bp, canned, presence, queries, services
+from . import bp, cache, canned, presence, queries, services
 from .forms import (
     AssignForm,
     BulkForm,
@@ -59,7 +60,15 @@ def _people(team_id: int) -> list[Person]:
 
 
 def _members(team_id: int, people: list[Person] | None = None) -> list[Person]:
-    return [p for p in (people if people is not None else _people(team_id)) if p.member]
+    if people is not None:
+        return [p for p in people if p.member]
+    rows = db.session.execute(  # the inbox needs only the team, not all 150 staff
+        select(User.id, User.name)
+        .join(Membership, (Membership.user_id == User.id) & (Membership.team_id == team_id))
+        .where(User.kind == "staff", User.active.is_(True))
+        .order_by(User.name)
+    )
+    return [Person(id_, name, True) for id_, name in rows]
 
 
 def _functions():
@@ -71,13 +80,6 @@ def _filter_form(team, members) -> InboxFilterForm:
     form.function.choices = [("", "Any function")] + [(f.id, f.name) for f in _functions()]
     form.tier.choices = [("", "Any tier")] + [(t.id, t.name) for t in reference.tiers()]
     form.assignee.choices = [("", "Anyone")] + [(m.id, m.name) for m in members]
-    accounts = db.session.execute(
-        access.accounts_visible_to(current_user)
-        .with_only_columns(Account.id, Account.name)
-        .where(Account.team_id == team.id)
-        .order_by(Account.name)
-    )
-    form.account.choices = [("", "Any account")] + [(id_, name) for id_, name in accounts]
     return form
 
 
@@ -92,11 +94,54 @@ def _inbox_filters(team, members):
         urgency=form.urgency.data or None,
         assignee_id=form.assignee.data,
         account_id=form.account.data,
+        account_name=form.account_name.data or "",
         status=form.status.data or None,
         q=form.q.data or "",
         after=request.args.get("after"),
     )
     return form, filters
+
+
+def _narrowed_to(team, account_id: int | None) -> str | None:
+    """The name of the one account a link narrowed the inbox to (400 if it is not one of
+    the team's accounts this person may see, as a bad filter value always was)."""
+    if not account_id:
+        return None
+    name = db.session.scalar(
+        access.accounts_visible_to(current_user)
+        .with_only_columns(Account.name)
+        .where(Account.team_id == team.id, Account.id == account_id)
+    )
+    if name is None:
+        abort(400)
+    return name
+
+
+class Listing(NamedTuple):
+    """A page of the inbox, rendered: what the cache keeps."""
+
+    html: Markup
+    count: int
+    next_url: str | None
+
+
+def _listing(team, filters, now) -> Listing:
+    rows, next_cursor = queries.inbox_page(current_user, team, filters, now)
+    args = query_args("after", "seen")
+    next_url = next_cursor and url_for(
+        "inbox.index", team_id=team.id, **{**args, "after": next_cursor}
+    )
+    html = render_template(
+        "inbox/_rows.html",
+        team=team,
+        filters=filters,
+        rows=rows,
+        clocks=queries.clocks_for(rows, team, now),
+        views=queries.VIEWS,
+        next_url=next_url,
+    )
+    # Our own template's output: everything in it was autoescaped when it was rendered.
+    return Listing(Markup(html), len(rows), next_url)  # noqa: S704
 
 
 @bp.route("/inbox")
@@ -106,13 +151,15 @@ def index(team_id: int):
     members = _members(team_id)
     form, filters = _inbox_filters(team, members)
     now = utcnow()
-    quiet = None
+    mine = cache.team_key(team, current_user, now)
+    quiet = listing = None
     if filters.view == "quiet":
-        rows, next_cursor = [], None
         quiet = queries.quiet_accounts(current_user, team, current_app.config["QUIET_DAYS"], now)
     else:
-        rows, next_cursor = queries.inbox_page(current_user, team, filters, now)
-    counts, fingerprint = queries.view_counts(current_user, team, now)
+        listing = cache.remembered((*mine, filters), lambda: _listing(team, filters, now))
+    counts = cache.remembered(
+        (*mine, "counts"), lambda: queries.view_counts(current_user, team, now)
+    )
     bulk = BulkForm(formdata=None)
     bulk.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in members]
     args = query_args("after", "seen")
@@ -122,11 +169,9 @@ def index(team_id: int):
         team=team,
         form=form,
         filters=filters,
-        rows=rows,
-        clocks=queries.clocks_for(rows, team, now),
-        next_url=next_cursor
-        and url_for("inbox.index", team_id=team_id, **{**args, "after": next_cursor}),
-        updates_url=url_for("inbox.updates", team_id=team_id, seen=fingerprint, **args),
+        narrowed_to=_narrowed_to(team, filters.account_id),
+        listing=listing,
+        updates_url=url_for("inbox.updates", team_id=team_id, seen=team.activity, **args),
         counts=counts,
         quiet=quiet,
         quiet_days=current_app.config["QUIET_DAYS"],
@@ -140,11 +185,12 @@ def index(team_id: int):
 def updates(team_id: int):
     """The inbox's poll. It never replaces the list under someone's selection; it says
     there is news in the team's requests and offers a refresh, and answers 304 while
-    nothing changes."""
+    nothing changes: the team's activity number (loaded with the team by the policy
+    check) is all it compares."""
     team = access.get_team(team_id)
     if not is_partial():
         return redirect(url_for("inbox.index", team_id=team_id, **query_args()))
-    _, now_print = queries.view_counts(current_user, team)
+    now_print = str(team.activity)
     seen = request.args.get("seen", "")
     args = query_args("after", "seen")
     return conditional_poll(

@@ -34,7 +34,7 @@ from ..models import (
     Team,
     utcnow,
 )
-from ..requests import last_contact
+from ..requests import activity, last_contact
 from ..tokens import new_token
 from . import services
 
@@ -70,6 +70,7 @@ def seed(rng: random.Random, now: datetime | None = None) -> None:
         _goals(team, now)
     db.session.flush()
     last_contact.refresh(db.session)  # the history's replies went in by bulk insert
+    activity.touch(db.session, None)  # and so did its requests
 
 
 def _team_people(team: Team):

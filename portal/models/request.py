@@ -101,7 +101,7 @@ class Request(db.Model):
             "first_response_due_at",
             "assignee_id",
         ),
-        # Covers the inbox's view counts and poll fingerprint (inbox.queries.view_counts).
+        # Covers the inbox's view counts (inbox.queries.view_counts).
         Index(
             "ix_request_team_view_counts",
             "team_id",

@@ -28,6 +28,10 @@ class Team(db.Model):
     # in Unassigned for a claim.
     # The server default lets the column be added to a table that already has rows.
     automatic_routing: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Moves, in the same transaction, with every change to the team's requests and handoffs
+    # (portal/requests/activity.py): the inbox's poll and caches compare this one number
+    # instead of aggregating the team's requests on every page and every poll.
+    activity: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

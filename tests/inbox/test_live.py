@@ -45,6 +45,15 @@ def test_query_arguments_cannot_steer_links_to_another_host(client, world, login
     assert listed.headers["Location"].startswith("/portal/")
 
 
+def _activity(team):
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import Team
+
+    return db.session.scalar(select(Team.activity).where(Team.id == team.id))
+
+
 def test_the_poll_sees_a_request_leave_the_views_and_ignores_old_history(world):
     from datetime import timedelta
 
@@ -60,19 +69,53 @@ def test_the_poll_sees_a_request_leave_the_views_and_ignores_old_history(world):
         resolved_at=utcnow() - timedelta(days=90),
     )
     db.session.commit()
-    counts, before = view_counts(world.member_x, world.team_x)
+    counts, before = view_counts(world.member_x, world.team_x), _activity(world.team_x)
     assert counts["open"] == 1 and counts["resolved"] == 0
 
     old.subject = "Edited long after it closed"  # no view shows it: no refresh offered
-    old.version += 1
     db.session.commit()
-    assert view_counts(world.member_x, world.team_x)[1] == before
+    assert _activity(world.team_x) == before
 
     item.status = "closed"  # closed without a resolution date: it leaves every view
-    item.version += 1
     db.session.commit()
-    counts, after = view_counts(world.member_x, world.team_x)
-    assert counts["open"] == 0 and after != before
+    assert view_counts(world.member_x, world.team_x)["open"] == 0
+    assert _activity(world.team_x) > before
+
+
+def test_every_change_the_inbox_shows_moves_the_teams_activity_and_no_other(world):
+    from portal.extensions import db
+    from portal.requests import services
+
+    start_x, start_y = _activity(world.team_x), _activity(world.team_y)
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    db.session.commit()
+    steps = [_activity(world.team_x)]
+    services.reply_as_contact(world.contact_a, item, "Any news?")
+    db.session.commit()
+    steps.append(_activity(world.team_x))
+    item.assignee_id = world.member_x.id
+    db.session.commit()
+    steps.append(_activity(world.team_x))
+    handoff = factories.make_handoff(item, world.function, world.member_x, world.coach_x)
+    db.session.commit()
+    steps.append(_activity(world.team_x))
+    handoff.status = "done"
+    db.session.commit()
+    steps.append(_activity(world.team_x))
+    assert [start_x, *steps] == sorted(set([start_x, *steps]))  # each step moved it on
+    assert _activity(world.team_y) == start_y  # the other team's inbox saw nothing
+
+
+def test_a_bulk_write_past_the_orm_is_counted_by_touch(world):
+    from portal.extensions import db
+    from portal.requests import activity
+
+    before_x, before_y = _activity(world.team_x), _activity(world.team_y)
+    activity.touch(db.session, [world.team_x.id])
+    activity.touch(db.session, [])  # nothing to count: no statement
+    assert (_activity(world.team_x), _activity(world.team_y)) == (before_x + 1, before_y)
+    activity.touch(db.session, None)
+    assert (_activity(world.team_x), _activity(world.team_y)) == (before_x + 2, before_y + 1)
 
 
 def _old_closed_request_handed_to_member_x(world):
@@ -99,8 +142,7 @@ def test_handoffs_for_me_counts_a_handoff_left_open_on_an_old_closed_request(
     from portal.inbox.queries import view_counts
 
     old = _old_closed_request_handed_to_member_x(world)
-    counts, _ = view_counts(world.member_x, world.team_x)
-    assert counts["handoffs"] == 1
+    assert view_counts(world.member_x, world.team_x)["handoffs"] == 1
     login_as(world.member_x)
     page = client.get(url_for("inbox.index", team_id=world.team_x.id, view="handoffs")).text
     assert old.reference in page
@@ -108,10 +150,9 @@ def test_handoffs_for_me_counts_a_handoff_left_open_on_an_old_closed_request(
 
 def test_the_poll_sees_a_change_to_an_old_request_handed_to_me(world):
     from portal.extensions import db
-    from portal.inbox.queries import view_counts
 
     old = _old_closed_request_handed_to_member_x(world)
-    _, before = view_counts(world.member_x, world.team_x)
-    old.version += 1  # a note on it, say
+    before = _activity(world.team_x)
+    old.subject = "A note on it, say"
     db.session.commit()
-    assert view_counts(world.member_x, world.team_x)[1] != before
+    assert _activity(world.team_x) > before

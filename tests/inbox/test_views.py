@@ -155,6 +155,30 @@ def test_filters_and_search_reach_entries_and_references(client, world, member):
     assert inbox(client, world, function="abc").status_code == 400
 
 
+def test_the_account_filter_is_typed_and_a_link_narrows_to_one_account(client, world, member):
+    harbour = factories.make_account(world.team_x, world.tier, name="Harbour 100% Foods")
+    harbour_contact = factories.make_contact(harbour)
+    at_harbour = factories.make_request(harbour, harbour_contact, subject="Crates")
+    elsewhere = factories.make_request(world.account_a, world.contact_a, subject="Pallets")
+    db.session.flush()
+    assert listed(inbox(client, world, account_name="harbour"), at_harbour, elsewhere) == [
+        at_harbour.reference
+    ]
+    # Typed text is matched literally: % and _ are not wildcards.
+    assert listed(inbox(client, world, account_name="100%"), at_harbour, elsewhere) == [
+        at_harbour.reference
+    ]
+    assert listed(inbox(client, world, account_name="1_0"), at_harbour, elsewhere) == []
+    narrowed = inbox(client, world, account=harbour.id)
+    assert listed(narrowed, at_harbour, elsewhere) == [at_harbour.reference]
+    assert "Only requests of <strong>Harbour 100% Foods</strong>" in narrowed.text
+    assert 'name="account_name"' in narrowed.text  # typed, not a menu of every account
+    assert '<select class="input" name="account"' not in narrowed.text
+    other_team = factories.make_account(world.team_y, world.tier, name="Not yours")
+    assert inbox(client, world, account=other_team.id).status_code == 400
+    assert inbox(client, world, account="abc").status_code == 400
+
+
 def test_keyset_pages_cover_every_row_once_in_queue_order(client, world, member):
     now = utcnow()
     items = [

@@ -1,0 +1,48 @@
+"""What the inbox rendered, kept per worker for as long as nothing in the team changes.
+
+A team's members keep the inbox open and reload or filter it all day; between two changes
+to the team's requests, every such load rebuilt the same rows and counts. Keys carry the
+team's `activity` number (portal/requests/activity.py), which moves in the same
+transaction as any change, so a stale entry is never looked up again. They also carry the
+minute, because the service clocks and "3 min ago" texts move with time, and the reader's
+id, because some views (Mine, Handoffs for me) are theirs alone.
+
+The store is a small LRU in each process: nothing is shared, so nothing can leak between
+workers or need invalidating, and a restart simply starts cold.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import datetime
+
+SIZE = 256  # a few MB of rows at ~60 KB each; plenty for a team's members and their views
+
+_lock = threading.Lock()
+_store: OrderedDict[tuple, object] = OrderedDict()
+
+
+def team_key(team, user, now: datetime) -> tuple:
+    """What every cached piece of one reader's inbox depends on besides its own arguments.
+    The team's creation time tells a rebuilt database's team 1 from the old one."""
+    return (team.id, team.created_at, team.activity, user.id, int(now.timestamp() // 60))
+
+
+def remembered(key: tuple, make):
+    with _lock:
+        if key in _store:
+            _store.move_to_end(key)
+            return _store[key]
+    value = make()  # outside the lock: two misses at once both render, neither waits
+    with _lock:
+        _store[key] = value
+        _store.move_to_end(key)
+        while len(_store) > SIZE:
+            _store.popitem(last=False)
+    return value
+
+
+def clear() -> None:
+    with _lock:
+        _store.clear()
