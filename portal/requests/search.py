@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import column, false, literal, select, table, text, union
+from sqlalchemy import Integer, column, false, literal, select, table, text, union_all
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.expression import UnaryExpression
 
 from ..extensions import db
 from ..models import Entry, Request, id_from_reference
@@ -117,8 +119,14 @@ def search_condition(q: str, *, entries: bool):
     """A WHERE condition on `Request`: the query's words in its text (and, for staff, in one
     of its entries), or its reference ("R-1042"). Matches nothing when the query has no words.
 
-    One `id IN (… UNION …)` rather than an OR of conditions: each branch then uses its own
-    index, where an OR would make PostgreSQL scan every request."""
+    One `id IN (… UNION ALL …)` rather than an OR of conditions: each branch then uses its
+    own index, where an OR would make PostgreSQL scan every request. IN needs no duplicates
+    removed, so the branches are not merged into a sorted set first.
+
+    On SQLite the id is written `+request.id`, which keeps SQLite from driving the query
+    from the matches: a common word matches tens of thousands of requests, and looking each
+    one up by id to test its team and status took 36 ms, where walking the view's few
+    hundred rows by their index and testing each against the matches takes 9."""
     branches = []
     words = terms(q)
     if words:
@@ -130,7 +138,10 @@ def search_condition(q: str, *, entries: bool):
         branches.append(select(literal(request_id).label("id")))
     if not branches:
         return false()
-    return Request.id.in_(union(*branches) if len(branches) > 1 else branches[0])
+    request = Request.id
+    if _dialect() == "sqlite":
+        request = UnaryExpression(Request.id, operator=operators.custom_op("+"), type_=Integer())
+    return request.in_(union_all(*branches) if len(branches) > 1 else branches[0])
 
 
 def include_object(_object, name, type_, _reflected, _compare_to) -> bool:
