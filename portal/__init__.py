@@ -33,7 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import web
+    from . import static_files, web
 
     # Flush hooks that keep Team.activity and Account.last_contact_at.
     from .requests import activity, last_contact  # noqa: F401
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     web.install(app)
     _register_blueprints(app)
     _register_template_helpers(app)
+    static_files.install(app)
 
     from .cli import register as register_cli
 

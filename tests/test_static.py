@@ -92,3 +92,33 @@ def test_page_titles_hold_text_only():
             if "<" in match.group(1) or "\n" in match.group(1):
                 bad.append(str(path.relative_to(TEMPLATES)))
     assert bad == []
+
+
+def test_css_and_scripts_go_gzipped_to_browsers_that_accept_it(client):
+    import gzip
+
+    path = "/static/vendor/" + next(n for n, _ in _vendored() if n.startswith("htmx-"))
+    original = (VENDOR / path.rsplit("/", 1)[1]).read_bytes()
+    plain = client.get(path)
+    assert plain.data == original and "Content-Encoding" not in plain.headers
+    zipped = client.get(path, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert gzip.decompress(zipped.data) == original
+    assert int(zipped.headers["Content-Length"]) == len(zipped.data) < len(original) / 2
+    assert zipped.headers["ETag"] != plain.headers["ETag"]  # each encoding its own tag
+    again = client.get(
+        path, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    css = client.get("/static/onestop.css", headers={"Accept-Encoding": "gzip"})
+    assert gzip.decompress(css.data) == (ROOT / "static" / "onestop.css").read_bytes()
+    assert client.get("/static/nothing.css", headers={"Accept-Encoding": "gzip"}).status_code == 404
+
+
+def test_pages_are_never_compressed_by_the_app(client):
+    """A page holds the CSRF token beside text the visitor chose: compressing both is
+    what BREACH exploits."""
+    page = client.get("/sign-in?next=/x", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200 and "Content-Encoding" not in page.headers
+    assert b"csrf_token" in page.data
