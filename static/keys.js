@@ -11,34 +11,15 @@
  *   any other key: the visible element with aria-keyshortcuts="<key>"
  *   Escape    leave a field or close the shortcuts list
  *
- * Single-key shortcuts can be turned off (WCAG 2.1.4) with the switch in the shortcuts
- * list; the choice is kept in this browser. A shortcut that would act on the request (assign,
- * resolve) waits while a reply or note is being written, so no draft is lost to a stray key.
+ * Single-key shortcuts are off until the person turns them on in the shortcuts list (WCAG
+ * 2.1.4); the page loads this file only then. A shortcut that would act on the request
+ * (assign, resolve) waits while a reply or note is being written, so no draft is lost to a
+ * stray key.
  */
 (function () {
   "use strict";
 
   var KEYS = "jkrnae/?";
-  var STORE = "onestop.shortcuts";
-
-  function enabled() {
-    try { return window.localStorage.getItem(STORE) !== "off"; } catch (e) { return true; }
-  }
-
-  function syncSwitches() {
-    var boxes = document.querySelectorAll("[data-shortcuts-switch]");
-    for (var i = 0; i < boxes.length; i++) {
-      boxes[i].checked = !enabled();
-      boxes[i].closest("[data-needs-script]").hidden = false;
-    }
-  }
-
-  document.addEventListener("change", function (event) {
-    if (!event.target.matches("[data-shortcuts-switch]")) return;
-    try { window.localStorage.setItem(STORE, event.target.checked ? "off" : "on"); } catch (e) { /* private mode: this page only */ }
-  });
-  document.addEventListener("DOMContentLoaded", syncSwitches);
-  document.addEventListener("htmx:load", syncSwitches);
 
   function unsentDraft() {
     var boxes = document.querySelectorAll("#request-detail textarea");
@@ -131,7 +112,7 @@
       if (isField(event.target)) event.target.blur();
       return;
     }
-    if (isField(event.target) || KEYS.indexOf(key) === -1 || !enabled()) return;
+    if (isField(event.target) || KEYS.indexOf(key) === -1) return;
     var done = false;
     if (key === "j") done = move(1);
     else if (key === "k") done = move(-1);

@@ -163,6 +163,8 @@ ROWS = {
         signed_in(403, contact_a=422, contact_b=422),
     ),
     "auth.mail_preferences": ("POST", lambda w: url_for("auth.mail_preferences"), signed_in(303)),
+    # Staff only; the matrix posts no fields, which staff get told is a bad request.
+    "auth.shortcuts": ("POST", lambda w: url_for("auth.shortcuts"), signed_in(400, **CONTACTS_403)),
     "workspace.feedback_seen": ("POST", _feedback_url, signed_in(303, **STAFF_OF_X)),
     "customer.new_request": ("GET", lambda w: url_for("customer.new_request"), CONTACTS_ONLY),
     "customer.request": ("GET", _request_url("customer.request"), own_request(200)),

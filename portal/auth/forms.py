@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField
-from wtforms.validators import InputRequired
+from wtforms.validators import AnyOf, InputRequired
 
 from ..forms import clean_text, email_field, new_password_fields
 
@@ -37,6 +37,11 @@ class ResetRequestForm(_EmailForm):
 
 class ResetPasswordForm(FlaskForm):
     password, confirm = new_password_fields()
+
+
+class ShortcutsForm(FlaskForm):
+    on = HiddenField(validators=[AnyOf(("0", "1"))])
+    next = HiddenField()
 
 
 class MailPreferencesForm(FlaskForm):

@@ -1,8 +1,8 @@
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from .. import access
-from ..access import PUBLIC, SIGNED_IN, policy
+from ..access import PUBLIC, SIGNED_IN, STAFF, policy
 from ..extensions import db, limiter
 from ..forms import EmptyForm, safe_next
 from ..htmx import redirect_after_post, render_page
@@ -14,6 +14,7 @@ from .forms import (
     MailPreferencesForm,
     ResetPasswordForm,
     ResetRequestForm,
+    ShortcutsForm,
     SignInForm,
 )
 
@@ -105,6 +106,24 @@ def mail_preferences():
         db.session.commit()
         flash("Your mail preferences are saved.", "success")
     return redirect_after_post(url_for("auth.profile"))
+
+
+@bp.route("/me/shortcuts", methods=["POST"])
+@policy(STAFF)
+def shortcuts():
+    """Keyboard shortcuts on or off, for this person on every device."""
+    form = ShortcutsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    current_user.keyboard_shortcuts = form.on.data == "1"
+    db.session.commit()
+    flash(
+        "Keyboard shortcuts are on: press ? for the list."
+        if current_user.keyboard_shortcuts
+        else "Keyboard shortcuts are off.",
+        "success",
+    )
+    return redirect_after_post(safe_next(form.next.data) or url_for("workspace.index"))
 
 
 @bp.route("/me/sign-out-everywhere", methods=["POST"])

@@ -38,6 +38,9 @@ class User(UserMixin, db.Model):
     # Away people get no new requests or handoffs by routing; manual claims still work.
     # The server default lets the column be added to a table that already has rows.
     away: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Single-key shortcuts in the workspace, off until the person turns them on (as in
+    # most mail clients): a stray key then never acts, and pages need no second script.
+    keyboard_shortcuts: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Part of the login id: bumping it signs the person out of every session at once.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,6 +21,16 @@ def test_a_member_works_the_queue_with_the_keyboard_alone(page, world, sign_in, 
     expect(rows).to_have_count(3)
     first_listed = rows.nth(0).locator("[data-queue-link]").inner_text()
 
+    # Off until turned on: no script, and a key press does nothing.
+    assert page.locator('script[src*="keys.js"]').count() == 0
+    page.keyboard.press("j")
+    expect(page.locator("[data-queue-row].is-current")).to_have_count(0)
+    page.get_by_text("Keyboard shortcuts: off").click()
+    page.get_by_role("button", name="Turn keyboard shortcuts on").click()
+    expect(page.get_by_text("Keyboard shortcuts are on")).to_be_visible()
+    expect(rows).to_have_count(3)  # back on the same inbox
+    assert page.locator('script[src*="keys.js"]').count() == 1
+
     page.keyboard.press("j")
     expect(rows.nth(0)).to_have_class(re.compile("is-current"))
     page.keyboard.press("j")
@@ -88,12 +98,13 @@ def test_a_member_works_the_queue_with_the_keyboard_alone(page, world, sign_in, 
     page.keyboard.press("Escape")
     expect(page.locator("#shortcuts")).not_to_have_attribute("open", "")
 
-    # Single-key shortcuts can be turned off, and stay off in this browser.
+    # Single-key shortcuts can be turned off again, and stay off on the next page.
     page.keyboard.press("?")
-    page.get_by_label("Turn off single-key shortcuts in this browser").check()
-    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Turn keyboard shortcuts off").click()
+    expect(page.get_by_text("Keyboard shortcuts are off.")).to_be_visible()
     page.goto(f"/teams/{world.team_x.id}/inbox")
-    expect(page.get_by_label("Turn off single-key shortcuts in this browser")).to_be_checked()
+    expect(page.get_by_text("Keyboard shortcuts: off")).to_be_visible()
+    assert page.locator('script[src*="keys.js"]').count() == 0
     expect(rows).to_have_count(2)  # one was resolved above
     page.keyboard.press("j")
     expect(page.locator("[data-queue-row].is-current")).to_have_count(0)
