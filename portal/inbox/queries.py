@@ -59,6 +59,8 @@ VIEWS = {
 }
 # Views that list requests (quiet accounts lists accounts).
 REQUEST_VIEWS = tuple(view for view in VIEWS if view != "quiet")
+# Views whose rows depend on who is reading; every other view shows each member the same.
+PERSONAL_VIEWS = ("mine", "handoffs")
 
 
 @dataclass(frozen=True)  # hashable: a key of the inbox cache

@@ -151,14 +151,17 @@ def index(team_id: int):
     members = _members(team_id)
     form, filters = _inbox_filters(team, members)
     now = utcnow()
-    mine = cache.team_key(team, current_user, now)
+    team_now = cache.team_key(team, now)
     quiet = listing = None
     if filters.view == "quiet":
         quiet = queries.quiet_accounts(current_user, team, current_app.config["QUIET_DAYS"], now)
     else:
-        listing = cache.remembered((*mine, filters), lambda: _listing(team, filters, now))
+        reader = current_user.id if filters.view in queries.PERSONAL_VIEWS else None
+        key = (*team_now, reader, filters)
+        listing = cache.remembered(key, lambda: _listing(team, filters, now))
     counts = cache.remembered(
-        (*mine, "counts"), lambda: queries.view_counts(current_user, team, now)
+        (*team_now, current_user.id, "counts"),
+        lambda: queries.view_counts(current_user, team, now),
     )
     bulk = BulkForm(formdata=None)
     bulk.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in members]

@@ -64,6 +64,29 @@ def test_each_reader_has_their_own_mine_and_the_other_team_sees_none_of_it(
     assert outsider.get(url_for("inbox.index", team_id=world.team_x.id)).status_code == 404
 
 
+def test_members_share_the_rows_of_a_team_view_but_not_their_own_views(
+    client, world, login_as, app, monkeypatch
+):
+    from portal.models import Membership
+
+    db.session.add(Membership(team_id=world.team_x.id, user_id=world.member_y.id))
+    item = factories.make_request(world.account_a, world.contact_a, subject="Shared row")
+    item.assignee_id = world.member_x.id
+    db.session.commit()
+    built = _rows_built(monkeypatch)
+    login_as(world.member_x)
+    colleague = app.test_client()
+    login_as(world.member_y, on=colleague)
+    inbox = url_for("inbox.index", team_id=world.team_x.id)
+    assert "Shared row" in client.get(inbox).text
+    assert "Shared row" in colleague.get(inbox).text
+    assert len(built) == 1  # one render of All open served both
+    mine = url_for("inbox.index", team_id=world.team_x.id, view="mine")
+    assert "Shared row" in client.get(mine).text
+    assert "Shared row" not in colleague.get(mine).text
+    assert len(built) == 3
+
+
 def test_the_rows_are_rebuilt_when_the_minute_turns(client, world, login_as, monkeypatch):
     from portal.inbox import views
 
