@@ -9,7 +9,8 @@ it rendered for a given number (portal/inbox/cache.py). A timestamp such as the 
 stamp, and two servers' clocks differ. An increment cannot go backwards.
 
 Changes made through the ORM are counted here, whatever made them (a service, the demo, a
-test); a bulk write that bypasses the ORM calls `touch` itself.
+test), when their transaction commits; a bulk write that bypasses the ORM calls `touch`
+itself.
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ def _out_of_sight(request: Request, now) -> bool:
     return not shown(request.status, request.resolved_at, now) and not shown(*before, now)
 
 
+_PENDING = "onestop.activity_teams"
+
+
 @event.listens_for(Session, "after_flush")
 def _count_changes(session: Session, _context) -> None:
     now = utcnow()
@@ -93,5 +97,20 @@ def _count_changes(session: Session, _context) -> None:
         teams.update(unseen[request_id] for request_id in still_handed)
     teams |= _teams_of(session, handed - {None})
     teams.discard(None)
+    session.info.setdefault(_PENDING, set()).update(teams)
+
+
+@event.listens_for(Session, "before_commit")
+def _count_at_commit(session: Session) -> None:
+    # The team's row is updated as the transaction ends, not at its first flush: on
+    # PostgreSQL, writers to one team then queue for the commit alone, not for each
+    # other's whole transaction.
+    session.flush()  # what the commit would flush is collected first
+    teams = session.info.pop(_PENDING, None)
     if teams:
         touch(session, teams)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)

@@ -106,6 +106,23 @@ def test_every_change_the_inbox_shows_moves_the_teams_activity_and_no_other(worl
     assert _activity(world.team_y) == start_y  # the other team's inbox saw nothing
 
 
+def test_the_count_moves_when_the_change_commits_and_not_for_a_rollback(world):
+    from portal.extensions import db
+
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    db.session.commit()
+    before = _activity(world.team_x)
+    item.subject = "Rolled back"
+    db.session.flush()
+    db.session.rollback()
+    assert _activity(world.team_x) == before
+    item.subject = "Kept"
+    db.session.commit()
+    assert _activity(world.team_x) == before + 1  # counted once, at the commit
+    db.session.commit()  # nothing changed since: nothing counted
+    assert _activity(world.team_x) == before + 1
+
+
 def test_a_bulk_write_past_the_orm_is_counted_by_touch(world):
     from portal.extensions import db
     from portal.requests import activity
