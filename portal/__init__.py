@@ -99,11 +99,14 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from .forms import plain_select, render_field
     from .htmx import is_partial
     from .navigation import navigation_for
     from .richtext import render_markdown
 
     app.jinja_env.globals["is_partial"] = is_partial
+    app.jinja_env.globals["render_field"] = render_field
+    app.jinja_env.globals["render_select"] = plain_select
     app.jinja_env.filters["markdown"] = render_markdown
 
     @app.context_processor
