@@ -4,6 +4,7 @@ import importlib
 import pkgutil
 
 import pytest
+from flask import current_app
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
@@ -69,6 +70,12 @@ def test_every_field_draws_as_wtforms_draws_it(app, form_class):
                 continue
             for attrs in ATTRS:
                 assert draw_widget(f, dict(attrs)) == str(f(**attrs)), (f.name, attrs)
+        assert hidden_fields(form) == form.hidden_tag().replace("\n", "")
+
+
+def hidden_fields(form) -> str:
+    macros = current_app.jinja_env.get_template("_macros/forms.html").module
+    return str(macros.hidden_fields(form))
 
 
 def test_select_options_are_the_choices_wtforms_marks():
