@@ -23,14 +23,16 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, never batch mode: recreating `entry` on SQLite would drop its
+# full-text triggers (migration 0014). SQLite drops a column in place since 3.35.
+
+
 def upgrade():
-    with op.batch_alter_table('entry', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('body_html', sa.Text(), nullable=True))
+    op.add_column('entry', sa.Column('body_html', sa.Text(), nullable=True))
     fill_entry_html(op.get_bind())
     op.create_index('ix_user_kind_active_name', 'user', ['kind', 'active', 'name'], unique=False)
 
 
 def downgrade():
     op.drop_index('ix_user_kind_active_name', table_name='user')
-    with op.batch_alter_table('entry', schema=None) as batch_op:
-        batch_op.drop_column('body_html')
+    op.drop_column('entry', 'body_html')
