@@ -101,21 +101,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(insights_bp)
 
 
-def _shortcuts_on() -> bool:
-    """Whether this person turned the workspace's keyboard shortcuts on: a global, so the
-    form macros see it too."""
-    from flask_login import current_user
-
-    return bool(current_user.is_authenticated and current_user.keyboard_shortcuts)
-
-
 def _register_template_helpers(app: Flask) -> None:
+    from .forms import plain_select, render_field, shortcuts_on
     from .htmx import is_partial
     from .navigation import navigation_for
     from .richtext import render_markdown
 
     app.jinja_env.globals["is_partial"] = is_partial
-    app.jinja_env.globals["shortcuts_on"] = _shortcuts_on
+    app.jinja_env.globals["shortcuts_on"] = shortcuts_on
+    app.jinja_env.globals["render_field"] = render_field
+    app.jinja_env.globals["render_select"] = plain_select
     app.jinja_env.filters["markdown"] = render_markdown
 
     @app.context_processor

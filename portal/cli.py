@@ -74,6 +74,16 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"requests filled: {filled}")
 
+    @app.cli.command("rerender-entries")
+    def rerender_entries() -> None:
+        """Render every entry's stored HTML again: needed after the markdown or sanitiser
+        rules change, or nh3 / markdown-it-py is upgraded (portal/richtext.py)."""
+        from .richtext import fill_entry_html
+
+        written = fill_entry_html(db.session.connection(), every=True)
+        db.session.commit()
+        click.echo(f"entries rendered: {written}")
+
     @app.cli.command("send-mail")
     def send_mail() -> None:
         """Deliver queued mail now (retries back off; a message is never sent twice)."""

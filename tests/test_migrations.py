@@ -92,3 +92,47 @@ def test_every_model_table_has_a_migration():
         if f"'{name}'" not in source and f'"{name}"' not in source
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize("empty_database", list(_databases()), indirect=True)
+def test_entry_html_is_backfilled_and_undone_without_losing_search(empty_database):
+    """0019 renders the entries already there; going back leaves the entry table's
+    full-text triggers in place (a batch-mode rebuild on SQLite would drop them)."""
+    from portal.richtext import render_html
+    from tests import factories
+
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": empty_database})
+    bodies = ["**bold** and <script>alert(1)</script>", "", "[x](javascript:alert(2)) plain"]
+    with app.app_context(), app.test_request_context():
+        try:
+            upgrade(revision="0018")
+            team = factories.make_team()
+            contact = factories.make_user(kind="contact")
+            account = factories.make_account(team, factories.make_tier())
+            item = factories.make_request(account, contact)
+            entry = db.metadata.tables["entry"]
+            rows = [{"request_id": item.id, "kind": "reply", "body": b} for b in bodies]
+            db.session.execute(entry.insert(), [{**r, "public": True, "data": {}} for r in rows])
+            db.session.commit()
+            triggers = _entry_triggers()
+
+            upgrade()
+            stored = db.session.execute(sa.select(entry.c.body, entry.c.body_html)).all()
+            assert sorted(stored) == sorted((b, render_html(b)) for b in bodies)
+            db.session.commit()
+
+            downgrade(revision="0018")
+            assert _entry_triggers() == triggers
+            upgrade()
+            assert _differences() == []
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _entry_triggers() -> set[str]:
+    if db.engine.dialect.name != "sqlite":
+        return set()
+    with db.engine.connect() as connection:
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'entry'"
+        return set(connection.scalars(sa.text(query)))

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from markupsafe import Markup
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..richtext import render_html, stored_html
 from .account import Account
 from .base import UTCDateTime, utcnow
 from .function import Function
@@ -190,6 +202,10 @@ class Entry(db.Model):
     kind: Mapped[str] = mapped_column(String(10))
     public: Mapped[bool] = mapped_column(default=True)
     body: Mapped[str] = mapped_column(Text, default="")
+    # `render_html(body)`, kept by the hooks below whenever the ORM writes the entry, so a
+    # page prints it instead of rendering markdown per entry per view. NULL only for rows
+    # written around the ORM, which `html` renders on the spot.
+    body_html: Mapped[str | None] = mapped_column(Text)
     # For events: what happened ("status", "assigned", "chase", ...) and its details.
     event: Mapped[str | None] = mapped_column(String(40))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -197,3 +213,19 @@ class Entry(db.Model):
 
     request: Mapped[Request] = relationship()
     author: Mapped[User | None] = relationship()
+
+    @property
+    def html(self) -> Markup:
+        """The body as safe HTML for a template."""
+        return stored_html(self.body_html, self.body)
+
+
+@event.listens_for(Entry, "before_insert")
+def _render_new_body(_mapper, _connection, entry: Entry) -> None:
+    entry.body_html = render_html(entry.body)
+
+
+@event.listens_for(Entry, "before_update")
+def _render_changed_body(_mapper, _connection, entry: Entry) -> None:
+    if inspect(entry).attrs.body.history.has_changes():
+        entry.body_html = render_html(entry.body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String, false
+from sqlalchemy import CheckConstraint, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..extensions import db
@@ -22,7 +22,12 @@ def normalize_email(email: str) -> str:
 
 class User(UserMixin, db.Model):
     __tablename__ = "user"
-    __table_args__ = (CheckConstraint("kind IN ('staff', 'contact')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('staff', 'contact')", name="kind"),
+        # The staff pickers (owner, assignee, handoff) list active staff by name: without
+        # it every request page scanned the 20,000 contacts for the 150 staff.
+        Index("ix_user_kind_active_name", "kind", "active", "name"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

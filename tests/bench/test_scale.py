@@ -10,6 +10,7 @@ from portal.domain.business_hours import Calendar, add_business_time, office_hou
 from portal.extensions import db
 from portal.models import ClockPause, Entry, Request, User
 from portal.requests import clock
+from portal.richtext import render_html
 from portal.scale import BENCH_PEOPLE, LONG_REQUEST_ENTRIES, FastClock, seed_scale
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
@@ -76,6 +77,9 @@ def test_seed_is_deterministic_and_consistent_with_the_clock(app):
     long = db.session.get(Request, scale.long_request)
     entries = db.session.scalar(select(func.count()).where(Entry.request_id == long.id))
     assert entries == LONG_REQUEST_ENTRIES
+    # Inserted around the ORM, entries still carry the HTML its hook would store.
+    bodies = db.session.execute(select(Entry.body, Entry.body_html)).all()
+    assert {html for body, html in bodies if html != render_html(body)} == set()
     # Every open request's clock is what clock.recompute gives it.
     sample = db.session.scalars(
         select(Request).where(Request.status != "closed").order_by(Request.id)

@@ -1,6 +1,6 @@
 """staff turn the workspace's keyboard shortcuts on (off by default)
 
-Revision ID: 0021
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-01 15:30:00
 
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0021'
+revision = '0018'
 down_revision = '0017'
 branch_labels = None
 depends_on = None
