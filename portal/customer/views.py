@@ -252,18 +252,22 @@ def _done(item, message: str):
 def request_updates(request_id: int):
     """The request page's poll: 304 until the request changes (its version moves with every
     change), then the live parts of the page. Forms are not in it, so typing is never lost."""
-    item = access.get_request(request_id)
+    version = access.get_request_version(request_id)
     if not is_partial():
-        return redirect(url_for("customer.request", request_id=item.id))
-    return conditional_poll(
-        f"request-{item.id}-v{item.version}",
-        lambda: render_page(
-            "customer/request.html",
-            "customer/_live.html",
-            item=item,
-            live_poll=True,
-            **_live_context(item),
-        ),
+        return redirect(url_for("customer.request", request_id=request_id))
+    return conditional_poll(f"request-{request_id}-v{version}", lambda: _live_part(request_id))
+
+
+def _live_part(request_id: int):
+    """The poll's answer when something changed: only then is the request loaded (at a
+    version no older than the ETag's, so at worst the next poll renders once more)."""
+    item = access.get_request(request_id)
+    return render_page(
+        "customer/request.html",
+        "customer/_live.html",
+        item=item,
+        live_poll=True,
+        **_live_context(item),
     )
 
 
