@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from flask import abort, current_app, g, request
 from flask_login import current_user
@@ -251,34 +251,51 @@ def get_account(account_id: int, *, manage: bool = False) -> Account:
     return account
 
 
+def _viewer_params(kind: str) -> dict:
+    params = {"viewer_id": current_user.id}
+    if kind == "staff":
+        params["team_ids"] = team_ids_of(current_user)
+    return params
+
+
+def _one_request(kind: str, columns, options=()):
+    """`requests_visible_to` narrowed to one request id, with every value a bind parameter."""
+    condition = _visible_requests(
+        kind, bindparam("viewer_id"), bindparam("team_ids", expanding=True)
+    )
+    query = select(*columns).where(Request.id == bindparam("request_id")).options(*options)
+    return query if condition is None else query.where(condition)
+
+
+# Built once per kind of viewer (and set of loader options): building the visibility union
+# and its joins cost more than running the query. Bounded, should a caller build options
+# per call.
+@lru_cache(maxsize=64)
+def _request_query(kind: str, options: tuple):
+    return _one_request(kind, (Request,), options)
+
+
+@cache
+def _version_query(kind: str):
+    return _one_request(kind, (Request.version,))
+
+
 def get_request(request_id: int, *options) -> Request:
     """A request the current person may see (and so reply to, chase or rate); `options`
     are loader options for what the page will show, so it costs one query."""
-    request_ = db.session.scalar(
-        requests_visible_to(current_user).where(Request.id == request_id).options(*options)
-    )
+    kind = _viewer_kind(current_user)
+    params = {"request_id": request_id, **_viewer_params(kind)}
+    request_ = db.session.scalar(_request_query(kind, options), params)
     if request_ is None:
         abort(404)
     return request_
 
 
-@cache
-def _version_query(kind: str):
-    condition = _visible_requests(
-        kind, bindparam("viewer_id"), bindparam("team_ids", expanding=True)
-    )
-    query = select(Request.version).where(Request.id == bindparam("request_id"))
-    return query if condition is None else query.where(condition)
-
-
 def get_request_version(request_id: int) -> int:
     """What a poll needs: the version of a request the current person may see (404 when they
-    may not), by the same rule as `get_request`, without loading the request. The statement
-    is built once per kind of viewer: building it cost more than running it."""
+    may not), by the same rule as `get_request`, without loading the request."""
     kind = _viewer_kind(current_user)
-    params = {"request_id": request_id, "viewer_id": current_user.id}
-    if kind == "staff":
-        params["team_ids"] = team_ids_of(current_user)
+    params = {"request_id": request_id, **_viewer_params(kind)}
     # On the session's connection, as Core: one number, no ORM result machinery.
     version = db.session.connection().scalar(_version_query(kind), params)
     if version is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from .. import access
 from ..extensions import db
@@ -22,6 +22,20 @@ from ..requests import clock
 from ..requests.search import search_condition
 
 PAGE_SIZE = 25
+
+# What a row of My requests shows (customer/_request_list.html), and no more: full rows
+# carried every description and clock column, and people's password hashes, to the page.
+LIST_COLUMNS = (
+    load_only(
+        Request.subject,
+        Request.status,
+        Request.last_activity_at,
+        Request.requester_id,
+        Request.assignee_id,
+    ),
+    joinedload(Request.requester).load_only(User.name),
+    joinedload(Request.assignee).load_only(User.name),
+)
 
 
 def _filtered(user: User, show: str, q: str):
@@ -51,9 +65,7 @@ def list_requests(user: User, *, show: str = "open", q: str = "", after: str | N
     Keyset pagination on (last activity, id): a deep page costs what the first one does.
     Returns (requests, cursor of the next page or None).
     """
-    query = _filtered(user, show, q).options(
-        joinedload(Request.requester), joinedload(Request.assignee)
-    )
+    query = _filtered(user, show, q).options(*LIST_COLUMNS)
     cursor = _parse_cursor(after)
     if cursor:
         activity, request_id = cursor

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from .. import access
 from ..access import CONTACT, PUBLIC, policy
 from ..extensions import db, limiter
-from ..forms import EmptyForm, query_args
+from ..forms import query_args
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..models import Function, Request, utcnow
 from ..requests import clock, files, handoffs, ratings
@@ -210,8 +210,10 @@ def _live_context(item) -> dict:
 
 
 def _request_page(item, reply_form=None, status=200, rating_form=None):
-    rating = ratings.rating_of(item)
-    if rating_form is None:
+    # Only the requester of a resolved request sees the rating: no query, no form otherwise.
+    can_rate = ratings.can_rate(current_user, item)
+    rating = ratings.rating_of(item) if can_rate else None
+    if can_rate and rating_form is None:
         rating_form = RatingForm(
             formdata=None,
             score=str(rating.score) if rating else None,
@@ -224,10 +226,9 @@ def _request_page(item, reply_form=None, status=200, rating_form=None):
         item=item,
         **_live_context(item),
         reply_form=reply_form or ReplyForm(formdata=None),
-        action_form=EmptyForm(),
         can_reopen=requests.can_reopen(item),
         reopen_deadline=requests.reopen_deadline(item),
-        can_rate=ratings.can_rate(current_user, item),
+        can_rate=can_rate,
         rating=rating,
         rating_form=rating_form,
         rating_deadline=ratings.change_deadline(rating),
