@@ -181,7 +181,8 @@ def accounts_visible_to(user: User):
     return query.where(Account.id.in_(select(Contact.account_id).where(Contact.user_id == user.id)))
 
 
-def _viewer_kind(user: User) -> str:
+def viewer_kind(user: User) -> str:
+    """Which shape of the visibility rule applies: "admin", "staff" or "contact"."""
     return "admin" if user.is_admin else "staff" if user.is_staff else "contact"
 
 
@@ -214,10 +215,29 @@ def requests_visible_to(user: User):
     """Requests a person may see. A contact: their own, plus their account's when both the
     account shares visibility and the contact opted in. Staff: their teams' requests, and
     any request with a handoff they own."""
-    kind = _viewer_kind(user)
+    kind = viewer_kind(user)
     condition = _visible_requests(kind, user.id, team_ids_of(user) if kind == "staff" else [])
     query = select(Request)
     return query if condition is None else query.where(condition)
+
+
+def prepared_requests_visible_to(kind: str, *columns):
+    """`requests_visible_to` for a statement built once and kept: the viewer is a bind
+    parameter, given by `viewer_params(user)` when it runs. Building the visibility union
+    and generating its cache key cost more than running the query."""
+    condition = _visible_requests(
+        kind, bindparam("viewer_id"), bindparam("team_ids", expanding=True)
+    )
+    query = select(*(columns or (Request,)))
+    return query if condition is None else query.where(condition)
+
+
+def viewer_params(user: User) -> dict:
+    """The bind parameters of a `prepared_requests_visible_to` statement for `user`."""
+    params = {"viewer_id": user.id}
+    if viewer_kind(user) == "staff":
+        params["team_ids"] = team_ids_of(user)
+    return params
 
 
 def contact_accounts(user: User) -> list[Contact]:
@@ -251,20 +271,10 @@ def get_account(account_id: int, *, manage: bool = False) -> Account:
     return account
 
 
-def _viewer_params(kind: str) -> dict:
-    params = {"viewer_id": current_user.id}
-    if kind == "staff":
-        params["team_ids"] = team_ids_of(current_user)
-    return params
-
-
 def _one_request(kind: str, columns, options=()):
     """`requests_visible_to` narrowed to one request id, with every value a bind parameter."""
-    condition = _visible_requests(
-        kind, bindparam("viewer_id"), bindparam("team_ids", expanding=True)
-    )
-    query = select(*columns).where(Request.id == bindparam("request_id")).options(*options)
-    return query if condition is None else query.where(condition)
+    query = prepared_requests_visible_to(kind, *columns)
+    return query.where(Request.id == bindparam("request_id")).options(*options)
 
 
 # Built once per kind of viewer (and set of loader options): building the visibility union
@@ -283,8 +293,8 @@ def _version_query(kind: str):
 def get_request(request_id: int, *options) -> Request:
     """A request the current person may see (and so reply to, chase or rate); `options`
     are loader options for what the page will show, so it costs one query."""
-    kind = _viewer_kind(current_user)
-    params = {"request_id": request_id, **_viewer_params(kind)}
+    kind = viewer_kind(current_user)
+    params = {"request_id": request_id, **viewer_params(current_user)}
     request_ = db.session.scalar(_request_query(kind, options), params)
     if request_ is None:
         abort(404)
@@ -294,8 +304,8 @@ def get_request(request_id: int, *options) -> Request:
 def get_request_version(request_id: int) -> int:
     """What a poll needs: the version of a request the current person may see (404 when they
     may not), by the same rule as `get_request`, without loading the request."""
-    kind = _viewer_kind(current_user)
-    params = {"request_id": request_id, **_viewer_params(kind)}
+    kind = viewer_kind(current_user)
+    params = {"request_id": request_id, **viewer_params(current_user)}
     # On the session's connection, as Core: one number, no ORM result machinery.
     version = db.session.connection().scalar(_version_query(kind), params)
     if version is None:
