@@ -143,24 +143,30 @@ def service_promises(account) -> list[tuple[str, str, str]]:
     ]
 
 
+# The request page's statements, built once (their values are bind parameters).
+_PUBLIC_TIMELINE = (
+    select(Entry)
+    .options(joinedload(Entry.author).load_only(*PERSON_COLUMNS))
+    .where(Entry.request_id == bindparam("request_id"), Entry.public.is_(True))
+    .order_by(Entry.created_at, Entry.id)
+)
+_PEOPLE = (
+    select(User)
+    .options(load_only(*PERSON_COLUMNS))
+    .where(User.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def public_timeline(request: Request) -> list[Entry]:
     """Only public entries: internal notes and internal events never reach a contact."""
-    return list(
-        db.session.scalars(
-            select(Entry)
-            .options(joinedload(Entry.author).load_only(*PERSON_COLUMNS))
-            .where(Entry.request_id == request.id, Entry.public.is_(True))
-            .order_by(Entry.created_at, Entry.id)
-        )
-    )
+    return list(db.session.scalars(_PUBLIC_TIMELINE, {"request_id": request.id}))
 
 
 def people_by_id(ids) -> dict[int, User]:
-    ids = {i for i in ids if i}
+    ids = sorted({i for i in ids if i})
     if not ids:
         return {}
-    people = select(User).options(load_only(*PERSON_COLUMNS)).where(User.id.in_(ids))
-    return {u.id: u for u in db.session.scalars(people)}
+    return {u.id: u for u in db.session.scalars(_PEOPLE, {"ids": ids})}
 
 
 def give_feedback(user: User, account, kind: str, body: str) -> Feedback:
