@@ -129,7 +129,9 @@ def _restart_idle_clock() -> None:
     polls never restart it: a tab left open is not a person at the keyboard, and counting its
     polls would keep an unattended session alive until its absolute lifetime.
     """
-    if g.get("background_request") or not current_user.is_authenticated:
+    if request.endpoint == "static" or g.get("background_request"):
+        return  # files and polls: not someone using a page (and no need to load the user)
+    if not current_user.is_authenticated:
         return
     now = time.time()
     idle = current_app.config["SESSION_IDLE_MINUTES"] * 60

@@ -270,3 +270,23 @@ def test_a_deactivated_contact_is_refused_on_the_poll_at_once(client, world, log
     world.contact_a.active = False
     db.session.commit()
     assert client.get(poll, headers={**HX, **etag}).status_code == 204
+
+
+def test_static_files_neither_load_the_user_nor_restart_the_clock(app, client, world, login_as):
+    from sqlalchemy import event
+
+    login_as(world.member_x)
+    _set_clock(client, seen_at=300)
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url_for("static", filename="onestop.css"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200 and _session_cookies(response) == []
+    assert statements == []
+    assert _seen_age(client) >= 300
