@@ -225,7 +225,8 @@ def _request_page(item, reply_form=None, status=200, rating_form=None):
         status=status,
         item=item,
         **_live_context(item),
-        reply_form=reply_form or ReplyForm(formdata=None),
+        # Only an open request takes replies.
+        reply_form=reply_form or (ReplyForm(formdata=None) if item.is_open else None),
         can_reopen=requests.can_reopen(item),
         reopen_deadline=requests.reopen_deadline(item),
         can_rate=can_rate,
