@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from flask import abort, current_app, g, request
 from flask_login import current_user
-from sqlalchemy import select, union_all
+from sqlalchemy import bindparam, select, union_all
 
 from .extensions import db, login_manager
 from .models import (
@@ -180,31 +181,63 @@ def accounts_visible_to(user: User):
     return query.where(Account.id.in_(select(Contact.account_id).where(Contact.user_id == user.id)))
 
 
-def requests_visible_to(user: User):
-    """Requests a person may see. A contact: their own, plus their account's when both the
-    account shares visibility and the contact opted in. Staff: their teams' requests, and
-    any request with a handoff they own."""
-    query = select(Request)
-    if user.is_admin:
-        return query
-    if user.is_staff:
+def viewer_kind(user: User) -> str:
+    """Which shape of the visibility rule applies: "admin", "staff" or "contact"."""
+    return "admin" if user.is_admin else "staff" if user.is_staff else "contact"
+
+
+def _visible_requests(kind: str, viewer_id, team_ids):
+    """The visibility rule as a condition on `Request` (None: everything). `viewer_id` and
+    `team_ids` are values, or bind parameters for a statement built once."""
+    if kind == "admin":
+        return None
+    if kind == "staff":
         # A handoff brings its owner into that one request, whatever their team.
-        handed_to_me = select(Handoff.request_id).where(Handoff.owner_id == user.id)
-        return query.where(Request.team_id.in_(team_ids_of(user)) | Request.id.in_(handed_to_me))
+        handed_to_me = select(Handoff.request_id).where(Handoff.owner_id == viewer_id)
+        return Request.team_id.in_(team_ids) | Request.id.in_(handed_to_me)
     shared_accounts = (
         select(Contact.account_id)
         .join(Account, Account.id == Contact.account_id)
         .where(
-            Contact.user_id == user.id,
+            Contact.user_id == viewer_id,
             Contact.sees_account_requests.is_(True),
             Account.shares_visibility.is_(True),
         )
     )
     # One IN over a union, not "requester = me OR account IN (...)": PostgreSQL cannot use an
     # index for that OR and scanned every request (bench: My requests at 200,000 requests).
-    own = select(Request.id).where(Request.requester_id == user.id)
+    own = select(Request.id).where(Request.requester_id == viewer_id)
     colleagues = select(Request.id).where(Request.account_id.in_(shared_accounts))
-    return query.where(Request.id.in_(union_all(own, colleagues)))
+    return Request.id.in_(union_all(own, colleagues))
+
+
+def requests_visible_to(user: User):
+    """Requests a person may see. A contact: their own, plus their account's when both the
+    account shares visibility and the contact opted in. Staff: their teams' requests, and
+    any request with a handoff they own."""
+    kind = viewer_kind(user)
+    condition = _visible_requests(kind, user.id, team_ids_of(user) if kind == "staff" else [])
+    query = select(Request)
+    return query if condition is None else query.where(condition)
+
+
+def prepared_requests_visible_to(kind: str, *columns):
+    """`requests_visible_to` for a statement built once and kept: the viewer is a bind
+    parameter, given by `viewer_params(user)` when it runs. Building the visibility union
+    and generating its cache key cost more than running the query."""
+    condition = _visible_requests(
+        kind, bindparam("viewer_id"), bindparam("team_ids", expanding=True)
+    )
+    query = select(*(columns or (Request,)))
+    return query if condition is None else query.where(condition)
+
+
+def viewer_params(user: User) -> dict:
+    """The bind parameters of a `prepared_requests_visible_to` statement for `user`."""
+    params = {"viewer_id": user.id}
+    if viewer_kind(user) == "staff":
+        params["team_ids"] = team_ids_of(user)
+    return params
 
 
 def contact_accounts(user: User) -> list[Contact]:
@@ -238,15 +271,46 @@ def get_account(account_id: int, *, manage: bool = False) -> Account:
     return account
 
 
+def _one_request(kind: str, columns, options=()):
+    """`requests_visible_to` narrowed to one request id, with every value a bind parameter."""
+    query = prepared_requests_visible_to(kind, *columns)
+    return query.where(Request.id == bindparam("request_id")).options(*options)
+
+
+# Built once per kind of viewer (and set of loader options): building the visibility union
+# and its joins cost more than running the query. Bounded, should a caller build options
+# per call.
+@lru_cache(maxsize=64)
+def _request_query(kind: str, options: tuple):
+    return _one_request(kind, (Request,), options)
+
+
+@cache
+def _version_query(kind: str):
+    return _one_request(kind, (Request.version,))
+
+
 def get_request(request_id: int, *options) -> Request:
     """A request the current person may see (and so reply to, chase or rate); `options`
     are loader options for what the page will show, so it costs one query."""
-    request_ = db.session.scalar(
-        requests_visible_to(current_user).where(Request.id == request_id).options(*options)
-    )
+    kind = viewer_kind(current_user)
+    params = {"request_id": request_id, **viewer_params(current_user)}
+    request_ = db.session.scalar(_request_query(kind, options), params)
     if request_ is None:
         abort(404)
     return request_
+
+
+def get_request_version(request_id: int) -> int:
+    """What a poll needs: the version of a request the current person may see (404 when they
+    may not), by the same rule as `get_request`, without loading the request."""
+    kind = viewer_kind(current_user)
+    params = {"request_id": request_id, **viewer_params(current_user)}
+    # On the session's connection, as Core: one number, no ORM result machinery.
+    version = db.session.connection().scalar(_version_query(kind), params)
+    if version is None:
+        abort(404)
+    return version
 
 
 def get_attachment(attachment_id: int) -> Attachment:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from flask import make_response, redirect, render_template, request
+from flask import g, make_response, redirect, render_template, request
 from werkzeug.urls import iri_to_uri
 
 
@@ -67,7 +67,9 @@ def after_write(location: str, render_fragment):
 
 def conditional_poll(etag: str, render):
     """A poll answer: 304 when the client's ETag still matches (nothing rendered), else the
-    fragment, marked private and revalidate-always so the browser keeps and re-checks it."""
+    fragment, marked private and revalidate-always so the browser keeps and re-checks it.
+    A poll is the page's timer, not the person: it does not restart the session's idle clock."""
+    g.background_request = True
     response = make_response("", 304) if etag in request.if_none_match else render()
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, no-cache"

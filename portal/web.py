@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import bindparam, select
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -90,11 +91,17 @@ def _security_headers(response):
     return response
 
 
+# The signed-in person, read afresh on every request (one indexed row), so a bumped session
+# version or a deactivation refuses an old cookie at once. Built once: constructing a statement
+# costs more than running this one.
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+
+
 def _load_user(login_id: str) -> User | None:
     user_id, _, version = login_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalar(_USER_BY_ID, {"user_id": int(user_id)})
     if user is None or not user.active or str(user.session_version) != version:
         return None
     now = time.time()
@@ -103,8 +110,33 @@ def _load_user(login_id: str) -> User | None:
     if now - session.get("auth_at", 0) > absolute or now - session.get("seen_at", 0) > idle:
         session.clear()
         return None
-    session["seen_at"] = now
     return user
+
+
+def idle_clock_step(idle_seconds: float) -> float:
+    """How stale `seen_at` may get before a request rewrites it: a minute, or a tenth of a
+    very short idle limit."""
+    return min(60.0, idle_seconds / 10)
+
+
+def _restart_idle_clock() -> None:
+    """Someone using the portal restarts their session's idle clock.
+
+    Writing the clock changes the session, so Flask re-signs and re-sends the cookie; doing
+    it on every response cost every signed-in request a signature and a Set-Cookie. The clock
+    is rewritten only once it is `idle_clock_step` old, so the idle limit may strike up to
+    that much early, never late (the cookie's own expiry moves with each rewrite). Background
+    polls never restart it: a tab left open is not a person at the keyboard, and counting its
+    polls would keep an unattended session alive until its absolute lifetime.
+    """
+    if request.endpoint == "static" or g.get("background_request"):
+        return  # files and polls: not someone using a page (and no need to load the user)
+    if not current_user.is_authenticated:
+        return
+    now = time.time()
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    if now - session.get("seen_at", 0) >= idle_clock_step(idle):
+        session["seen_at"] = now
 
 
 def start_session(user: User) -> None:
@@ -169,7 +201,9 @@ def _after_request(app):
     def after(response):
         if g.get("mail_queued"):
             response.call_on_close(deliver_after_response(app))
-        return _security_headers(response)
+        _security_headers(response)
+        _restart_idle_clock()
+        return response
 
     return after
 
@@ -193,6 +227,9 @@ def install(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     # Before any blueprint adds a rule, so every `<int:...>` in the app is bounded.
     app.url_map.converters["int"] = IdConverter
+    # The session cookie is re-sent when the session changes (see `_restart_idle_clock`),
+    # not on every response.
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_unauthorized)
     app.before_request(_refuse_json_bodies)

@@ -306,3 +306,66 @@ def test_role_route_matrix(app, world, login_as, no_csrf, endpoint):
         response = client.open(url, method=method, data={})
         actual[role] = _outcome(response)
     assert actual == expected
+
+
+def test_the_request_loaders_see_exactly_what_the_lists_see(app, world):
+    """`get_request`, `get_request_version` (the polls' light loader) and the lists'
+    `requests_visible_to` are one rule: for every viewer and request they must agree, and
+    the version must be the request's."""
+    from flask_login import login_user
+    from werkzeug.exceptions import NotFound
+
+    from portal import access
+    from portal.models import Request
+
+    world.account_a.shares_visibility = True
+    opted_in = factories.make_contact(world.account_a, sees_account_requests=True)
+    opted_out = factories.make_contact(world.account_a)
+    teamless = factories.make_user(name="Teamless")
+    own = factories.make_request(world.account_a, world.contact_a, status="open")
+    colleagues = factories.make_request(world.account_a, opted_out, status="open")
+    other_company = factories.make_request(world.account_b, world.contact_b, status="open")
+    handed_off = factories.make_request(world.account_a, world.contact_a, status="open")
+    factories.make_handoff(handed_off, world.function, world.member_y, world.member_x)
+    db.session.commit()
+    items = (own, colleagues, other_company, handed_off)
+    viewers = (
+        world.contact_a,
+        world.contact_b,
+        opted_in,
+        opted_out,
+        world.member_x,
+        world.member_y,
+        world.coach_x,
+        world.admin,
+        teamless,
+    )
+
+    def visible(loader, item):
+        try:
+            return loader(item.id)
+        except NotFound:
+            return None
+
+    seen = {}
+    for viewer in viewers:
+        with app.test_request_context():
+            login_user(viewer)
+            listed = set(
+                db.session.scalars(access.requests_visible_to(viewer).with_only_columns(Request.id))
+            )
+            for item in items:
+                full = visible(access.get_request, item)
+                version = visible(access.get_request_version, item)
+                assert (full is None) == (version is None), (viewer.name, item.subject)
+                assert full is None or version == full.version
+                assert (full is not None) == (item.id in listed), (viewer.name, item.subject)
+                seen[viewer.id, item.id] = full is not None
+    assert seen[world.contact_a.id, own.id] and not seen[world.contact_a.id, colleagues.id]
+    assert seen[opted_in.id, colleagues.id] and not seen[opted_in.id, other_company.id]
+    assert not seen[world.contact_b.id, own.id] and seen[world.contact_b.id, other_company.id]
+    assert seen[world.member_y.id, handed_off.id] and not seen[world.member_y.id, own.id]
+    assert seen[world.member_y.id, other_company.id]
+    assert not seen[world.member_x.id, other_company.id]
+    assert all(seen[world.admin.id, item.id] for item in items)
+    assert not any(seen[teamless.id, item.id] for item in items)

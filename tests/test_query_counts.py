@@ -2,11 +2,12 @@
 
 from contextlib import contextmanager
 
+import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy import event
 
 from portal.extensions import db
-from portal.models import Entry
+from portal.models import Contact, Entry
 from tests import factories
 
 HX = {"HX-Request": "true"}
@@ -82,3 +83,33 @@ def test_request_pages_do_not_grow_with_entries(client, world, login_as):
     customer_many = queries_for(client, customer_url)
     assert staff_many == staff_few and customer_many == customer_few
     assert staff_many <= 8 and customer_many <= 8  # the budget in the workspace brief
+
+
+def test_my_requests_does_not_grow_with_rows_and_shows_who(client, world, login_as):
+    """The list loads only the columns its rows show: a column it forgot would be loaded
+    once per row, and this count would grow."""
+    world.account_a.shares_visibility = True
+    colleague = factories.make_contact(world.account_a, name="Colleague C")
+    db.session.execute(
+        sa.update(Contact)
+        .where(Contact.user_id == world.contact_a.id)
+        .values(sees_account_requests=True)
+    )
+    factories.make_request(world.account_a, world.contact_a, subject="First one", status="open")
+    db.session.commit()
+    login_as(world.contact_a)
+    url = url_for("customer.home", show="all")
+    few = queries_for(client, url)
+    for i in range(6):
+        factories.make_request(
+            world.account_a,
+            colleague if i % 2 else world.contact_a,
+            subject=f"Row {i}",
+            status=("open", "resolved", "new")[i % 3],
+            assignee_id=(world.member_x if i % 2 else world.coach_x).id,
+        )
+    db.session.commit()
+    assert queries_for(client, url) == few <= 4
+    text = client.get(url).text
+    assert "Row 5" in text and "raised by Colleague C" in text
+    assert "with Member X" in text and "with Coach X" in text

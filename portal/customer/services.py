@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload, load_only
 
 from .. import access
 from ..extensions import db
@@ -23,9 +24,26 @@ from ..requests.search import search_condition
 
 PAGE_SIZE = 25
 
+# What a customer's pages show of a person: a name, and whether they are on the team.
+PERSON_COLUMNS = (User.name, User.kind)
 
-def _filtered(user: User, show: str, q: str):
-    query = access.requests_visible_to(user)
+# What a row of My requests shows (customer/_request_list.html), and no more: full rows
+# carried every description and clock column, and people's password hashes, to the page.
+LIST_COLUMNS = (
+    load_only(
+        Request.subject,
+        Request.status,
+        Request.last_activity_at,
+        Request.requester_id,
+        Request.assignee_id,
+    ),
+    joinedload(Request.requester).load_only(*PERSON_COLUMNS),
+    joinedload(Request.assignee).load_only(*PERSON_COLUMNS),
+)
+
+
+def _filtered(kind: str, show: str, q: str, *columns):
+    query = access.prepared_requests_visible_to(kind, *columns)
     if show == "open":
         query = query.where(Request.status.in_(OPEN_STATUSES))
     elif show == "closed":
@@ -35,13 +53,39 @@ def _filtered(user: User, show: str, q: str):
     return query
 
 
+def _fingerprint_query(kind: str, show: str, q: str):
+    return _filtered(
+        kind,
+        show,
+        q,
+        func.count(Request.id),
+        func.max(Request.last_activity_at),
+        func.sum(Request.version),
+    )
+
+
+def _list_query(kind: str, show: str, q: str, paged: bool):
+    query = _filtered(kind, show, q).options(*LIST_COLUMNS)
+    if paged:
+        after_at, after_id = bindparam("after_at"), bindparam("after_id")
+        query = query.where(
+            (Request.last_activity_at < after_at)
+            | ((Request.last_activity_at == after_at) & (Request.id < after_id))
+        )
+    return query.order_by(Request.last_activity_at.desc(), Request.id.desc()).limit(PAGE_SIZE + 1)
+
+
+# Without a search the list and its poll have a handful of shapes: each is built once (the
+# viewer and the cursor are bind parameters); a search term changes the statement itself.
+_kept_fingerprint_query = lru_cache(maxsize=32)(_fingerprint_query)
+_kept_list_query = lru_cache(maxsize=32)(_list_query)
+
+
 def list_fingerprint(user: User, *, show: str = "open", q: str = "") -> str:
     """Changes whenever the list would: a cheap aggregate, no rows loaded."""
-    count, latest, versions = db.session.execute(
-        _filtered(user, show, q).with_only_columns(
-            func.count(Request.id), func.max(Request.last_activity_at), func.sum(Request.version)
-        )
-    ).one()
+    kind = access.viewer_kind(user)
+    query = _kept_fingerprint_query(kind, show, "") if not q else _fingerprint_query(kind, show, q)
+    count, latest, versions = db.session.execute(query, access.viewer_params(user)).one()
     return f"list-{count}-{latest.isoformat() if latest else '-'}-{versions or 0}"
 
 
@@ -51,19 +95,13 @@ def list_requests(user: User, *, show: str = "open", q: str = "", after: str | N
     Keyset pagination on (last activity, id): a deep page costs what the first one does.
     Returns (requests, cursor of the next page or None).
     """
-    query = _filtered(user, show, q).options(
-        joinedload(Request.requester), joinedload(Request.assignee)
-    )
+    kind = access.viewer_kind(user)
     cursor = _parse_cursor(after)
+    build = _kept_list_query if not q else _list_query
+    params = access.viewer_params(user)
     if cursor:
-        activity, request_id = cursor
-        query = query.where(
-            (Request.last_activity_at < activity)
-            | ((Request.last_activity_at == activity) & (Request.id < request_id))
-        )
-    rows = db.session.scalars(
-        query.order_by(Request.last_activity_at.desc(), Request.id.desc()).limit(PAGE_SIZE + 1)
-    ).all()
+        params["after_at"], params["after_id"] = cursor
+    rows = db.session.scalars(build(kind, show, q, bool(cursor)), params).all()
     next_cursor = None
     if len(rows) > PAGE_SIZE:
         rows = rows[:PAGE_SIZE]
@@ -105,23 +143,30 @@ def service_promises(account) -> list[tuple[str, str, str]]:
     ]
 
 
+# The request page's statements, built once (their values are bind parameters).
+_PUBLIC_TIMELINE = (
+    select(Entry)
+    .options(joinedload(Entry.author).load_only(*PERSON_COLUMNS))
+    .where(Entry.request_id == bindparam("request_id"), Entry.public.is_(True))
+    .order_by(Entry.created_at, Entry.id)
+)
+_PEOPLE = (
+    select(User)
+    .options(load_only(*PERSON_COLUMNS))
+    .where(User.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def public_timeline(request: Request) -> list[Entry]:
     """Only public entries: internal notes and internal events never reach a contact."""
-    return list(
-        db.session.scalars(
-            select(Entry)
-            .options(joinedload(Entry.author))
-            .where(Entry.request_id == request.id, Entry.public.is_(True))
-            .order_by(Entry.created_at, Entry.id)
-        )
-    )
+    return list(db.session.scalars(_PUBLIC_TIMELINE, {"request_id": request.id}))
 
 
 def people_by_id(ids) -> dict[int, User]:
-    ids = {i for i in ids if i}
+    ids = sorted({i for i in ids if i})
     if not ids:
         return {}
-    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    return {u.id: u for u in db.session.scalars(_PEOPLE, {"ids": ids})}
 
 
 def give_feedback(user: User, account, kind: str, body: str) -> Feedback:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from .. import access
 from ..access import CONTACT, PUBLIC, policy
 from ..extensions import db, limiter
-from ..forms import EmptyForm, query_args
+from ..forms import query_args
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..models import Function, Request, utcnow
 from ..requests import clock, files, handoffs, ratings
@@ -210,8 +210,10 @@ def _live_context(item) -> dict:
 
 
 def _request_page(item, reply_form=None, status=200, rating_form=None):
-    rating = ratings.rating_of(item)
-    if rating_form is None:
+    # Only the requester of a resolved request sees the rating: no query, no form otherwise.
+    can_rate = ratings.can_rate(current_user, item)
+    rating = ratings.rating_of(item) if can_rate else None
+    if can_rate and rating_form is None:
         rating_form = RatingForm(
             formdata=None,
             score=str(rating.score) if rating else None,
@@ -223,11 +225,11 @@ def _request_page(item, reply_form=None, status=200, rating_form=None):
         status=status,
         item=item,
         **_live_context(item),
-        reply_form=reply_form or ReplyForm(formdata=None),
-        action_form=EmptyForm(),
+        # Only an open request takes replies.
+        reply_form=reply_form or (ReplyForm(formdata=None) if item.is_open else None),
         can_reopen=requests.can_reopen(item),
         reopen_deadline=requests.reopen_deadline(item),
-        can_rate=ratings.can_rate(current_user, item),
+        can_rate=can_rate,
         rating=rating,
         rating_form=rating_form,
         rating_deadline=ratings.change_deadline(rating),
@@ -252,18 +254,22 @@ def _done(item, message: str):
 def request_updates(request_id: int):
     """The request page's poll: 304 until the request changes (its version moves with every
     change), then the live parts of the page. Forms are not in it, so typing is never lost."""
-    item = access.get_request(request_id)
+    version = access.get_request_version(request_id)
     if not is_partial():
-        return redirect(url_for("customer.request", request_id=item.id))
-    return conditional_poll(
-        f"request-{item.id}-v{item.version}",
-        lambda: render_page(
-            "customer/request.html",
-            "customer/_live.html",
-            item=item,
-            live_poll=True,
-            **_live_context(item),
-        ),
+        return redirect(url_for("customer.request", request_id=request_id))
+    return conditional_poll(f"request-{request_id}-v{version}", lambda: _live_part(request_id))
+
+
+def _live_part(request_id: int):
+    """The poll's answer when something changed: only then is the request loaded (at a
+    version no older than the ETag's, so at worst the next poll renders once more)."""
+    item = access.get_request(request_id)
+    return render_page(
+        "customer/request.html",
+        "customer/_live.html",
+        item=item,
+        live_poll=True,
+        **_live_context(item),
     )
 
 

@@ -10,6 +10,7 @@ from flask import url_for
 from portal.auth import services
 from portal.extensions import db
 from portal.models import User
+from portal.web import idle_clock_step
 from tests import factories
 from tests.auth.helpers import (
     COOKIE,
@@ -171,3 +172,121 @@ def test_htmx_request_on_an_expired_session_redirects_the_whole_page(app, client
     response = client.get(url_for("auth.profile"), headers={"HX-Request": "true"})
     assert response.status_code == 204
     assert response.headers["HX-Redirect"].startswith(url_for("auth.login"))
+
+
+def _session_cookies(response) -> list[str]:
+    return [c for c in response.headers.getlist("Set-Cookie") if c.startswith(COOKIE + "=")]
+
+
+def _seen_age(client) -> float:
+    with client.session_transaction() as session:
+        return time.time() - session["seen_at"]
+
+
+def test_a_busy_session_does_not_resend_its_cookie_on_every_response(app, client, world, login_as):
+    login_as(world.member_x)
+    client.get(url_for("auth.profile"))  # the first page puts a CSRF token in the session
+    again = client.get(url_for("auth.profile"))
+    assert again.status_code == 200 and _session_cookies(again) == []
+
+
+def test_an_idle_clock_older_than_its_step_is_restarted_and_the_cookie_resent(
+    app, client, world, login_as
+):
+    step = idle_clock_step(app.config["SESSION_IDLE_MINUTES"] * 60)
+    login_as(world.member_x)
+    client.get(url_for("auth.profile"))
+    _set_clock(client, seen_at=step + 1)
+    response = client.get(url_for("auth.profile"))
+    assert response.status_code == 200 and len(_session_cookies(response)) == 1
+    assert _seen_age(client) < 5
+
+
+def test_the_idle_clock_step_is_a_small_part_of_the_idle_limit():
+    assert idle_clock_step(120 * 60) == 60
+    assert idle_clock_step(5 * 60) == 30  # a short limit is never overshot by a whole minute
+
+
+def test_the_idle_limit_still_signs_out_when_the_cookie_is_not_resent(app, client, world, login_as):
+    """Requests inside a step leave the clock alone; the limit counts from the last rewrite."""
+    idle = app.config["SESSION_IDLE_MINUTES"] * 60
+    login_as(world.member_x)
+    for _ in range(3):
+        assert client.get(url_for("auth.profile")).status_code == 200
+    _set_clock(client, seen_at=idle + 1)
+    assert signs_in_page(client.get(url_for("auth.profile")))
+
+
+def _poll(world):
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    db.session.commit()
+    return url_for("customer.request_updates", request_id=item.id)
+
+
+HX = {"HX-Request": "true"}
+
+
+def test_polls_do_not_keep_an_idle_session_alive(app, client, world, login_as):
+    idle = app.config["SESSION_IDLE_MINUTES"] * 60
+    poll = _poll(world)
+    login_as(world.contact_a)
+    _set_clock(client, seen_at=300)
+    first = client.get(poll, headers=HX)
+    assert first.status_code == 200
+    again = client.get(poll, headers={**HX, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and _session_cookies(again) == []
+    assert _seen_age(client) >= 300  # the poll is not the person: the clock did not restart
+    # A page the person opens does restart it.
+    assert client.get(url_for("customer.home")).status_code == 200
+    assert _seen_age(client) < 5
+    # Left polling past the idle limit, the page is sent to sign in.
+    _set_clock(client, seen_at=idle + 1)
+    response = client.get(poll, headers=HX)
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"].startswith(url_for("auth.login"))
+
+
+def test_a_revoked_session_is_refused_on_the_poll_at_once(app, client, world, login_as):
+    poll = _poll(world)
+    login_as(world.contact_a)
+    first = client.get(poll, headers=HX)
+    old_browser = replay(app, session_cookie(client))
+    etag = {"If-None-Match": first.headers["ETag"]}
+    assert old_browser.get(poll, headers={**HX, **etag}).status_code == 304
+
+    token = csrf_token(client, url_for("auth.profile"))
+    client.post(url_for("auth.sign_out_everywhere"), data={"csrf_token": token})
+    refused = old_browser.get(poll, headers={**HX, **etag})
+    assert refused.status_code == 204
+    assert refused.headers["HX-Redirect"].startswith(url_for("auth.login"))
+
+
+def test_a_deactivated_contact_is_refused_on_the_poll_at_once(client, world, login_as):
+    poll = _poll(world)
+    login_as(world.contact_a)
+    first = client.get(poll, headers=HX)
+    etag = {"If-None-Match": first.headers["ETag"]}
+    assert client.get(poll, headers={**HX, **etag}).status_code == 304
+    world.contact_a.active = False
+    db.session.commit()
+    assert client.get(poll, headers={**HX, **etag}).status_code == 204
+
+
+def test_static_files_neither_load_the_user_nor_restart_the_clock(app, client, world, login_as):
+    from sqlalchemy import event
+
+    login_as(world.member_x)
+    _set_clock(client, seen_at=300)
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url_for("static", filename="onestop.css"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200 and _session_cookies(response) == []
+    assert statements == []
+    assert _seen_age(client) >= 300

@@ -332,3 +332,45 @@ def test_submissions_are_rate_limited_per_contact(world, login_as):
     codes = [client.post(url, data=_form(world)).status_code for _ in range(3)]
     assert codes == [303, 303, 429]
     assert count_requests() == 2
+
+
+def test_my_requests_pages_through_every_request_once_newest_activity_first(
+    client, world, login_as
+):
+    """Keyset pages on (last activity, id), ties included; a search and the closed view
+    filter the same way."""
+    import re
+
+    start = utcnow() - timedelta(days=3)
+    made = []
+    for i in range(30):
+        made.append(
+            factories.make_request(
+                world.account_a,
+                world.contact_a,
+                subject=f"Paged {i:02d}",
+                status="resolved" if i % 10 == 9 else "open",
+                last_activity_at=start + timedelta(minutes=i // 2),  # pairs tie
+            )
+        )
+    factories.make_request(world.account_b, world.contact_b, subject="Paged other")
+    db.session.commit()
+    login_as(world.contact_a)
+
+    def page(url):
+        text = client.get(url).text
+        subjects = re.findall(r'class="request-title">(Paged \d\d)<', text)
+        more = re.search(r'class="pager"><a class="button" href="([^"]+)"', text)
+        return subjects, more.group(1).replace("&amp;", "&") if more else None
+
+    first, more = page(url_for("customer.home", show="all"))
+    second, last = page(more)
+    assert len(first) == 25 and last is None
+    newest_first = sorted(made, key=lambda r: (r.last_activity_at, r.id), reverse=True)
+    assert first + second == [r.subject for r in newest_first]
+    open_only, _ = page(url_for("customer.home"))
+    assert "Paged 29" not in open_only and "Paged 28" in open_only
+    closed, _ = page(url_for("customer.home", show="closed"))
+    assert closed == ["Paged 29", "Paged 19", "Paged 09"]
+    found, _ = page(url_for("customer.home", show="all", q="Paged 07"))
+    assert found == ["Paged 07"]
