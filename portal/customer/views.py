@@ -158,6 +158,9 @@ def new_request():
         try:
             raised, created = _raise(form)
         except requests.RequestError as error:
+            # Nothing was written: end the transaction (on SQLite, the write lock the
+            # INSERT took) before rendering, so other posts need not wait for the page.
+            db.session.rollback()
             flash(str(error), "error")
             return render_page("customer/new_request.html", status=409, form=form)
         if created:
