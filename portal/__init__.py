@@ -75,6 +75,24 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_the_transaction(conn, _name):
+    """Python's sqlite3 (before 3.12's `autocommit=False`) opens a transaction only before
+    INSERT, UPDATE and DELETE. A SAVEPOINT sent outside one starts a transaction of its own,
+    and its RELEASE commits it: a `begin_nested()` that is the request's first write would
+    commit its rows at once, apart from everything written after it (a request without its
+    events and its outbox mail). BEGIN IMMEDIATE opens the real transaction first, taking
+    the write lock under the busy timeout, as the INSERT that follows would anyway.
+
+    Only here, not for every transaction (SQLAlchemy's "emit BEGIN yourself" recipe): reads
+    then stay outside transactions, so a write never has to upgrade a read snapshot, which
+    SQLite refuses at once ("database is locked") when another writer committed meanwhile.
+    """
+    raw = conn.connection.dbapi_connection
+    if type(raw).__module__ == "sqlite3" and not raw.in_transaction:
+        raw.execute("BEGIN IMMEDIATE")
+
+
 def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp

@@ -13,7 +13,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 from flask import current_app, g
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from .extensions import db
 from .models import OutboxMessage, utcnow
@@ -30,7 +30,8 @@ def queue_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
     return message
 
 
-def _send(message: OutboxMessage, config) -> None:
+def _send(message, config) -> None:
+    """`message`: anything with a recipient, a subject and a body (a claimed row)."""
     email = EmailMessage()
     email["From"] = config["MAIL_SENDER"]
     email["To"] = message.recipient
@@ -48,51 +49,86 @@ def _send(message: OutboxMessage, config) -> None:
         smtp.send_message(email)
 
 
-def _claim(message_id: int) -> bool:
+# The claim: an UPDATE whose WHERE says "due, and claimed by nobody (or by a worker long
+# gone)". Of two workers racing for the same rows, the second finds them claimed once the
+# first commits (SQLite lets one writer in at a time; PostgreSQL re-checks the WHERE of a
+# row another transaction changed), so no message goes out twice. One statement, built
+# once: it runs after every request that queues mail.
+_UNCLAIMED = or_(
+    OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < bindparam("stale_before")
+)
+_DUE = (
+    select(OutboxMessage.id)
+    .where(
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.attempts < MAX_ATTEMPTS,
+        or_(
+            OutboxMessage.next_attempt_at.is_(None),
+            OutboxMessage.next_attempt_at <= bindparam("now"),
+        ),
+        _UNCLAIMED,
+    )
+    .order_by(OutboxMessage.id)
+    .limit(bindparam("limit"))
+)
+_CLAIM = (
+    update(OutboxMessage)
+    .where(
+        OutboxMessage.id.in_(_DUE.scalar_subquery()),
+        OutboxMessage.sent_at.is_(None),
+        _UNCLAIMED,
+    )
+    .values(claimed_at=bindparam("now"), attempts=OutboxMessage.attempts + 1)
+    .returning(
+        OutboxMessage.id,
+        OutboxMessage.recipient,
+        OutboxMessage.subject,
+        OutboxMessage.body,
+        OutboxMessage.attempts,
+    )
+    .execution_options(synchronize_session=False)
+)
+_MARK = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("message_id"))
+    .execution_options(synchronize_session=False)
+)
+_MARK_SENT = _MARK.values(sent_at=bindparam("at"), last_error=None)
+_MARK_FAILED = _MARK.values(
+    claimed_at=None, last_error=bindparam("error"), next_attempt_at=bindparam("retry_at")
+)
+
+
+def _claim_due(limit: int) -> list:
+    """Claim the messages that are due, oldest first, in one short transaction."""
     now = utcnow()
     claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.sent_at.is_(None),
-            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
-        )
-        .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
-    )
+        _CLAIM, {"now": now, "stale_before": now - CLAIM_TIMEOUT, "limit": limit}
+    ).all()
     db.session.commit()
-    return claimed.rowcount == 1
+    return sorted(claimed, key=lambda message: message.id)
 
 
 def deliver_pending(limit: int = 100) -> int:
-    """Send what is queued; returns how many were sent. Failures stay queued for a retry."""
+    """Send what is queued; returns how many were sent. Failures stay queued for a retry.
+
+    Each message is marked sent (or failed) in its own commit straight after its attempt, so
+    a crash mid-batch re-sends at most the one message in flight."""
     config = current_app.config
-    now = utcnow()
-    ids = db.session.scalars(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.attempts < MAX_ATTEMPTS,
-            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
     sent = 0
-    for message_id in ids:
-        if not _claim(message_id):
-            continue
-        message = db.session.get(OutboxMessage, message_id)
+    for message in _claim_due(limit):
         try:
             _send(message, config)
         except (OSError, smtplib.SMTPException) as error:
-            message.claimed_at = None
-            message.last_error = str(error)[:500]
             # Back off: 1, 2, 4, 8 minutes after the 1st, 2nd, 3rd, 4th failure.
-            message.next_attempt_at = utcnow() + timedelta(minutes=2 ** (message.attempts - 1))
-            current_app.logger.warning("mail %s not sent: %s", message_id, error)
+            retry_at = utcnow() + timedelta(minutes=2 ** (message.attempts - 1))
+            db.session.execute(
+                _MARK_FAILED,
+                {"message_id": message.id, "error": str(error)[:500], "retry_at": retry_at},
+            )
+            current_app.logger.warning("mail %s not sent: %s", message.id, error)
         else:
-            message.sent_at = utcnow()
-            message.last_error = None
+            db.session.execute(_MARK_SENT, {"message_id": message.id, "at": utcnow()})
             sent += 1
         db.session.commit()
     return sent

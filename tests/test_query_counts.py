@@ -113,3 +113,42 @@ def test_my_requests_does_not_grow_with_rows_and_shows_who(client, world, login_
     text = client.get(url).text
     assert "Row 5" in text and "raised by Colleague C" in text
     assert "with Member X" in text and "with Coach X" in text
+
+
+def test_raising_a_request_does_not_grow_with_the_team_s_load(client, world, login_as, no_csrf):
+    """The owner is chosen by load in one query however many requests the team has open;
+    everything else a post reads is one row or one small list."""
+    import uuid
+
+    factories.make_skill(world.member_x, world.function, 2)
+    factories.make_skill(world.coach_x, world.function, 2)
+    login_as(world.contact_a)
+    url = url_for("customer.new_request")
+
+    def post():
+        form = {
+            "account": str(world.account_a.id),
+            "about": str(world.function.id),
+            "subject": "Pallet count is short",
+            "description": "Counted 38 pallets.",
+            "urgency": "normal",
+            "idempotency_key": uuid.uuid4().hex,
+        }
+        with counting() as statements:
+            response = client.post(url, data=form)
+        assert response.status_code == 303
+        return len(statements)
+
+    few = post()
+    for n in range(40):
+        factories.make_request(
+            world.account_a,
+            world.contact_a,
+            status="open",
+            assignee_id=(world.member_x if n % 3 else world.coach_x).id,
+            function_id=world.function.id,
+        )
+    db.session.commit()
+    many = post()
+    assert many == few
+    assert many <= 12

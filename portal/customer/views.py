@@ -10,7 +10,7 @@ from ..access import CONTACT, PUBLIC, policy
 from ..extensions import db, limiter
 from ..forms import query_args
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
-from ..models import Function, Request, utcnow
+from ..models import Account, Function, Request, utcnow
 from ..requests import clock, files, handoffs, ratings
 from ..requests import services as requests
 from ..workspace.services import team_people
@@ -120,7 +120,15 @@ def _team_page(contacts, people, teams, feedback_form=None, status=200):
 
 def _raise_form(formdata=None) -> RaiseRequestForm:
     form = RaiseRequestForm(formdata=formdata)
-    accounts = [contact.account for contact in access.contact_accounts(current_user)]
+    contacts = access.contact_accounts(current_user)
+    # The accounts with their teams (raising reads the team) in one query, not one each.
+    loaded = db.session.scalars(
+        select(Account)
+        .options(joinedload(Account.team))
+        .where(Account.id.in_([c.account_id for c in contacts]))
+    )
+    by_id = {account.id: account for account in loaded}
+    accounts = [by_id[c.account_id] for c in contacts]
     if not accounts:
         abort(403)
     form.account.choices = [(a.id, a.name) for a in accounts]
@@ -150,17 +158,22 @@ def new_request():
         try:
             raised, created = _raise(form)
         except requests.RequestError as error:
+            # Nothing was written: end the transaction (on SQLite, the write lock the
+            # INSERT took) before rendering, so other posts need not wait for the page.
+            db.session.rollback()
             flash(str(error), "error")
             return render_page("customer/new_request.html", status=409, form=form)
         if created:
             files.store(current_user, raised, checked)
+        # Read before the commit expires it: afterwards each would cost a reload.
+        request_id, reference = raised.id, raised.reference
         db.session.commit()
         if created:
             flash(
-                f"Thank you. Your request is {raised.reference}; we will keep you posted here.",
+                f"Thank you. Your request is {reference}; we will keep you posted here.",
                 "success",
             )
-        return redirect_after_post(url_for("customer.request", request_id=raised.id))
+        return redirect_after_post(url_for("customer.request", request_id=request_id))
     status = 422 if request.method == "POST" else 200
     return render_page("customer/new_request.html", status=status, form=form)
 

@@ -18,6 +18,7 @@ class Candidate:
 class Choice:
     user_id: int
     reason: str
+    name: str  # the person's, for the customer's receipt
 
 
 def choose_assignee(candidates: list[Candidate], function_name: str) -> Choice | None:
@@ -33,4 +34,5 @@ def choose_assignee(candidates: list[Candidate], function_name: str) -> Choice |
     return Choice(
         best.user_id,
         f"{function_name} level {best.skill_level}, {best.open_load} open",
+        best.name,
     )

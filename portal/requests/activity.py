@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from ..inbox.queries import shown
 from ..models import HANDOFF_OPEN, Handoff, Request, Team, utcnow
 
+_PENDING = "onestop.activity_teams"  # in session.info: teams changed, counted at commit
+
 
 def touch(session: Session, team_ids) -> None:
     """Count a change for these teams (all teams when `team_ids` is None)."""
@@ -31,6 +33,12 @@ def touch(session: Session, team_ids) -> None:
             return
         statement = statement.where(Team.id.in_(team_ids))
     session.connection().execute(statement.execution_options(synchronize_session=False))
+
+
+def changed(session: Session, team_id: int) -> None:
+    """Count a change the ORM cannot see (a row written with Core), at the commit like the
+    rest."""
+    session.info.setdefault(_PENDING, set()).add(team_id)
 
 
 def _teams_of(session: Session, request_ids: set[int]) -> set[int]:
@@ -64,9 +72,6 @@ def _out_of_sight(request: Request, now) -> bool:
     if _UNKNOWN in before:
         return False
     return not shown(request.status, request.resolved_at, now) and not shown(*before, now)
-
-
-_PENDING = "onestop.activity_teams"
 
 
 @event.listens_for(Session, "after_flush")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..domain.business_hours import (
@@ -35,28 +35,35 @@ from ..models.request import NEW, OPEN
 DEFAULT_OPENS, DEFAULT_CLOSES = time(9), time(17)
 
 
+# Built once, run with the team's id (and the tier and urgency): these run for every new
+# request, and a statement built per call costs about as much again as running it.
+_HOLIDAYS = select(Holiday.day).where(Holiday.team_id == bindparam("team_id"))
+_WORKING_HOURS = (
+    select(WorkingHours.weekday, WorkingHours.opens, WorkingHours.closes)
+    .where(WorkingHours.team_id == bindparam("team_id"))
+    .order_by(WorkingHours.opens)
+)
+_SERVICE_LEVEL = select(ServiceLevel).where(
+    ServiceLevel.tier_id == bindparam("tier_id"), ServiceLevel.urgency == bindparam("urgency")
+)
+
+
 def team_calendar(team: Team) -> Calendar:
     """The team's week; a team that has not set hours works Monday to Friday, 09:00-17:00."""
-    holidays = frozenset(db.session.scalars(select(Holiday.day).where(Holiday.team_id == team.id)))
-    rows = db.session.scalars(
-        select(WorkingHours).where(WorkingHours.team_id == team.id).order_by(WorkingHours.opens)
-    ).all()
+    holidays = frozenset(db.session.scalars(_HOLIDAYS, {"team_id": team.id}))
+    rows = db.session.execute(_WORKING_HOURS, {"team_id": team.id}).all()
     if not rows:
         return office_hours(team.timezone, DEFAULT_OPENS, DEFAULT_CLOSES, holidays=holidays)
     weekly: dict[int, list[tuple[time, time]]] = {}
-    for row in rows:
-        weekly.setdefault(row.weekday, []).append((row.opens, row.closes))
+    for weekday, opens, closes in rows:
+        weekly.setdefault(weekday, []).append((opens, closes))
     return Calendar(team.timezone, {day: tuple(spans) for day, spans in weekly.items()}, holidays)
 
 
 def service_level_for(request: Request, account=None) -> ServiceLevel | None:
     """`account` for a request not yet written, whose relationship is not loaded yet."""
-    return db.session.scalar(
-        select(ServiceLevel).where(
-            ServiceLevel.tier_id == (account or request.account).tier_id,
-            ServiceLevel.urgency == request.urgency,
-        )
-    )
+    tier_id = (account or request.account).tier_id
+    return db.session.scalar(_SERVICE_LEVEL, {"tier_id": tier_id, "urgency": request.urgency})
 
 
 def _pauses(request: Request, now: datetime) -> list[tuple[datetime, datetime]]:

@@ -59,6 +59,10 @@ def test_raising_a_request_gives_a_reference_an_owner_and_a_confirmation(client,
     mail = db.session.scalars(select(OutboxMessage)).all()
     assert [m.recipient for m in mail] == [world.contact_a.email]
     assert item.reference in mail[0].subject
+    assert "Hello Contact A," in mail[0].body
+    assert f"Its reference is {item.reference}." in mail[0].body
+    assert "Coach X of Team X is looking after it." in mail[0].body
+    assert url_for("customer.request", request_id=item.id) in mail[0].body
 
 
 def test_a_double_submit_creates_one_request(client, world, contact_a):
@@ -75,6 +79,8 @@ def test_without_a_skilled_member_the_request_waits_unassigned(client, world, co
     client.post(url_for("customer.new_request"), data=_form(world, about="other"))
     item = db.session.scalar(select(Request))
     assert item.function_id is None and item.assignee_id is None
+    (mail,) = db.session.scalars(select(OutboxMessage)).all()
+    assert "Team X will pick it up shortly." in mail.body
     assert (
         "Your team will pick this up shortly"
         in client.get(url_for("customer.request", request_id=item.id)).text

@@ -123,6 +123,33 @@ def test_the_count_moves_when_the_change_commits_and_not_for_a_rollback(world):
     assert _activity(world.team_x) == before + 1
 
 
+def test_a_request_raised_through_the_form_moves_the_count_and_shows_in_the_inbox(
+    client, world, login_as, app, no_csrf
+):
+    import uuid
+
+    from portal.extensions import db
+
+    member = app.test_client()
+    login_as(world.member_x, on=member)
+    inbox = url_for("inbox.index", team_id=world.team_x.id)
+    assert "Forklift stuck" not in member.get(inbox).text  # now kept by the inbox cache
+    before = _activity(world.team_x)
+    login_as(world.contact_a)
+    form = {
+        "account": str(world.account_a.id),
+        "about": str(world.function.id),
+        "subject": "Forklift stuck",
+        "description": "Since this morning.",
+        "urgency": "normal",
+        "idempotency_key": uuid.uuid4().hex,
+    }
+    assert client.post(url_for("customer.new_request"), data=form).status_code == 303
+    db.session.expire_all()
+    assert _activity(world.team_x) == before + 1
+    assert "Forklift stuck" in member.get(inbox).text
+
+
 def test_a_bulk_write_past_the_orm_is_counted_by_touch(world):
     from portal.extensions import db
     from portal.requests import activity
