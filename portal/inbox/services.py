@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import access
@@ -10,32 +12,43 @@ from ..extensions import db
 from ..models import OPEN_STATUSES, Entry, Request, Team, User
 from ..requests import services as requests
 
+# The request page's statements are built once, their values bound when they run (as
+# access.get_request's are): building them, and the visibility union in particular, cost
+# about as much as running them.
+_TIMELINE = (
+    select(Entry)
+    .options(joinedload(Entry.author))
+    .where(Entry.request_id == bindparam("request_id"))
+    .order_by(Entry.created_at, Entry.id)
+)
+
 
 def timeline(item: Request) -> list[Entry]:
     """Every entry, public and internal, oldest first."""
-    return list(
-        db.session.scalars(
-            select(Entry)
-            .options(joinedload(Entry.author))
-            .where(Entry.request_id == item.id)
-            .order_by(Entry.created_at, Entry.id)
+    return list(db.session.scalars(_TIMELINE, {"request_id": item.id}))
+
+
+@cache
+def _other_open_query(kind: str, limit: int):
+    return (
+        access.prepared_requests_visible_to(kind)
+        .where(
+            Request.account_id == bindparam("account_id"),
+            Request.id != bindparam("request_id"),
+            Request.status.in_(OPEN_STATUSES),
         )
+        .order_by(Request.next_due_at.is_(None), Request.next_due_at, Request.id)
+        .limit(limit)
     )
 
 
 def other_open_requests(user: User, item: Request, limit: int = 10) -> list[Request]:
-    return list(
-        db.session.scalars(
-            access.requests_visible_to(user)
-            .where(
-                Request.account_id == item.account_id,
-                Request.id != item.id,
-                Request.status.in_(OPEN_STATUSES),
-            )
-            .order_by(Request.next_due_at.is_(None), Request.next_due_at, Request.id)
-            .limit(limit)
-        )
-    )
+    params = {
+        "account_id": item.account_id,
+        "request_id": item.id,
+        **access.viewer_params(user),
+    }
+    return list(db.session.scalars(_other_open_query(access.viewer_kind(user), limit), params))
 
 
 def bulk_change(

@@ -3,7 +3,7 @@ from typing import NamedTuple
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -46,16 +46,23 @@ class Person(NamedTuple):
     member: bool  # of this team
 
 
+# Built once, the team a bound value (the request page runs it on every view).
+_PEOPLE = (
+    select(User.id, User.name, Membership.id.is_not(None))
+    .outerjoin(
+        Membership,
+        (Membership.user_id == User.id) & (Membership.team_id == bindparam("team_id")),
+    )
+    .where(User.kind == "staff", User.active.is_(True))
+    .order_by(User.name)
+)
+
+
 def _people(team_id: int) -> list[Person]:
     """Every active staff member (handoffs may go anywhere), marked if in this team: the
     owner, assignee and handoff pickers all come from this one query."""
-    in_team = (Membership.user_id == User.id) & (Membership.team_id == team_id)
-    rows = db.session.execute(
-        select(User.id, User.name, Membership.id.is_not(None))
-        .outerjoin(Membership, in_team)
-        .where(User.kind == "staff", User.active.is_(True))
-        .order_by(User.name)
-    )
+    # On the session's connection, as Core: plain rows, no ORM result machinery.
+    rows = db.session.connection().execute(_PEOPLE, {"team_id": team_id})
     return [Person(*row) for row in rows]
 
 

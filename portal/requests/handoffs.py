@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from ..domain.business_hours import add_business_time
@@ -148,15 +148,17 @@ def cancel(actor: User, handoff: Handoff) -> None:
     db.session.flush()
 
 
+# Built once, the request a bound value: every view of a request page loads these.
+_FOR_REQUEST = (
+    select(Handoff)
+    .options(joinedload(Handoff.function), joinedload(Handoff.owner))
+    .where(Handoff.request_id == bindparam("request_id"))
+    .order_by(Handoff.id)
+)
+
+
 def for_request(request: Request) -> list[Handoff]:
-    return list(
-        db.session.scalars(
-            select(Handoff)
-            .options(joinedload(Handoff.function), joinedload(Handoff.owner))
-            .where(Handoff.request_id == request.id)
-            .order_by(Handoff.id)
-        )
-    )
+    return list(db.session.scalars(_FOR_REQUEST, {"request_id": request.id}))
 
 
 def progress_line(handoffs: list[Handoff]) -> str:
