@@ -6,15 +6,13 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
-from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from .. import access
 from ..extensions import db
-from ..models import CONTACT, OPEN_STATUSES, STAFF, Entry, Request, Team, User, reference_for
+from ..models import OPEN_STATUSES, Entry, Request, Team, User
 from ..requests import services as requests
-from ..richtext import stored_html
 
 
 # The request page's statements are built once, their values bound when they run (as
@@ -25,13 +23,8 @@ class Author(NamedTuple):
     name: str
     kind: str
 
-    @property
-    def is_staff(self) -> bool:
-        return self.kind == STAFF
-
-    @property
-    def is_contact(self) -> bool:
-        return self.kind == CONTACT
+    is_staff = property(User.is_staff.fget)
+    is_contact = property(User.is_contact.fget)
 
 
 class TimelineEntry(NamedTuple):
@@ -49,9 +42,7 @@ class TimelineEntry(NamedTuple):
     created_at: datetime
     author: Author | None
 
-    @property
-    def html(self) -> Markup:
-        return stored_html(self.body_html, self.body)
+    html = property(Entry.html.fget)
 
 
 _author = aliased(User)
@@ -102,9 +93,7 @@ class OtherRequest(NamedTuple):
     id: int
     subject: str
 
-    @property
-    def reference(self) -> str:
-        return reference_for(self.id)
+    reference = property(Request.reference.fget)
 
 
 def other_open_requests(user: User, item: Request, limit: int = 10) -> list[OtherRequest]:
