@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import access, reference
 from ..access import TEAM_MEMBER, policy
 from ..extensions import db
-from ..forms import EmptyForm, query_args
+from ..forms import EmptyForm, display_form, query_args
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..models import (
     Account,
@@ -237,16 +237,19 @@ def _forms(item, members, **bound):
         reply = db.session.get(CannedReply, canned_id)
         if reply is not None and reply.team_id == item.team_id:
             prefill = canned.fill(reply.body, item, current_user)
-    forms = {
-        "reply": ReplyForm(formdata=None, version=item.version, body=prefill),
-        "merge": MergeForm(formdata=None, version=item.version),
-        "note": NoteForm(formdata=None, version=item.version),
-        "status": StatusForm(formdata=None, version=item.version, status=item.status),
-        "assign": AssignForm(formdata=None, version=item.version, assignee=item.assignee_id),
-        "classify": ClassifyForm(
-            formdata=None, version=item.version, function=item.function_id, urgency=item.urgency
+    version = item.version
+    # Only the forms not already bound to a post are built, for display.
+    make = {
+        "reply": lambda: display_form(ReplyForm, version=version, body=prefill),
+        "merge": lambda: display_form(MergeForm, version=version),
+        "note": lambda: display_form(NoteForm, version=version),
+        "status": lambda: display_form(StatusForm, version=version, status=item.status),
+        "assign": lambda: display_form(AssignForm, version=version, assignee=item.assignee_id),
+        "classify": lambda: display_form(
+            ClassifyForm, version=version, function=item.function_id, urgency=item.urgency
         ),
     }
+    forms = {key: build() for key, build in make.items() if key not in bound}
     forms.update(bound)
     forms["assign"].assignee.choices = [("", "Nobody (unassigned)")] + [
         (m.id, m.name) for m in members
@@ -260,7 +263,7 @@ def _forms(item, members, **bound):
 
 
 def _handoff_form(team_id: int, formdata=None, people=None) -> HandoffForm:
-    form = HandoffForm(formdata=formdata)
+    form = HandoffForm(formdata=formdata) if formdata is not None else display_form(HandoffForm)
     form.function.choices = [(f.id, f.name) for f in _functions() if f.active]
     everyone = people if people is not None else _people(team_id)
     form.owner.choices = [("", "Route by skill and load")] + [(p.id, p.name) for p in everyone]
@@ -288,7 +291,7 @@ def _detail(team, item, http_status=200, handoff_form=None, held=None, **bound):
         # team would be refused).
         can_take=any(m.id == current_user.id for m in members),
         handoff_form=handoff_form or _handoff_form(team.id, people=people),
-        done_form=HandoffDoneForm(formdata=None),
+        done_form=display_form(HandoffDoneForm),
     )
 
 

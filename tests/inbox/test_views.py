@@ -416,3 +416,25 @@ def test_the_timeline_draws_every_kind_of_entry_and_author(client, world, member
     assert "Onestop set the status to waiting on customer." in text
     assert f"{world.contact_a.name}</strong>" in text
     assert f"{other.reference} Second thing</a>" in text
+
+
+def test_every_form_on_the_request_page_carries_the_token_and_posts(client, world, login_as):
+    """The page's forms are drawn from display forms (no CSRF field of their own): each
+    post form still carries the session's token, and a reply posted with it is sent."""
+    login_as(world.member_x)
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    url = url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id)
+    text = client.get(url).text
+    forms = re.findall(r'<form[^>]*method="post".*?</form>', text, re.S)
+    tokens = {re.search(r'name="csrf_token"[^>]*value="([^"]+)"', f).group(1) for f in forms}
+    assert len(forms) >= 10 and len(tokens) == 1
+    reply_form = next(f for f in forms if 'id="reply-form"' in f)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', reply_form).group(1)
+    action = url_for("inbox.reply", team_id=world.team_x.id, request_id=item.id)
+    refused = client.post(action, data={"version": version, "body": "No token"})
+    assert refused.status_code == 400
+    sent = client.post(
+        action, data={"csrf_token": tokens.pop(), "version": version, "body": "With token"}
+    )
+    assert sent.status_code == 303
+    assert db.session.scalar(select(Entry.id).where(Entry.body == "With token")) is not None
