@@ -2,6 +2,7 @@
 
 import importlib
 import pkgutil
+from datetime import UTC
 
 import pytest
 from flask import current_app
@@ -116,3 +117,16 @@ def test_a_display_form_draws_the_hidden_fields_the_full_form_draws(app, form_cl
     assert hidden_fields(shown) == hidden_fields(full) == full.hidden_tag().replace("\n", "")
     assert "csrf_token" not in shown._fields  # nothing to validate: never posted to
     assert ("csrf_token" in hidden_fields(shown)) is ("csrf_token" in full._fields)
+
+
+def test_when_draws_the_markup_its_jinja_version_drew(app):
+    """The `when` macro is drawn by portal/drawn.py `time_tag`; the same markup as the
+    Jinja it replaced, for aware and naive moments."""
+    from datetime import datetime
+
+    old = current_app.jinja_env.from_string(
+        "<time datetime=\"{{ m.isoformat() }}\">{{ m.strftime('%d %b %Y, %H:%M') }} UTC</time>"
+    )
+    when = current_app.jinja_env.get_template("_macros/ui.html").module.when
+    for moment in (datetime(2026, 3, 4, 5, 6, 7, 89, tzinfo=UTC), datetime(2026, 12, 1)):
+        assert str(when(moment)) == old.render(m=moment)
