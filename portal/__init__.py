@@ -105,6 +105,7 @@ def _register_template_helpers(app: Flask) -> None:
     from .drawn import time_tag
     from .forms import hidden_fields, plain_select, render_field, shortcuts_on
     from .htmx import is_partial
+    from .inbox import timelines
     from .navigation import navigation_for
     from .richtext import render_markdown
 
@@ -114,6 +115,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["render_select"] = plain_select
     app.jinja_env.globals["render_hidden"] = hidden_fields
     app.jinja_env.globals["time_tag"] = time_tag
+    app.jinja_env.globals["timeline_drawn"] = timelines.drawn
     app.jinja_env.filters["markdown"] = render_markdown
 
     @app.context_processor

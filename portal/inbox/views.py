@@ -24,7 +24,7 @@ from ..models import (
 )
 from ..requests import files, handoffs
 from ..requests import services as requests
-from . import bp, cache, canned, presence, queries, services
+from . import bp, cache, canned, presence, queries, services, timelines
 from .forms import (
     AssignForm,
     BulkForm,
@@ -273,14 +273,17 @@ def _handoff_form(team_id: int, formdata=None, people=None) -> HandoffForm:
 def _detail(team, item, http_status=200, handoff_form=None, held=None, **bound):
     people = _people(team.id)
     members = _members(team.id, people)
+    entries = services.timeline(item)
+    attachments = files.for_request(item, public_only=False)
     return render_page(
         "inbox/request.html",
         "inbox/_detail.html",
         status=http_status,
         team=team,
         item=item,
-        timeline=services.timeline(item),
-        attachments=files.for_request(item, public_only=False),
+        timeline=entries,
+        attachments=attachments,
+        timeline_key=timelines.key(item, entries, attachments),
         clock=queries.clocks_for([item], team)[item.id],
         other_open=services.other_open_requests(current_user, item),
         forms=_forms(item, members, **bound),
