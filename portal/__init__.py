@@ -120,8 +120,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from .forms import plain_select, render_field, shortcuts_on
+    from .drawn import time_tag
+    from .forms import hidden_fields, plain_select, render_field, shortcuts_on
     from .htmx import is_partial
+    from .inbox import timelines
     from .navigation import navigation_for
     from .richtext import render_markdown
 
@@ -129,6 +131,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["shortcuts_on"] = shortcuts_on
     app.jinja_env.globals["render_field"] = render_field
     app.jinja_env.globals["render_select"] = plain_select
+    app.jinja_env.globals["render_hidden"] = hidden_fields
+    app.jinja_env.globals["time_tag"] = time_tag
+    app.jinja_env.globals["timeline_drawn"] = timelines.drawn
     app.jinja_env.filters["markdown"] = render_markdown
 
     @app.context_processor

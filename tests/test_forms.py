@@ -2,6 +2,7 @@
 
 import importlib
 import pkgutil
+from datetime import UTC
 
 import pytest
 from flask import current_app
@@ -9,7 +10,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 import portal
-from portal.forms import _FAST_WIDGETS, draw_widget, plain_select, select_options
+from portal.forms import _FAST_WIDGETS, display_form, draw_widget, plain_select, select_options
 
 HOSTILE = "\"><script>alert(1)</script>&amp; ' {{7*7}}"
 ATTRS = [
@@ -104,3 +105,28 @@ def test_select_options_are_the_choices_wtforms_marks():
     assert drawn.startswith('<select class="input" name="what" id="x&#34;y">')
     assert "&lt;script&gt;" in drawn and "<script>" not in drawn
     assert '<option value="c" selected>' in drawn
+
+
+@pytest.mark.parametrize("csrf_on", [True, False])
+@pytest.mark.parametrize("form_class", FORMS, ids=lambda c: f"{c.__module__}.{c.__name__}")
+def test_a_display_form_draws_the_hidden_fields_the_full_form_draws(app, form_class, csrf_on):
+    """`display_form` leaves the CSRF field out and `hidden_fields` draws its token: the
+    same markup, with CSRF on or off, and the same value csrf_token() gives the page."""
+    app.config["WTF_CSRF_ENABLED"] = csrf_on
+    full, shown = form_class(formdata=None), display_form(form_class)
+    assert hidden_fields(shown) == hidden_fields(full) == full.hidden_tag().replace("\n", "")
+    assert "csrf_token" not in shown._fields  # nothing to validate: never posted to
+    assert ("csrf_token" in hidden_fields(shown)) is ("csrf_token" in full._fields)
+
+
+def test_when_draws_the_markup_its_jinja_version_drew(app):
+    """The `when` macro is drawn by portal/drawn.py `time_tag`; the same markup as the
+    Jinja it replaced, for aware and naive moments."""
+    from datetime import datetime
+
+    old = current_app.jinja_env.from_string(
+        "<time datetime=\"{{ m.isoformat() }}\">{{ m.strftime('%d %b %Y, %H:%M') }} UTC</time>"
+    )
+    when = current_app.jinja_env.get_template("_macros/ui.html").module.when
+    for moment in (datetime(2026, 3, 4, 5, 6, 7, 89, tzinfo=UTC), datetime(2026, 12, 1)):
+        assert str(when(moment)) == old.render(m=moment)

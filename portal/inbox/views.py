@@ -3,14 +3,14 @@ from typing import NamedTuple
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access, reference
 from ..access import TEAM_MEMBER, policy
 from ..extensions import db
-from ..forms import EmptyForm, query_args
+from ..forms import EmptyForm, display_form, query_args
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..models import (
     Account,
@@ -24,7 +24,7 @@ from ..models import (
 )
 from ..requests import files, handoffs
 from ..requests import services as requests
-from . import bp, cache, canned, presence, queries, services
+from . import bp, cache, canned, presence, queries, services, timelines
 from .forms import (
     AssignForm,
     BulkForm,
@@ -46,16 +46,23 @@ class Person(NamedTuple):
     member: bool  # of this team
 
 
+# Built once, the team a bound value (the request page runs it on every view).
+_PEOPLE = (
+    select(User.id, User.name, Membership.id.is_not(None))
+    .outerjoin(
+        Membership,
+        (Membership.user_id == User.id) & (Membership.team_id == bindparam("team_id")),
+    )
+    .where(User.kind == "staff", User.active.is_(True))
+    .order_by(User.name)
+)
+
+
 def _people(team_id: int) -> list[Person]:
     """Every active staff member (handoffs may go anywhere), marked if in this team: the
     owner, assignee and handoff pickers all come from this one query."""
-    in_team = (Membership.user_id == User.id) & (Membership.team_id == team_id)
-    rows = db.session.execute(
-        select(User.id, User.name, Membership.id.is_not(None))
-        .outerjoin(Membership, in_team)
-        .where(User.kind == "staff", User.active.is_(True))
-        .order_by(User.name)
-    )
+    # On the session's connection, as Core: plain rows, no ORM result machinery.
+    rows = db.session.connection().execute(_PEOPLE, {"team_id": team_id})
     return [Person(*row) for row in rows]
 
 
@@ -230,16 +237,19 @@ def _forms(item, members, **bound):
         reply = db.session.get(CannedReply, canned_id)
         if reply is not None and reply.team_id == item.team_id:
             prefill = canned.fill(reply.body, item, current_user)
-    forms = {
-        "reply": ReplyForm(formdata=None, version=item.version, body=prefill),
-        "merge": MergeForm(formdata=None, version=item.version),
-        "note": NoteForm(formdata=None, version=item.version),
-        "status": StatusForm(formdata=None, version=item.version, status=item.status),
-        "assign": AssignForm(formdata=None, version=item.version, assignee=item.assignee_id),
-        "classify": ClassifyForm(
-            formdata=None, version=item.version, function=item.function_id, urgency=item.urgency
+    version = item.version
+    # Only the forms not already bound to a post are built, for display.
+    make = {
+        "reply": lambda: display_form(ReplyForm, version=version, body=prefill),
+        "merge": lambda: display_form(MergeForm, version=version),
+        "note": lambda: display_form(NoteForm, version=version),
+        "status": lambda: display_form(StatusForm, version=version, status=item.status),
+        "assign": lambda: display_form(AssignForm, version=version, assignee=item.assignee_id),
+        "classify": lambda: display_form(
+            ClassifyForm, version=version, function=item.function_id, urgency=item.urgency
         ),
     }
+    forms = {key: build() for key, build in make.items() if key not in bound}
     forms.update(bound)
     forms["assign"].assignee.choices = [("", "Nobody (unassigned)")] + [
         (m.id, m.name) for m in members
@@ -253,7 +263,7 @@ def _forms(item, members, **bound):
 
 
 def _handoff_form(team_id: int, formdata=None, people=None) -> HandoffForm:
-    form = HandoffForm(formdata=formdata)
+    form = HandoffForm(formdata=formdata) if formdata is not None else display_form(HandoffForm)
     form.function.choices = [(f.id, f.name) for f in _functions() if f.active]
     everyone = people if people is not None else _people(team_id)
     form.owner.choices = [("", "Route by skill and load")] + [(p.id, p.name) for p in everyone]
@@ -263,14 +273,17 @@ def _handoff_form(team_id: int, formdata=None, people=None) -> HandoffForm:
 def _detail(team, item, http_status=200, handoff_form=None, held=None, **bound):
     people = _people(team.id)
     members = _members(team.id, people)
+    entries = services.timeline(item)
+    attachments = files.for_request(item, public_only=False)
     return render_page(
         "inbox/request.html",
         "inbox/_detail.html",
         status=http_status,
         team=team,
         item=item,
-        timeline=services.timeline(item),
-        attachments=files.for_request(item, public_only=False),
+        timeline=entries,
+        attachments=attachments,
+        timeline_key=timelines.key(item, entries, attachments),
         clock=queries.clocks_for([item], team)[item.id],
         other_open=services.other_open_requests(current_user, item),
         forms=_forms(item, members, **bound),
@@ -281,7 +294,7 @@ def _detail(team, item, http_status=200, handoff_form=None, held=None, **bound):
         # team would be refused).
         can_take=any(m.id == current_user.id for m in members),
         handoff_form=handoff_form or _handoff_form(team.id, people=people),
-        done_form=HandoffDoneForm(formdata=None),
+        done_form=display_form(HandoffDoneForm),
     )
 
 

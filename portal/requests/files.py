@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
@@ -136,12 +136,18 @@ def path_of(attachment: Attachment) -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]) / attachment.stored_name
 
 
+# Built once (the request a bound value): the request pages load these on every view.
+_ATTACHMENTS = select(Attachment).where(Attachment.request_id == bindparam("request_id"))
+_FOR_REQUEST = {
+    False: _ATTACHMENTS.order_by(Attachment.id),
+    True: _ATTACHMENTS.where(Attachment.public.is_(True)).order_by(Attachment.id),
+}
+
+
 def for_request(request: Request, *, public_only: bool) -> dict[int | None, list[Attachment]]:
     """Attachments grouped by entry id (None: sent with the request), in one query."""
-    query = select(Attachment).where(Attachment.request_id == request.id)
-    if public_only:
-        query = query.where(Attachment.public.is_(True))
+    query = _FOR_REQUEST[bool(public_only)]
     grouped: dict[int | None, list[Attachment]] = {}
-    for attachment in db.session.scalars(query.order_by(Attachment.id)):
+    for attachment in db.session.scalars(query, {"request_id": request.id}):
         grouped.setdefault(attachment.entry_id, []).append(attachment)
     return grouped

@@ -119,3 +119,37 @@ def test_handoffs_for_me_view_in_the_team_inbox(client, world, login_as, credit)
     assert f'<span class="mono">{mine.reference}</span>' in page
     assert ">Other<" not in page
     assert db.session.scalar(select(Request.id).where(Request.subject == "Other"))
+
+
+def test_the_request_page_lists_each_handoff_state(client, world, login_as, credit):
+    """The page reads handoffs as plain rows: each state, its owner (or none), its due time
+    and outcome, and the done/cancel forms of the open one still read as before."""
+    from datetime import timedelta
+
+    from portal.models import utcnow
+
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    due = utcnow() + timedelta(hours=4)
+    then = utcnow() - timedelta(hours=1)
+
+    def handoff(what, **fields):
+        return factories.make_handoff(
+            item, credit, world.member_y, world.member_x, what_is_needed=what, **fields
+        )
+
+    open_ = handoff("Open one", due_at=due)
+    late = handoff("Late one", status="done", due_at=then - timedelta(hours=1), completed_at=then)
+    late.owner_id, late.outcome = None, "Done late"
+    handoff("In time", status="done", due_at=then + timedelta(hours=1), completed_at=then)
+    handoff("Dropped", status="cancelled", completed_at=then)
+    db.session.commit()
+    login_as(world.member_x)
+    text = client.get(url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id)).text
+    assert text.count(f"<strong>Credit</strong> · {world.member_y.name}") == 3
+    assert text.count("<strong>Credit</strong> · unowned") == 1
+    assert f'Open one · due <time datetime="{due.isoformat()}"' in text
+    assert "Outcome: Done late" in text
+    assert text.count("Done late</span>") == 1 and text.count("Done on time</span>") == 1
+    assert text.count("Cancelled</span>") == 1 and "In progress</span>" in text
+    assert url_for("handoffs.complete", handoff_id=open_.id) in text
+    assert text.count('name="outcome"') == 1  # only the open one can be marked done

@@ -369,3 +369,72 @@ def test_bulk_without_a_change_is_refused(client, world, member):
     a = factories.make_request(world.account_a, world.contact_a)
     client.post(url_for("inbox.bulk", team_id=world.team_x.id), data={"ids": [a.id]})
     assert db.session.scalar(select(func.count()).select_from(Entry)) == 0
+
+
+def test_the_timeline_draws_every_kind_of_entry_and_author(client, world, member):
+    """The staff timeline is read as plain rows, not ORM entries: each kind of entry, an
+    author-less event, a row written around the ORM (no stored HTML) and the other open
+    requests of the account still read as before."""
+    item = factories.make_request(world.account_a, world.contact_a)
+    other = factories.make_request(world.account_a, world.contact_a, subject="Second thing")
+    db.session.add_all(
+        [
+            Entry(
+                request_id=item.id, author_id=world.contact_a.id, kind="reply", body="From *them*"
+            ),
+            Entry(request_id=item.id, author_id=member.id, kind="reply", body="From **us**"),
+            Entry(request_id=item.id, author_id=member.id, kind="note", public=False, body="Hush"),
+            Entry(
+                request_id=item.id,
+                author_id=None,
+                kind="event",
+                public=False,
+                event="status",
+                data={"status": "waiting_on_customer"},
+            ),
+        ]
+    )
+    db.session.commit()
+    db.session.execute(
+        Entry.__table__.insert().values(
+            request_id=item.id,
+            author_id=member.id,
+            kind="reply",
+            public=True,
+            body="Raw _row_",
+            data={},
+            created_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    page = client.get(url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id))
+    assert page.status_code == 200
+    text = page.text
+    assert "<em>them</em>" in text and "<strong>us</strong>" in text and "<em>row</em>" in text
+    assert text.count('class="entry entry-reply entry-team"') == 2  # ours and the raw row
+    assert 'class="entry entry-note entry-team"' in text and "Hush" in text
+    assert "Onestop set the status to waiting on customer." in text
+    assert f"{world.contact_a.name}</strong>" in text
+    assert f"{other.reference} Second thing</a>" in text
+
+
+def test_every_form_on_the_request_page_carries_the_token_and_posts(client, world, login_as):
+    """The page's forms are drawn from display forms (no CSRF field of their own): each
+    post form still carries the session's token, and a reply posted with it is sent."""
+    login_as(world.member_x)
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    url = url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id)
+    text = client.get(url).text
+    forms = re.findall(r'<form[^>]*method="post".*?</form>', text, re.S)
+    tokens = {re.search(r'name="csrf_token"[^>]*value="([^"]+)"', f).group(1) for f in forms}
+    assert len(forms) >= 10 and len(tokens) == 1
+    reply_form = next(f for f in forms if 'id="reply-form"' in f)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', reply_form).group(1)
+    action = url_for("inbox.reply", team_id=world.team_x.id, request_id=item.id)
+    refused = client.post(action, data={"version": version, "body": "No token"})
+    assert refused.status_code == 400
+    sent = client.post(
+        action, data={"csrf_token": tokens.pop(), "version": version, "body": "With token"}
+    )
+    assert sent.status_code == 303
+    assert db.session.scalar(select(Entry.id).where(Entry.body == "With token")) is not None

@@ -1,0 +1,67 @@
+"""The staff timeline's markup, remembered per process by everything it is drawn from.
+
+Drawing a request's 30 entries was a third of the request page's template time, and
+every member opening the request drew the same markup: the staff timeline shows every
+entry, internal notes included, the same for every reader. The key is not a version
+number that each write would have to remember to move (an entry written around the ORM,
+a renamed author, a merge's moved entries would not): it is the loaded rows themselves,
+every value the block prints (each entry with its author's name and kind, the request's
+description, requester and time, the attachments), so a changed row is a different key
+and the markup can never be stale. What it saves is the drawing, not the reading.
+
+A small LRU in each process, as portal/inbox/cache.py: nothing shared, nothing to
+invalidate; tests clear it between tests (ids repeat).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+
+from flask import request
+from markupsafe import Markup
+
+SIZE = 128  # ~30 KB each (markup and key): a few MB for the requests being worked on
+
+_lock = threading.Lock()
+_store: OrderedDict[tuple, Markup] = OrderedDict()
+
+
+def key(item, entries, attachments) -> tuple:
+    """Everything the timeline block of templates/inbox/_detail.html reads."""
+    return (
+        request.script_root,  # the attachment links' prefix
+        item.created_at,
+        item.description,
+        item.requester.name,
+        # Entry data as JSON text, keys in their order: a dict is not hashable, and the
+        # reclassified event prints its items in order.
+        tuple(entry._replace(data=json.dumps(entry.data)) for entry in entries),
+        tuple(
+            (a.id, a.entry_id, a.filename, a.size, a.public)
+            for files in attachments.values()
+            for a in files
+        ),
+    )
+
+
+def drawn(key: tuple, caller) -> Markup:
+    """`{% call timeline_drawn(key) %}...{% endcall %}`: the block's markup, drawn only
+    when these rows were not drawn before."""
+    with _lock:
+        if key in _store:
+            _store.move_to_end(key)
+            return _store[key]
+    markup = Markup(caller())  # noqa: S704 - the template's own autoescaped output
+    with _lock:
+        _store[key] = markup
+        _store.move_to_end(key)
+        while len(_store) > SIZE:
+            _store.popitem(last=False)
+    return markup
+
+
+def clear() -> None:
+    with _lock:
+        _store.clear()
