@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from .. import audit
 from ..domain import insights as rules
@@ -34,6 +34,7 @@ from ..models import (
     SurveyScore,
     Team,
     User,
+    UTCDateTime,
     utcnow,
 )
 from ..models.request import CLOSED, RESOLVED
@@ -427,18 +428,23 @@ def backfill_first_response_minutes(batch: int = 500) -> int:
         filled += len(items)
 
 
+# Built once: the contact's home page asks on every load, and assembling the statement cost
+# as much as running it.
+_OPEN_INVITATIONS = (
+    select(SurveyInvitation, Team.name)
+    .join(Survey, Survey.id == SurveyInvitation.survey_id)
+    .join(Team, Team.id == Survey.team_id)
+    .where(
+        SurveyInvitation.contact_id == bindparam("contact_id"),
+        SurveyInvitation.used_at.is_(None),
+        Survey.expires_at > bindparam("now", type_=UTCDateTime()),
+    )
+    .order_by(Survey.sent_at.desc())
+    .limit(5)
+)
+
+
 def open_invitations(user: User):
     """The surveys waiting for this contact's answer (not answered, not closed), newest
     first, with the team's name: for their home page."""
-    return db.session.execute(
-        select(SurveyInvitation, Team.name)
-        .join(Survey, Survey.id == SurveyInvitation.survey_id)
-        .join(Team, Team.id == Survey.team_id)
-        .where(
-            SurveyInvitation.contact_id == user.id,
-            SurveyInvitation.used_at.is_(None),
-            Survey.expires_at > utcnow(),
-        )
-        .order_by(Survey.sent_at.desc())
-        .limit(5)
-    ).all()
+    return db.session.execute(_OPEN_INVITATIONS, {"contact_id": user.id, "now": utcnow()}).all()
