@@ -8,12 +8,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from ..forms import clean_text
 from ..models import STATUSES, URGENCIES
 from ..requests.files import ACCEPT
+from ..web import MAX_ID
 from .queries import VIEWS
 
 STATUS_LABELS = {
@@ -44,7 +45,7 @@ class InboxFilterForm(FlaskForm):
     assignee = SelectField("Assignee", coerce=_optional_int, validators=[Optional()])
     # Five hundred accounts made a 23 KB menu on every inbox load: the account is typed
     # instead (any part of its name). A link can still narrow to one account by id.
-    account = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    account = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(1, MAX_ID)])
     account_name = StringField(
         "Account", validators=[Optional(), Length(max=120)], filters=[clean_text]
     )

@@ -177,6 +177,7 @@ def test_the_account_filter_is_typed_and_a_link_narrows_to_one_account(client, w
     other_team = factories.make_account(world.team_y, world.tier, name="Not yours")
     assert inbox(client, world, account=other_team.id).status_code == 400
     assert inbox(client, world, account="abc").status_code == 400
+    assert inbox(client, world, account="9" * 25).status_code == 400  # not a 500 from SQL
 
 
 def test_keyset_pages_cover_every_row_once_in_queue_order(client, world, member):
