@@ -116,6 +116,9 @@ def _count_at_commit(session: Session) -> None:
         touch(session, teams)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction) -> None:
+    # Only the whole transaction's rollback: a savepoint rolled back inside it leaves the
+    # changes flushed before it, which will still commit.
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)

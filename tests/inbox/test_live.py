@@ -150,6 +150,20 @@ def test_a_request_raised_through_the_form_moves_the_count_and_shows_in_the_inbo
     assert "Forklift stuck" in member.get(inbox).text
 
 
+def test_a_savepoint_rolled_back_keeps_the_changes_flushed_before_it(world):
+    from portal.extensions import db
+
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    db.session.commit()
+    before = _activity(world.team_x)
+    item.subject = "Flushed before the savepoint"
+    db.session.flush()
+    savepoint = db.session.begin_nested()
+    savepoint.rollback()
+    db.session.commit()
+    assert _activity(world.team_x) == before + 1
+
+
 def test_a_bulk_write_past_the_orm_is_counted_by_touch(world):
     from portal.extensions import db
     from portal.requests import activity
