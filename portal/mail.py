@@ -109,14 +109,31 @@ def _claim_due(limit: int) -> list:
     return sorted(claimed, key=lambda message: message.id)
 
 
+# Claimed together, sent one by one: a batch must be sent well within CLAIM_TIMEOUT, after
+# which another worker takes its messages for abandoned and sends them again (ten messages
+# at SMTP's 10 s timeout is 100 s of the 5 minutes).
+CLAIM_BATCH = 10
+
+
 def deliver_pending(limit: int = 100) -> int:
     """Send what is queued; returns how many were sent. Failures stay queued for a retry.
 
     Each message is marked sent (or failed) in its own commit straight after its attempt, so
     a crash mid-batch re-sends at most the one message in flight."""
+    sent = tried = 0
+    while tried < limit:
+        batch = _claim_due(min(CLAIM_BATCH, limit - tried))
+        sent += _send_claimed(batch)
+        tried += len(batch)
+        if len(batch) < CLAIM_BATCH:
+            break
+    return sent
+
+
+def _send_claimed(batch) -> int:
     config = current_app.config
     sent = 0
-    for message in _claim_due(limit):
+    for message in batch:
         try:
             _send(message, config)
         except (OSError, smtplib.SMTPException) as error:

@@ -120,6 +120,30 @@ def test_a_message_is_never_sent_twice(app, world, smtp):
     assert sorted(m["To"] for m in smtp.inbox.messages) == ["one@example.com", "two@example.com"]
 
 
+def test_a_backlog_is_claimed_a_few_at_a_time(app, smtp, monkeypatch):
+    """A claim older than CLAIM_TIMEOUT counts as abandoned: a long backlog claimed at once
+    would age while it waits its turn, and another worker would send it again."""
+    from portal import mail
+
+    claims: list[int] = []
+    real = mail._claim_due
+
+    def recording(limit):
+        claimed = real(limit)
+        claims.append(len(claimed))
+        return claimed
+
+    monkeypatch.setattr(mail, "_claim_due", recording)
+    for n in range(mail.CLAIM_BATCH * 2 + 3):
+        queue_mail(f"p{n}@example.com", f"Backlog {n}", "body")
+    db.session.commit()
+    assert deliver_pending() == mail.CLAIM_BATCH * 2 + 3
+    assert claims == [mail.CLAIM_BATCH, mail.CLAIM_BATCH, 3]
+    assert len(smtp.inbox.messages) == mail.CLAIM_BATCH * 2 + 3
+    claims.clear()
+    assert deliver_pending(limit=5) == 0 and claims == [0]
+
+
 def test_a_message_another_worker_is_sending_is_left_alone(app, smtp):
     message = queue_mail("busy@example.com", "Busy", "body")
     message.claimed_at = utcnow() - timedelta(seconds=5)
