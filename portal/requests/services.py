@@ -85,6 +85,7 @@ def _event_row(request: Request, actor: User | None, event: str, *, public: bool
         "public": public,
         "event": event,
         "body": "",
+        "body_html": "",  # what rendering an empty body gives; the bulk insert skips the hook
         "data": data,
         "created_at": utcnow(),
     }
