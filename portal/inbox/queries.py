@@ -43,6 +43,7 @@ from ..models.request import (
     WAITING_ON_CUSTOMER,
 )
 from ..requests.search import search_condition
+from ..web import MAX_ID
 
 PAGE_SIZE = 50
 RECENTLY = timedelta(days=14)
@@ -106,7 +107,10 @@ def _decode_cursor(value: str | None):
     if not value:
         return None
     parts = value.split("|")
-    if len(parts) != 3 or not parts[2].isdigit():
+    # isdigit() alone takes "²" and other digits int() refuses; ids are bounded as in paths.
+    if len(parts) != 3 or not (parts[2].isascii() and parts[2].isdigit()):
+        return None
+    if int(parts[2]) > MAX_ID:
         return None
     try:
         due = None if parts[0] == "-" else datetime.fromisoformat(parts[0])

@@ -24,6 +24,7 @@ from ..models import (
 )
 from ..requests import files, handoffs
 from ..requests import services as requests
+from ..web import MAX_ID
 from . import bp, cache, canned, presence, queries, services, timelines
 from .forms import (
     AssignForm,
@@ -233,7 +234,7 @@ def _team_request(team_id: int, request_id: int):
 def _forms(item, members, **bound):
     canned_id = request.args.get("canned", type=int)
     prefill = None
-    if canned_id and "reply" not in bound:
+    if canned_id and 0 < canned_id <= MAX_ID and "reply" not in bound:
         reply = db.session.get(CannedReply, canned_id)
         if reply is not None and reply.team_id == item.team_id:
             prefill = canned.fill(reply.body, item, current_user)

@@ -180,6 +180,16 @@ def test_the_account_filter_is_typed_and_a_link_narrows_to_one_account(client, w
     assert inbox(client, world, account="9" * 25).status_code == 400  # not a 500 from SQL
 
 
+def test_crafted_cursors_and_canned_ids_are_ignored_not_a_500(client, world, member):
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    db.session.flush()
+    for cursor in ("-|2026-01-01T00:00:00+00:00|²", "-|2026-01-01T00:00:00+00:00|" + "9" * 30):
+        page = inbox(client, world, after=cursor)
+        assert page.status_code == 200 and item.reference in page.text  # from the start
+    detail = url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id)
+    assert client.get(detail, query_string={"canned": "9" * 30}).status_code == 200
+
+
 def test_keyset_pages_cover_every_row_once_in_queue_order(client, world, member):
     now = utcnow()
     items = [
