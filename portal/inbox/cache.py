@@ -21,30 +21,42 @@ from datetime import datetime
 
 SIZE = 256  # a few MB of rows at ~60 KB each; plenty for a team's members and their views
 
-_lock = threading.Lock()
-_store: OrderedDict[tuple, object] = OrderedDict()
+
+class Store:
+    """A bounded LRU, safe across threads: what a worker keeps of what it rendered."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, object] = OrderedDict()
+
+    def remembered(self, key: tuple, make):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()  # outside the lock: two misses at once both render, neither waits
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_store = Store(SIZE)
+remembered = _store.remembered
+clear = _store.clear
 
 
 def team_key(team, now: datetime) -> tuple:
     """What every cached piece of a team's inbox depends on besides its own arguments. The
     team's creation time tells a rebuilt database's team 1 from the old one."""
     return (team.id, team.created_at, team.activity, int(now.timestamp() // 60))
-
-
-def remembered(key: tuple, make):
-    with _lock:
-        if key in _store:
-            _store.move_to_end(key)
-            return _store[key]
-    value = make()  # outside the lock: two misses at once both render, neither waits
-    with _lock:
-        _store[key] = value
-        _store.move_to_end(key)
-        while len(_store) > SIZE:
-            _store.popitem(last=False)
-    return value
-
-
-def clear() -> None:
-    with _lock:
-        _store.clear()

@@ -16,16 +16,15 @@ invalidate; tests clear it between tests (ids repeat).
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 
 from flask import request
 from markupsafe import Markup
 
+from .cache import Store
+
 SIZE = 128  # ~30 KB each (markup and key): a few MB for the requests being worked on
 
-_lock = threading.Lock()
-_store: OrderedDict[tuple, Markup] = OrderedDict()
+_store = Store(SIZE)
 
 
 def key(item, entries, attachments) -> tuple:
@@ -49,19 +48,8 @@ def key(item, entries, attachments) -> tuple:
 def drawn(key: tuple, caller) -> Markup:
     """`{% call timeline_drawn(key) %}...{% endcall %}`: the block's markup, drawn only
     when these rows were not drawn before."""
-    with _lock:
-        if key in _store:
-            _store.move_to_end(key)
-            return _store[key]
-    markup = Markup(caller())  # noqa: S704 - the template's own autoescaped output
-    with _lock:
-        _store[key] = markup
-        _store.move_to_end(key)
-        while len(_store) > SIZE:
-            _store.popitem(last=False)
-    return markup
+    # The template's own autoescaped output.
+    return _store.remembered(key, lambda: Markup(caller()))  # noqa: S704
 
 
-def clear() -> None:
-    with _lock:
-        _store.clear()
+clear = _store.clear

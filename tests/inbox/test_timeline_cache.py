@@ -129,7 +129,7 @@ def test_an_edited_entry_an_attachment_and_event_data_are_drawn(world, page, dra
 
 
 def test_the_store_is_bounded(monkeypatch):
-    monkeypatch.setattr(timelines, "SIZE", 3)
+    monkeypatch.setattr(timelines._store, "size", 3)
     for n in range(5):
         assert timelines.drawn(("key", n), lambda n=n: f"<ol>{n}</ol>") == f"<ol>{n}</ol>"
     assert len(timelines._store) == 3
