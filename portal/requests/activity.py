@@ -35,10 +35,10 @@ def touch(session: Session, team_ids) -> None:
     session.connection().execute(statement.execution_options(synchronize_session=False))
 
 
-def changed(session: Session, team_id: int) -> None:
-    """Count a change the ORM cannot see (a row written with Core), at the commit like the
-    rest."""
-    session.info.setdefault(_PENDING, set()).add(team_id)
+def changed(session: Session, *team_ids: int) -> None:
+    """Count a change for these teams when the transaction commits: what the flush hook
+    collects, and a change the ORM cannot see (a row written with Core)."""
+    session.info.setdefault(_PENDING, set()).update(team_ids)
 
 
 def _teams_of(session: Session, request_ids: set[int]) -> set[int]:
@@ -80,9 +80,9 @@ def _count_changes(session: Session, _context) -> None:
     teams: set[int] = set()
     handed: set[int] = set()
     unseen: dict[int, int] = {}  # request id -> team id, for edits no view may show
-    changed = [*session.new, *session.deleted]
-    changed += [obj for obj in session.dirty if session.is_modified(obj)]
-    for obj in changed:
+    written = [*session.new, *session.deleted]
+    written += [obj for obj in session.dirty if session.is_modified(obj)]
+    for obj in written:
         if isinstance(obj, Request):
             if _out_of_sight(obj, now):
                 unseen[obj.id] = obj.team_id
@@ -102,7 +102,7 @@ def _count_changes(session: Session, _context) -> None:
         teams.update(unseen[request_id] for request_id in still_handed)
     teams |= _teams_of(session, handed - {None})
     teams.discard(None)
-    session.info.setdefault(_PENDING, set()).update(teams)
+    changed(session, *teams)
 
 
 @event.listens_for(Session, "before_commit")
