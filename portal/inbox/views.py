@@ -83,7 +83,7 @@ def _functions():
     return reference.functions()
 
 
-def _filter_form(team, members) -> InboxFilterForm:
+def _filter_form(members) -> InboxFilterForm:
     form = InboxFilterForm(request.args)
     form.function.choices = [("", "Any function")] + [(f.id, f.name) for f in _functions()]
     form.tier.choices = [("", "Any tier")] + [(t.id, t.name) for t in reference.tiers()]
@@ -91,8 +91,8 @@ def _filter_form(team, members) -> InboxFilterForm:
     return form
 
 
-def _inbox_filters(team, members):
-    form = _filter_form(team, members)
+def _inbox_filters(members):
+    form = _filter_form(members)
     if not form.validate():
         abort(400)
     filters = queries.InboxFilter(
@@ -157,7 +157,7 @@ def _listing(team, filters, now) -> Listing:
 def index(team_id: int):
     team = access.get_team(team_id)
     members = _members(team_id)
-    form, filters = _inbox_filters(team, members)
+    form, filters = _inbox_filters(members)
     now = utcnow()
     team_now = cache.team_key(team, now)
     quiet = listing = None
