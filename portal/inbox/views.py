@@ -128,9 +128,8 @@ def _narrowed_to(team, account_id: int | None) -> str | None:
 class Listing(NamedTuple):
     """A page of the inbox, rendered: what the cache keeps."""
 
-    html: Markup
+    html: Markup  # the table and its pager
     count: int
-    next_url: str | None
 
 
 def _listing(team, filters, now) -> Listing:
@@ -149,7 +148,7 @@ def _listing(team, filters, now) -> Listing:
         next_url=next_url,
     )
     # Our own template's output: everything in it was autoescaped when it was rendered.
-    return Listing(Markup(html), len(rows), next_url)  # noqa: S704
+    return Listing(Markup(html), len(rows))  # noqa: S704
 
 
 @bp.route("/inbox")
