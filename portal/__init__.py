@@ -50,6 +50,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .access import check_every_view_has_a_policy
 
     check_every_view_has_a_policy(app)
+    from .revalidation import check_registered_policies
+
+    check_registered_policies(app)
     return app
 
 

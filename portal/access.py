@@ -30,6 +30,7 @@ from .models import (
     Team,
     User,
 )
+from .models.user import CONTACT as CONTACT_KIND
 
 
 @dataclass(frozen=True)
@@ -311,6 +312,28 @@ def get_request_version(request_id: int) -> int:
     if version is None:
         abort(404)
     return version
+
+
+@cache
+def _signed_in_version_query():
+    """`_version_query("contact")` with web._load_user's check of the signed-in person
+    (a contact, active, this session version) folded in: one statement answers both."""
+    person = select(User.id).where(
+        User.id == bindparam("viewer_id"),
+        User.kind == CONTACT_KIND,
+        User.active.is_(True),
+        User.session_version == bindparam("session_version"),
+    )
+    return _version_query("contact").where(person.exists())
+
+
+def contact_request_version(scalar, user_id: int, session_version: int, request_id: int):
+    """The version of a request, if the person is a contact still signed in with this session
+    version who may see it (None otherwise): what `get_request_version` answers after the
+    sign-in and the CONTACT policy, for portal/revalidation.py, which runs before them.
+    `scalar(statement, params)` runs the statement there."""
+    params = {"viewer_id": user_id, "session_version": session_version, "request_id": request_id}
+    return scalar(_signed_in_version_query(), params)
 
 
 def get_attachment(attachment_id: int) -> Attachment:

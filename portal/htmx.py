@@ -15,10 +15,15 @@ from werkzeug.urls import iri_to_uri
 def is_partial() -> bool:
     """A request htmx will swap into part of the page (not a boosted navigation or history
     restore, which need the whole page)."""
+    return partial_by(request.headers.get)
+
+
+def partial_by(header) -> bool:
+    """`is_partial` for any source of headers: `header(name)` gives a header's value."""
     return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-Boosted") != "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
+        header("HX-Request") == "true"
+        and header("HX-Boosted") != "true"
+        and header("HX-History-Restore-Request") != "true"
     )
 
 
@@ -65,6 +70,11 @@ def after_write(location: str, render_fragment):
     return redirect(location, code=303)
 
 
+# A poll's answer is the browser's to keep and re-check, for this person only.
+POLL_CACHE_CONTROL = "private, no-cache"
+POLL_VARY = ("HX-Request", "Cookie")
+
+
 def conditional_poll(etag: str, render):
     """A poll answer: 304 when the client's ETag still matches (nothing rendered), else the
     fragment, marked private and revalidate-always so the browser keeps and re-checks it.
@@ -72,7 +82,7 @@ def conditional_poll(etag: str, render):
     g.background_request = True
     response = make_response("", 304) if etag in request.if_none_match else render()
     response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.vary.add("HX-Request")
-    response.vary.add("Cookie")
+    response.headers["Cache-Control"] = POLL_CACHE_CONTROL
+    for name in POLL_VARY:
+        response.vary.add(name)
     return response

@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import access
+from . import access, revalidation
 from .extensions import db, login_manager
 from .htmx import is_htmx, redirect_after_post, retarget_to_messages
 from .mail import deliver_after_response
@@ -70,16 +70,28 @@ ERROR_TEXT = {
 }
 
 
+# On every answer; HSTS only over TLS. A view may set its own (narrower) CSP.
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
+def security_headers(secure: bool) -> list[tuple[str, str]]:
+    """The headers every answer carries, in order: also sent by portal/revalidation.py,
+    which answers outside this pipeline."""
+    return [("Content-Security-Policy", CSP), *SECURITY_HEADERS, *([HSTS] if secure else [])]
+
+
 def _security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "same-origin"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    if request.is_secure:
-        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    for name, value in security_headers(request.is_secure)[1:]:
+        headers[name] = value
     # Signed-in answers are never stored, except the polls that opt in to
     # "private, no-cache" so the browser can revalidate them with ETags (304).
     if (
@@ -104,13 +116,20 @@ def _load_user(login_id: str) -> User | None:
     user = db.session.scalar(_USER_BY_ID, {"user_id": int(user_id)})
     if user is None or not user.active or str(user.session_version) != version:
         return None
-    now = time.time()
-    absolute = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
-    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    if now - session.get("auth_at", 0) > absolute or now - session.get("seen_at", 0) > idle:
+    if not session_in_time(session, current_app.config, time.time()):
         session.clear()
         return None
     return user
+
+
+def session_in_time(session_data, config, now: float) -> bool:
+    """Within both lifetimes: since sign-in (absolute) and since last use (idle)."""
+    absolute = config["SESSION_ABSOLUTE_HOURS"] * 3600
+    idle = config["SESSION_IDLE_MINUTES"] * 60
+    return (
+        now - session_data.get("auth_at", 0) <= absolute
+        and now - session_data.get("seen_at", 0) <= idle
+    )
 
 
 def idle_clock_step(idle_seconds: float) -> float:
@@ -222,6 +241,8 @@ class IdConverter(IntegerConverter):
 
 
 def install(app: Flask) -> None:
+    # Innermost, so a proxy's scheme (for HSTS) is fixed before it looks.
+    app.wsgi_app = revalidation.Gate(app, app.wsgi_app)
     hops = app.config.get("TRUSTED_PROXIES", 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

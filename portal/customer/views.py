@@ -13,6 +13,7 @@ from ..htmx import after_write, conditional_poll, is_partial, redirect_after_pos
 from ..models import Account, Function, Request, utcnow
 from ..requests import clock, files, handoffs, ratings
 from ..requests import services as requests
+from ..revalidation import revalidates
 from ..workspace.services import team_people
 from . import bp, services
 from .forms import OTHER, FeedbackForm, RaiseRequestForm, RatingForm, ReplyForm, RequestFilterForm
@@ -262,15 +263,28 @@ def _done(item, message: str):
     return after_write(location, lambda: _request_page(item))
 
 
+def _poll_etag(request_id: int, version: int) -> str:
+    return f"request-{request_id}-v{version}"
+
+
 @bp.route("/requests/<int:request_id>/updates")
 @policy(CONTACT)
 def request_updates(request_id: int):
     """The request page's poll: 304 until the request changes (its version moves with every
-    change), then the live parts of the page. Forms are not in it, so typing is never lost."""
+    change), then the live parts of the page. Forms are not in it, so typing is never lost.
+    Most 304s are answered before the app by the revalidator below."""
     version = access.get_request_version(request_id)
     if not is_partial():
         return redirect(url_for("customer.request", request_id=request_id))
-    return conditional_poll(f"request-{request_id}-v{version}", lambda: _live_part(request_id))
+    return conditional_poll(_poll_etag(request_id, version), lambda: _live_part(request_id))
+
+
+@revalidates("customer.request_updates", CONTACT)
+def _current_poll_etag(scalar, signed, request_id: int) -> str | None:
+    version = access.contact_request_version(
+        scalar, signed.user_id, signed.session_version, request_id
+    )
+    return None if version is None else _poll_etag(request_id, version)
 
 
 def _live_part(request_id: int):
