@@ -115,17 +115,42 @@ def check_every_view_has_a_policy(app) -> None:
 # --- who is this person to a team --------------------------------------------------------
 
 
+# Built once: constructing these statements cost more than running them.
+_TEAMS_OF = (
+    select(Team, Membership.role)
+    .join(Membership, Membership.team_id == Team.id)
+    .where(Membership.user_id == bindparam("user_id"))
+    .order_by(Team.name)
+)
+_PERSON_AND_TEAMS = (
+    select(User, Team, Membership.role)
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(Team, Team.id == Membership.team_id)
+    .where(User.id == bindparam("user_id"))
+    .order_by(Team.name)
+)
+
+
+def load_person(user_id: int) -> User | None:
+    """The signed-in person, read afresh on every request (so a bumped session version or a
+    deactivation refuses an old cookie at once), with their teams and roles in the same
+    statement: the policy check, the team loader and the navigation all read those next."""
+    rows = db.session.execute(_PERSON_AND_TEAMS, {"user_id": user_id}).all()
+    if not rows:
+        return None
+    user = rows[0][0]
+    teams = [(team, role) for _, team, role in rows if team is not None]
+    g.setdefault("_memberships", {})[user.id] = teams
+    return user
+
+
 def _membership_rows(user: User) -> list[tuple[Team, str]]:
-    """The person's teams with their role in each: one query per request, shared by the
-    policy check, the team loader and the navigation."""
+    """The person's teams with their role in each: one query per request (none for the
+    signed-in person, loaded with them), shared by the policy check, the team loader and
+    the navigation."""
     cache = g.setdefault("_memberships", {})
     if user.id not in cache:
-        rows = db.session.execute(
-            select(Team, Membership.role)
-            .join(Membership, Membership.team_id == Team.id)
-            .where(Membership.user_id == user.id)
-            .order_by(Team.name)
-        )
+        rows = db.session.execute(_TEAMS_OF, {"user_id": user.id})
         cache[user.id] = [(team, role) for team, role in rows]
     return cache[user.id]
 

@@ -18,7 +18,6 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import bindparam, select
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -103,17 +102,11 @@ def _security_headers(response):
     return response
 
 
-# The signed-in person, read afresh on every request (one indexed row), so a bumped session
-# version or a deactivation refuses an old cookie at once. Built once: constructing a statement
-# costs more than running this one.
-_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
-
-
 def _load_user(login_id: str) -> User | None:
     user_id, _, version = login_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.scalar(_USER_BY_ID, {"user_id": int(user_id)})
+    user = access.load_person(int(user_id))
     if user is None or not user.active or str(user.session_version) != version:
         return None
     if not session_in_time(session, current_app.config, time.time()):

@@ -57,6 +57,15 @@ _PEOPLE = (
     .where(User.kind == "staff", User.active.is_(True))
     .order_by(User.name)
 )
+_MEMBERS = (
+    select(User.id, User.name)
+    .join(
+        Membership,
+        (Membership.user_id == User.id) & (Membership.team_id == bindparam("team_id")),
+    )
+    .where(User.kind == "staff", User.active.is_(True))
+    .order_by(User.name)
+)
 
 
 def _people(team_id: int) -> list[Person]:
@@ -70,12 +79,8 @@ def _people(team_id: int) -> list[Person]:
 def _members(team_id: int, people: list[Person] | None = None) -> list[Person]:
     if people is not None:
         return [p for p in people if p.member]
-    rows = db.session.execute(  # the inbox needs only the team, not all 150 staff
-        select(User.id, User.name)
-        .join(Membership, (Membership.user_id == User.id) & (Membership.team_id == team_id))
-        .where(User.kind == "staff", User.active.is_(True))
-        .order_by(User.name)
-    )
+    # The inbox needs only the team, not all 150 staff.
+    rows = db.session.connection().execute(_MEMBERS, {"team_id": team_id})
     return [Person(id_, name, True) for id_, name in rows]
 
 
