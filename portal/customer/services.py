@@ -13,7 +13,6 @@ from ..extensions import db
 from ..models import (
     OPEN_STATUSES,
     URGENCIES,
-    Entry,
     Feedback,
     Request,
     ServiceLevel,
@@ -143,23 +142,12 @@ def service_promises(account) -> list[tuple[str, str, str]]:
     ]
 
 
-# The request page's statements, built once (their values are bind parameters).
-_PUBLIC_TIMELINE = (
-    select(Entry)
-    .options(joinedload(Entry.author).load_only(*PERSON_COLUMNS))
-    .where(Entry.request_id == bindparam("request_id"), Entry.public.is_(True))
-    .order_by(Entry.created_at, Entry.id)
-)
+# The request page's statement, built once (its values are bind parameters).
 _PEOPLE = (
     select(User)
     .options(load_only(*PERSON_COLUMNS))
     .where(User.id.in_(bindparam("ids", expanding=True)))
 )
-
-
-def public_timeline(request: Request) -> list[Entry]:
-    """Only public entries: internal notes and internal events never reach a contact."""
-    return list(db.session.scalars(_PUBLIC_TIMELINE, {"request_id": request.id}))
 
 
 def people_by_id(ids) -> dict[int, User]:

@@ -10,8 +10,9 @@ from ..access import CONTACT, PUBLIC, policy
 from ..extensions import db, limiter
 from ..forms import query_args
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
+from ..inbox import timelines
 from ..models import Account, Function, Request, utcnow
-from ..requests import clock, files, handoffs, ratings
+from ..requests import clock, files, handoffs, ratings, timeline
 from ..requests import services as requests
 from ..revalidation import revalidates
 from ..workspace.services import team_people
@@ -214,11 +215,14 @@ PAGE_OPTIONS = (
 
 
 def _live_context(item) -> dict:
-    timeline = services.public_timeline(item)
+    entries = timeline.public_entries(item)
+    people = services.people_by_id(e.data.get("assignee_id") for e in entries)
+    attachments = files.for_request(item, public_only=True)
     return {
-        "timeline": timeline,
-        "people": services.people_by_id(e.data.get("assignee_id") for e in timeline),
-        "attachments": files.for_request(item, public_only=True),
+        "timeline": entries,
+        "people": people,
+        "attachments": attachments,
+        "timeline_key": timelines.public_key(item, entries, attachments, people, current_user.id),
         "progress": handoffs.progress_line(handoffs.for_request(item)),
     }
 

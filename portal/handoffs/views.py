@@ -7,9 +7,9 @@ from ..extensions import db
 from ..forms import EmptyForm, safe_next
 from ..htmx import redirect_after_post, render_page
 from ..inbox.forms import HandoffDoneForm
-from ..inbox.services import timeline
 from ..requests import files, handoffs
 from ..requests.services import RequestError
+from ..requests.timeline import every_entry
 from . import bp
 
 
@@ -25,7 +25,7 @@ def _page(handoff, form=None, status=200):
         status=status,
         handoff=handoff,
         item=handoff.request,
-        timeline=timeline(handoff.request),
+        timeline=every_entry(handoff.request),
         attachments=files.for_request(handoff.request, public_only=False),
         form=form or HandoffDoneForm(formdata=None),
         cancel_form=EmptyForm(),

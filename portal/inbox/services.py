@@ -2,79 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import bindparam
 
 from .. import access
 from ..extensions import db
-from ..models import OPEN_STATUSES, Entry, Request, Team, User
+from ..models import OPEN_STATUSES, Request, Team, User
 from ..requests import services as requests
 
 
 # The request page's statements are built once, their values bound when they run (as
 # access.get_request's are): building them, and the visibility union in particular, cost
 # about as much as running them.
-class Author(NamedTuple):
-    id: int
-    name: str
-    kind: str
-
-    is_staff = property(User.is_staff.fget)
-    is_contact = property(User.is_contact.fget)
-
-
-class TimelineEntry(NamedTuple):
-    """What the staff pages show of an entry, read as plain rows: loading 30 ORM entries
-    and their authors cost more than drawing them. Same names as `Entry`'s."""
-
-    id: int
-    author_id: int | None
-    kind: str
-    public: bool
-    body: str
-    body_html: str | None
-    event: str | None
-    data: dict
-    created_at: datetime
-    author: Author | None
-
-    html = property(Entry.html.fget)
-
-
-_author = aliased(User)
-_TIMELINE = (
-    select(
-        Entry.id,
-        Entry.author_id,
-        Entry.kind,
-        Entry.public,
-        Entry.body,
-        Entry.body_html,
-        Entry.event,
-        Entry.data,
-        Entry.created_at,
-        _author.name,
-        _author.kind,
-    )
-    .outerjoin(_author, _author.id == Entry.author_id)
-    .where(Entry.request_id == bindparam("request_id"))
-    .order_by(Entry.created_at, Entry.id)
-)
-
-
-def timeline(item: Request) -> list[TimelineEntry]:
-    """Every entry, public and internal, oldest first."""
-    rows = db.session.execute(_TIMELINE, {"request_id": item.id})
-    return [
-        TimelineEntry(*row[:9], Author(row[1], row[9], row[10]) if row[1] is not None else None)
-        for row in rows
-    ]
-
-
 @cache
 def _other_open_query(kind: str, limit: int):
     return (

@@ -1,4 +1,4 @@
-"""The staff timeline's markup, remembered per process by everything it is drawn from.
+"""The timeline's markup, remembered per process by everything it is drawn from.
 
 Drawing a request's 30 entries was a third of the request page's template time, and
 every member opening the request drew the same markup: the staff timeline shows every
@@ -8,6 +8,10 @@ a renamed author, a merge's moved entries would not): it is the loaded rows them
 every value the block prints (each entry with its author's name and kind, the request's
 description, requester and time, the attachments), so a changed row is a different key
 and the markup can never be stale. What it saves is the drawing, not the reading.
+
+The customer's request page draws its public timeline the same way, keyed by its reader
+too (it says "You"): a contact coming back to a request, or its live part re-fetched after
+a change elsewhere on it, does not draw the same entries again.
 
 A small LRU in each process, as portal/inbox/cache.py: nothing shared, nothing to
 invalidate; tests clear it between tests (ids repeat).
@@ -27,8 +31,9 @@ SIZE = 128  # ~30 KB each (markup and key): a few MB for the requests being work
 _store = Store(SIZE)
 
 
-def key(item, entries, attachments) -> tuple:
-    """Everything the timeline block of templates/inbox/_detail.html reads."""
+def key(item, entries, attachments, *more) -> tuple:
+    """Everything the timeline block of templates/inbox/_detail.html reads; `more` is what
+    else another page's block prints (see `public_key`)."""
     return (
         request.script_root,  # the attachment links' prefix
         item.created_at,
@@ -42,7 +47,15 @@ def key(item, entries, attachments) -> tuple:
             for files in attachments.values()
             for a in files
         ),
+        *more,
     )
+
+
+def public_key(item, entries, attachments, people: dict, viewer_id: int) -> tuple:
+    """The customer's block (templates/customer/_live.html): public entries only, and
+    worded for its reader ("You"), so kept per reader; `people` are the named assignees."""
+    names = tuple(sorted((person_id, person.name) for person_id, person in people.items()))
+    return key(item, entries, attachments, "public", viewer_id, item.requester_id, names)
 
 
 def drawn(key: tuple, caller) -> Markup:

@@ -22,7 +22,7 @@ from ..models import (
     id_from_reference,
     utcnow,
 )
-from ..requests import files, handoffs
+from ..requests import files, handoffs, timeline
 from ..requests import services as requests
 from ..web import MAX_ID
 from . import bp, cache, canned, presence, queries, services, timelines
@@ -278,7 +278,7 @@ def _handoff_form(team_id: int, formdata=None, people=None) -> HandoffForm:
 def _detail(team, item, http_status=200, handoff_form=None, held=None, **bound):
     people = _people(team.id)
     members = _members(team.id, people)
-    entries = services.timeline(item)
+    entries = timeline.every_entry(item)
     attachments = files.for_request(item, public_only=False)
     return render_page(
         "inbox/request.html",
