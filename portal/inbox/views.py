@@ -98,7 +98,9 @@ def _filter_form(members) -> InboxFilterForm:
 
 def _inbox_filters(members):
     form = _filter_form(members)
-    if not form.validate():
+    # With nothing asked for (the default view) there is nothing to check: every filter is
+    # optional, and its data was set when the form was built, not by validate().
+    if request.args and not form.validate():
         abort(400)
     filters = queries.InboxFilter(
         view=form.view.data or "open",
@@ -175,7 +177,7 @@ def index(team_id: int):
         (*team_now, current_user.id, "counts"),
         lambda: queries.view_counts(current_user, team, now),
     )
-    bulk = BulkForm(formdata=None)
+    bulk = display_form(BulkForm)
     bulk.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in members]
     args = query_args("after", "seen")
     return render_page(
