@@ -426,6 +426,15 @@ class Browser:
                 self.cookies[key.strip()] = val.strip()
         return status, dict(response_headers), content
 
+    def fresh_cookie(self, path="/") -> str:
+        """The Cookie header as this person's browser holds it now. A browser keeps each
+        Set-Cookie; wrk replays one header for a whole run, so a cookie taken at sign-in
+        would, after the session's one-minute idle-clock step, be rewritten on every
+        request of every later run (a signature and a Set-Cookie no browser would cost).
+        Taken just before each run, the cookie is as fresh as a person's in use."""
+        self.request(path)
+        return self.cookie_header
+
     def csrf(self, path) -> str:
         _, _, content = self.request(path)
         match = CSRF.search(content.decode())
@@ -785,10 +794,13 @@ def measure(args, say) -> dict:
             reads = [e for e in ENDPOINTS if not e.post]
 
             def drive(e, seconds):
+                h = dict(headers[e.key])
+                if e.role:
+                    h["Cookie"] = browsers[e.role].fresh_cookie()
                 return wrk(
                     servers[e.server].port,
                     paths[e.key],
-                    headers[e.key],
+                    h,
                     seconds,
                     e.connections or args.connections,
                 )
@@ -829,6 +841,7 @@ def measure_posts(e, measured, browser, ids, url, args, say):
     }
     for run in range(args.runs):
         prefix = secrets.token_hex(8)
+        headers["Cookie"] = browser.fresh_cookie()
         result = wrk(
             browser.port,
             e.path,
