@@ -126,12 +126,13 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from .drawn import time_tag
-    from .forms import hidden_fields, plain_select, render_field, shortcuts_on
+    from .forms import csrf_token, hidden_fields, plain_select, render_field, shortcuts_on
     from .htmx import is_partial
     from .inbox import timelines
     from .navigation import navigation_for
     from .richtext import render_markdown
 
+    app.jinja_env.globals["csrf_token"] = csrf_token  # Flask-WTF's, remembering signatures
     app.jinja_env.globals["is_partial"] = is_partial
     app.jinja_env.globals["shortcuts_on"] = shortcuts_on
     app.jinja_env.globals["render_field"] = render_field

@@ -5,7 +5,7 @@ import pkgutil
 from datetime import UTC
 
 import pytest
-from flask import current_app
+from flask import current_app, url_for
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
@@ -130,3 +130,18 @@ def test_when_draws_the_markup_its_jinja_version_drew(app):
     when = current_app.jinja_env.get_template("_macros/ui.html").module.when
     for moment in (datetime(2026, 3, 4, 5, 6, 7, 89, tzinfo=UTC), datetime(2026, 12, 1)):
         assert str(when(moment)) == old.render(m=moment)
+
+
+def test_a_session_keeps_one_signed_csrf_token_and_it_is_accepted(app, client, world, login_as):
+    from tests.auth.helpers import csrf_token
+
+    login_as(world.member_x)
+    first = csrf_token(client, url_for("auth.profile"))
+    assert csrf_token(client, url_for("auth.profile")) == first  # remembered, not re-signed
+    other = app.test_client()
+    login_as(world.member_y, on=other)
+    assert csrf_token(other, url_for("auth.profile")) != first
+    saved = client.post(
+        url_for("auth.shortcuts"), data={"csrf_token": first, "on": "1", "next": ""}
+    )
+    assert saved.status_code == 303
