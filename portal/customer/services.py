@@ -143,18 +143,16 @@ def service_promises(account) -> list[tuple[str, str, str]]:
 
 
 # The request page's statement, built once (its values are bind parameters).
-_PEOPLE = (
-    select(User)
-    .options(load_only(*PERSON_COLUMNS))
-    .where(User.id.in_(bindparam("ids", expanding=True)))
-)
+_PEOPLE = select(User.id, User.name).where(User.id.in_(bindparam("ids", expanding=True)))
 
 
-def people_by_id(ids) -> dict[int, User]:
+def people_by_id(ids) -> dict[int, object]:
+    """The named people (rows with `id` and `name`), by id."""
     ids = sorted({i for i in ids if i})
     if not ids:
         return {}
-    return {u.id: u for u in db.session.scalars(_PEOPLE, {"ids": ids})}
+    # On the session's connection, as Core: two columns, no ORM result machinery.
+    return {row.id: row for row in db.session.connection().execute(_PEOPLE, {"ids": ids})}
 
 
 def give_feedback(user: User, account, kind: str, body: str) -> Feedback:

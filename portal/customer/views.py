@@ -216,7 +216,10 @@ PAGE_OPTIONS = (
 
 def _live_context(item) -> dict:
     entries = timeline.public_entries(item)
-    people = services.people_by_id(e.data.get("assignee_id") for e in entries)
+    # Only "assigned" events name someone: no other entry's data is parsed.
+    people = services.people_by_id(
+        e.data.get("assignee_id") for e in entries if e.event == "assigned"
+    )
     attachments = files.for_request(item, public_only=True)
     return {
         "timeline": entries,

@@ -19,8 +19,6 @@ invalidate; tests clear it between tests (ids repeat).
 
 from __future__ import annotations
 
-import json
-
 from flask import request
 from markupsafe import Markup
 
@@ -39,9 +37,9 @@ def key(item, entries, attachments, *more) -> tuple:
         item.created_at,
         item.description,
         item.requester.name,
-        # Entry data as JSON text, keys in their order: a dict is not hashable, and the
-        # reclassified event prints its items in order.
-        tuple(entry._replace(data=json.dumps(entry.data)) for entry in entries),
+        # Entry data as its JSON text, keys in their order (the reclassified event prints
+        # its items in order).
+        tuple(entries),
         tuple(
             (a.id, a.entry_id, a.filename, a.size, a.public)
             for files in attachments.values()

@@ -136,18 +136,24 @@ def path_of(attachment: Attachment) -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]) / attachment.stored_name
 
 
-# Built once (the request a bound value): the request pages load these on every view.
-_ATTACHMENTS = select(Attachment).where(Attachment.request_id == bindparam("request_id"))
+# Built once (the request a bound value): the request pages load these on every view, as
+# plain rows (the pages only print them; ORM objects cost more to load than to draw).
+_ATTACHMENTS = select(
+    Attachment.id, Attachment.entry_id, Attachment.filename, Attachment.size, Attachment.public
+).where(Attachment.request_id == bindparam("request_id"))
 _FOR_REQUEST = {
     False: _ATTACHMENTS.order_by(Attachment.id),
     True: _ATTACHMENTS.where(Attachment.public.is_(True)).order_by(Attachment.id),
 }
 
 
-def for_request(request: Request, *, public_only: bool) -> dict[int | None, list[Attachment]]:
-    """Attachments grouped by entry id (None: sent with the request), in one query."""
+def for_request(request: Request, *, public_only: bool) -> dict[int | None, list]:
+    """Attachments grouped by entry id (None: sent with the request), in one query: rows
+    with the names of `Attachment`'s columns they carry (id, entry_id, filename, size,
+    public)."""
     query = _FOR_REQUEST[bool(public_only)]
-    grouped: dict[int | None, list[Attachment]] = {}
-    for attachment in db.session.scalars(query, {"request_id": request.id}):
+    grouped: dict[int | None, list] = {}
+    # On the session's connection, as Core: no ORM result machinery.
+    for attachment in db.session.connection().execute(query, {"request_id": request.id}):
         grouped.setdefault(attachment.entry_id, []).append(attachment)
     return grouped

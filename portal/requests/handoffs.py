@@ -197,7 +197,8 @@ _FOR_REQUEST = (
 
 
 def for_request(request: Request) -> list[HandoffRow]:
-    rows = db.session.execute(_FOR_REQUEST, {"request_id": request.id})
+    # On the session's connection, as Core: no ORM result machinery.
+    rows = db.session.connection().execute(_FOR_REQUEST, {"request_id": request.id})
     return [
         HandoffRow(*row[:7], Named(row[7], row[8]), Named(row[9], row[10]) if row[9] else None)
         for row in rows

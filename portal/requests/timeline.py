@@ -7,10 +7,11 @@ same names as `Entry`'s, so templates read either.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Text, bindparam, cast, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -27,7 +28,9 @@ class Author(NamedTuple):
 
 
 class TimelineEntry(NamedTuple):
-    """What the pages show of an entry."""
+    """What the pages show of an entry. Its data stays JSON text until read: the drawn
+    timeline's key takes the text as it is (hashable, in its keys' order), and a timeline
+    served from the cache never parses it."""
 
     id: int
     author_id: int | None
@@ -36,11 +39,15 @@ class TimelineEntry(NamedTuple):
     body: str
     body_html: str | None
     event: str | None
-    data: dict
+    data_json: str | None
     created_at: datetime
     author: Author | None
 
     html = property(Entry.html.fget)
+
+    @property
+    def data(self) -> dict:
+        return json.loads(self.data_json) if self.data_json else {}
 
 
 _author = aliased(User)
@@ -53,7 +60,7 @@ _TIMELINE = (
         Entry.body,
         Entry.body_html,
         Entry.event,
-        Entry.data,
+        cast(Entry.data, Text),
         Entry.created_at,
         _author.name,
         _author.kind,
@@ -68,7 +75,8 @@ _PUBLIC_TIMELINE = _TIMELINE.where(Entry.public.is_(True))
 
 
 def _entries(statement, item: Request) -> list[TimelineEntry]:
-    rows = db.session.execute(statement, {"request_id": item.id})
+    # On the session's connection, as Core: no ORM result machinery.
+    rows = db.session.connection().execute(statement, {"request_id": item.id})
     return [
         TimelineEntry(*row[:9], Author(row[1], row[9], row[10]) if row[1] is not None else None)
         for row in rows
