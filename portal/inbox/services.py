@@ -43,7 +43,9 @@ def other_open_requests(user: User, item: Request, limit: int = 10) -> list[Othe
         "request_id": item.id,
         **access.viewer_params(user),
     }
-    rows = db.session.execute(_other_open_query(access.viewer_kind(user), limit), params)
+    # On the session's connection, as Core: no ORM result machinery.
+    query = _other_open_query(access.viewer_kind(user), limit)
+    rows = db.session.connection().execute(query, params)
     return [OtherRequest(*row) for row in rows]
 
 

@@ -3,7 +3,6 @@ from typing import NamedTuple
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -16,7 +15,6 @@ from ..models import (
     Account,
     CannedReply,
     Function,
-    Membership,
     Request,
     User,
     id_from_reference,
@@ -40,48 +38,16 @@ from .forms import (
     StatusForm,
 )
 
-
-class Person(NamedTuple):
-    id: int
-    name: str
-    member: bool  # of this team
+Person = reference.StaffRef
 
 
-# Built once, the team a bound value (the request page runs it on every view).
-_PEOPLE = (
-    select(User.id, User.name, Membership.id.is_not(None))
-    .outerjoin(
-        Membership,
-        (Membership.user_id == User.id) & (Membership.team_id == bindparam("team_id")),
-    )
-    .where(User.kind == "staff", User.active.is_(True))
-    .order_by(User.name)
-)
-_MEMBERS = (
-    select(User.id, User.name)
-    .join(
-        Membership,
-        (Membership.user_id == User.id) & (Membership.team_id == bindparam("team_id")),
-    )
-    .where(User.kind == "staff", User.active.is_(True))
-    .order_by(User.name)
-)
+def _people(team_id: int) -> tuple[Person, ...]:
+    """Every active staff member (handoffs may go anywhere), marked if in this team."""
+    return reference.staff(team_id)
 
 
-def _people(team_id: int) -> list[Person]:
-    """Every active staff member (handoffs may go anywhere), marked if in this team: the
-    owner, assignee and handoff pickers all come from this one query."""
-    # On the session's connection, as Core: plain rows, no ORM result machinery.
-    rows = db.session.connection().execute(_PEOPLE, {"team_id": team_id})
-    return [Person(*row) for row in rows]
-
-
-def _members(team_id: int, people: list[Person] | None = None) -> list[Person]:
-    if people is not None:
-        return [p for p in people if p.member]
-    # The inbox needs only the team, not all 150 staff.
-    rows = db.session.connection().execute(_MEMBERS, {"team_id": team_id})
-    return [Person(id_, name, True) for id_, name in rows]
+def _members(team_id: int, people=None) -> list[Person]:
+    return [p for p in (people if people is not None else _people(team_id)) if p.member]
 
 
 def _functions():

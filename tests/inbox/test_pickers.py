@@ -1,0 +1,62 @@
+"""The staff pickers (owner, assignee, handoff) are kept per process for a short while
+(portal/reference.py): a change to a person or a membership shows at once in this process,
+and within the TTL in the others."""
+
+import pytest
+from flask import url_for
+from sqlalchemy import update
+
+from portal import reference
+from portal.extensions import db
+from portal.models import Membership, User
+from tests import factories
+
+
+@pytest.fixture
+def page(client, world, login_as):
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    db.session.commit()
+    login_as(world.coach_x)
+    url = url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id)
+
+    def view():
+        response = client.get(url)
+        assert response.status_code == 200
+        return response.text
+
+    return view
+
+
+def _offered(html: str, user) -> bool:
+    return f'<option value="{user.id}">{user.name}</option>' in html
+
+
+def test_a_renamed_or_deactivated_member_shows_at_once(world, page):
+    assert _offered(page(), world.member_x)
+    world.member_x.name = "Renamed Member"
+    db.session.commit()
+    assert _offered(page(), world.member_x)
+    world.member_x.active = False
+    db.session.commit()
+    assert not _offered(page(), world.member_x)
+
+
+def test_a_new_member_of_the_team_is_offered_as_owner(world, page):
+    newcomer = factories.make_user(name="New Colleague")
+    db.session.commit()
+    html = page()
+    assert html.count(f'<option value="{newcomer.id}">') == 1  # handoffs go to anyone
+    db.session.add(Membership(team_id=world.team_x.id, user_id=newcomer.id, role="member"))
+    db.session.commit()
+    assert page().count(f'<option value="{newcomer.id}">') == 2  # and now owns requests too
+
+
+def test_a_change_made_elsewhere_shows_within_the_ttl(world, page, monkeypatch):
+    assert _offered(page(), world.member_x)
+    # Another process's write: this one's hooks never saw it.
+    db.session.execute(update(User).where(User.id == world.member_x.id).values(name="Elsewhere"))
+    db.session.commit()
+    assert "Elsewhere" not in page()  # this process keeps its copy for the TTL
+    later = reference.time.monotonic() + reference.TTL + 1
+    monkeypatch.setattr(reference.time, "monotonic", lambda: later)
+    assert "Elsewhere" in page()
