@@ -146,4 +146,5 @@ def _register_template_helpers(app: Flask) -> None:
     def page_context():
         from flask_login import current_user
 
-        return {"navigation": navigation_for(current_user)}
+        # Flask-WTF's context processor offers its own csrf_token; this one comes later.
+        return {"navigation": navigation_for(current_user), "csrf_token": csrf_token}
