@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -20,14 +21,21 @@ from .inbox.cache import Store
 _signed_tokens = Store(4096)
 
 
+# Stands for the token in markup drawn once for every reader (portal/inbox/drawn_forms.py),
+# replaced by each reader's own when served: random, so no drawn value can contain it.
+CSRF_PLACEHOLDER = "csrf-" + secrets.token_hex(16)
+
+
 def csrf_token() -> str:
     """`generate_csrf()`, the `csrf_token` template global: the session's token, signed.
     With WTF_CSRF_TIME_LIMIT unset (ours: the token lives as long as the session) a token
     signed earlier validates exactly as a new one; with a limit set, one signed within the
     last minute is reused, so a token's life is at most a minute shorter."""
-    from flask import current_app, session
+    from flask import current_app, g, session
     from flask_wtf.csrf import generate_csrf
 
+    if g.get("csrf_placeholder"):
+        return CSRF_PLACEHOLDER
     raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if raw is None:
         return generate_csrf()  # the session's first: made and kept in the session

@@ -23,7 +23,7 @@ from ..models import (
 from ..requests import files, handoffs, timeline
 from ..requests import services as requests
 from ..web import MAX_ID
-from . import bp, cache, canned, presence, queries, services, timelines
+from . import bp, cache, canned, drawn_forms, presence, queries, services, timelines
 from .forms import (
     AssignForm,
     BulkForm,
@@ -203,36 +203,63 @@ def _team_request(team_id: int, request_id: int):
     return item
 
 
-def _forms(item, members, **bound):
+class _Forms(dict):
+    """The page's forms, each built when the template first reads it: a block served from
+    portal/inbox/drawn_forms.py reads none."""
+
+    def __init__(self, make, bound):
+        super().__init__(bound)
+        self._make = make
+
+    def __missing__(self, key):
+        form = self[key] = self._make[key]()
+        return form
+
+
+def _canned_prefill(item, bound) -> str | None:
     canned_id = request.args.get("canned", type=int)
-    prefill = None
     if canned_id and 0 < canned_id <= MAX_ID and "reply" not in bound:
         reply = db.session.get(CannedReply, canned_id)
         if reply is not None and reply.team_id == item.team_id:
-            prefill = canned.fill(reply.body, item, current_user)
+            return canned.fill(reply.body, item, current_user)
+    return None
+
+
+def _forms(item, people, prefill, **bound) -> _Forms:
     version = item.version
-    # Only the forms not already bound to a post are built, for display.
+
+    def assign():
+        form = display_form(AssignForm, version=version, assignee=item.assignee_id)
+        form.assignee.choices = [("", "Nobody (unassigned)")] + [
+            (m.id, m.name) for m in _members(item.team_id, people)
+        ]
+        return form
+
+    def classify():
+        form = display_form(
+            ClassifyForm, version=version, function=item.function_id, urgency=item.urgency
+        )
+        form.function.choices = [("", "No function")] + [(f.id, f.name) for f in _functions()]
+        return form
+
+    def status():
+        # A new request is shown as open: saving the status form opens it.
+        shown = "open" if item.status == "new" else item.status
+        return display_form(StatusForm, version=version, status=shown)
+
     make = {
         "reply": lambda: display_form(ReplyForm, version=version, body=prefill),
         "merge": lambda: display_form(MergeForm, version=version),
         "note": lambda: display_form(NoteForm, version=version),
-        "status": lambda: display_form(StatusForm, version=version, status=item.status),
-        "assign": lambda: display_form(AssignForm, version=version, assignee=item.assignee_id),
-        "classify": lambda: display_form(
-            ClassifyForm, version=version, function=item.function_id, urgency=item.urgency
-        ),
+        "status": status,
+        "assign": assign,
+        "classify": classify,
+        "handoff": lambda: _handoff_form(item.team_id, people=people),
     }
-    forms = {key: build() for key, build in make.items() if key not in bound}
-    forms.update(bound)
-    forms["assign"].assignee.choices = [("", "Nobody (unassigned)")] + [
-        (m.id, m.name) for m in members
-    ]
-    forms["classify"].function.choices = [("", "No function")] + [
-        (f.id, f.name) for f in _functions()
-    ]
-    if forms["status"].status.data == "new":
-        forms["status"].status.data = "open"
-    return forms
+    posted = bound.get("status")
+    if posted is not None and posted.status.data == "new":
+        posted.status.data = "open"
+    return _Forms(make, bound)
 
 
 def _handoff_form(team_id: int, formdata=None, people=None) -> HandoffForm:
@@ -243,11 +270,16 @@ def _handoff_form(team_id: int, formdata=None, people=None) -> HandoffForm:
     return form
 
 
-def _detail(team, item, http_status=200, handoff_form=None, held=None, **bound):
+def _detail(team, item, http_status=200, held=None, **bound):
+    """The request page. `bound`: forms posted and refused (shown with their errors and
+    what was typed), by name; `held`, a reply or note held back by newer activity."""
     people = _people(team.id)
     members = _members(team.id, people)
     entries = timeline.every_entry(item)
     attachments = files.for_request(item, public_only=False)
+    canned_replies = reference.canned_replies(team.id)
+    prefill = _canned_prefill(item, bound)
+    plain = not bound and held is None and prefill is None
     return render_page(
         "inbox/request.html",
         "inbox/_detail.html",
@@ -259,14 +291,14 @@ def _detail(team, item, http_status=200, handoff_form=None, held=None, **bound):
         timeline_key=timelines.key(item, entries, attachments),
         clock=queries.clocks_for([item], team)[item.id],
         other_open=services.other_open_requests(current_user, item),
-        forms=_forms(item, members, **bound),
+        forms=_forms(item, people, prefill, **bound),
+        forms_key=drawn_forms.key(team, item, people, canned_replies) if plain else None,
         handoffs=handoffs.for_request(item),
-        canned_replies=reference.canned_replies(team.id),
+        canned_replies=canned_replies,
         held=held,
         # "Assign to me" only for someone the owner picker offers (an admin outside the
         # team would be refused).
         can_take=any(m.id == current_user.id for m in members),
-        handoff_form=handoff_form or _handoff_form(team.id, people=people),
         done_form=display_form(HandoffDoneForm),
     )
 
@@ -557,7 +589,7 @@ def hand_off(team_id: int, request_id: int):
             flash(f"Handed to {handoff.owner.name} ({handoff.function.name}).", "success")
             location = url_for("inbox.detail", team_id=team_id, request_id=request_id)
             return after_write(location, lambda: _detail(team, item))
-    return _detail(team, item, http_status=422, handoff_form=form)
+    return _detail(team, item, http_status=422, handoff=form)
 
 
 @bp.route("/inbox/bulk", methods=["POST"])
