@@ -131,10 +131,17 @@ _PERSON_AND_TEAMS = (
 )
 
 
-def load_person(user_id: int) -> User | None:
+_PERSON = select(User).where(User.id == bindparam("user_id"))
+
+
+def load_person(user_id: int, *, with_teams: bool = True) -> User | None:
     """The signed-in person, read afresh on every request (so a bumped session version or a
     deactivation refuses an old cookie at once), with their teams and roles in the same
-    statement: the policy check, the team loader and the navigation all read those next."""
+    statement: the policy check, the team loader and the navigation all read those next.
+    `with_teams=False` (the session says a contact signed in) reads the person alone; teams,
+    should they have any, are then read when first asked for."""
+    if not with_teams:
+        return db.session.scalar(_PERSON, {"user_id": user_id})
     rows = db.session.execute(_PERSON_AND_TEAMS, {"user_id": user_id}).all()
     if not rows:
         return None

@@ -43,3 +43,31 @@ def test_external_urls_and_unhashable_arguments_are_built_each_time(app):
         listed = url_for("inbox.index", team_id=3, view=["open", "mine"])
         assert listed == _flask_builds(app, "inbox.index", team_id=3, view=["open", "mine"])
     assert len(app._urls) == 0
+
+
+def test_macro_imports_see_the_globals_jinja_would_give_them(app):
+    """PortalTemplate only skips Jinja's key-by-key check when it would find nothing: the
+    same renders, in the same order, give the same output with Jinja's own class."""
+    from jinja2 import DictLoader, Environment
+
+    from portal.urls import PortalTemplate
+
+    templates = {
+        "macros.html": "{% macro shout() %}{{ word|default('none') }}!{% endmacro %}",
+        "page.html": '{% from "macros.html" import shout %}{{ shout() }}',
+        "own.html": '{% from "macros.html" import shout %}{{ shout() }}',
+    }
+
+    def renders(template_class):
+        env = Environment(loader=DictLoader(templates), autoescape=True)
+        if template_class:
+            env.template_class = template_class
+        out = [env.get_template("page.html").render()]
+        env.globals["word"] = "later"
+        out.append(env.get_template("page.html").render())
+        # A global only the importing template has reaches the imported macros.
+        out.append(env.get_template("own.html", globals={"own": "mine"}).render())
+        return out
+
+    assert renders(PortalTemplate) == renders(None) == ["none!", "none!", "later!"]
+    assert isinstance(app.jinja_env.get_template("base.html"), PortalTemplate)

@@ -290,3 +290,50 @@ def test_static_files_neither_load_the_user_nor_restart_the_clock(app, client, w
     assert response.status_code == 200 and _session_cookies(response) == []
     assert statements == []
     assert _seen_age(client) >= 300
+
+
+def _statements_for(client, path):
+    from sqlalchemy import event
+
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    return seen
+
+
+def _real_sign_in(client, user):
+    token = csrf_token(client, url_for("auth.login"))
+    data = {"csrf_token": token, "email": user.email, "password": factories.PASSWORD}
+    assert client.post(url_for("auth.login"), data=data).status_code == 303
+
+
+def test_a_contacts_session_reads_the_person_without_teams(client, world):
+    _real_sign_in(client, world.contact_a)
+    with client.session_transaction() as session:
+        assert session["staff"] is False
+    first = _statements_for(client, url_for("customer.home"))[0]
+    assert "FROM user" in first.replace('"', "") and "membership" not in first
+
+
+def test_a_staff_session_reads_the_teams_with_the_person(client, world):
+    _real_sign_in(client, world.member_x)
+    first = _statements_for(client, url_for("auth.profile"))[0]
+    assert "membership" in first
+
+
+def test_a_wrong_hint_still_finds_the_teams(client, world, login_as):
+    """The hint only chooses what to read first: a staff member whose session says
+    otherwise still gets their teams, read when first asked for."""
+    login_as(world.member_x)
+    with client.session_transaction() as session:
+        session["staff"] = False
+    response = client.get(url_for("inbox.index", team_id=world.team_x.id))
+    assert response.status_code == 200 and world.team_x.name in response.text
