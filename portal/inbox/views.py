@@ -280,6 +280,7 @@ def _detail(team, item, http_status=200, held=None, **bound):
     canned_replies = reference.canned_replies(team.id)
     prefill = _canned_prefill(item, bound)
     plain = not bound and held is None and prefill is None
+    handoff_rows = handoffs.for_request(item)
     return render_page(
         "inbox/request.html",
         "inbox/_detail.html",
@@ -293,13 +294,13 @@ def _detail(team, item, http_status=200, held=None, **bound):
         other_open=services.other_open_requests(current_user, item),
         forms=_forms(item, people, prefill, **bound),
         forms_key=drawn_forms.key(team, item, people, canned_replies) if plain else None,
-        handoffs=handoffs.for_request(item),
+        handoffs=handoff_rows,
         canned_replies=canned_replies,
         held=held,
         # "Assign to me" only for someone the owner picker offers (an admin outside the
         # team would be refused).
         can_take=any(m.id == current_user.id for m in members),
-        done_form=display_form(HandoffDoneForm),
+        done_form=display_form(HandoffDoneForm) if handoff_rows else None,
     )
 
 
