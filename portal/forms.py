@@ -27,15 +27,25 @@ CSRF_PLACEHOLDER = "csrf-" + secrets.token_hex(16)
 
 
 def csrf_token() -> str:
-    """`generate_csrf()`, the `csrf_token` template global: the session's token, signed.
-    With WTF_CSRF_TIME_LIMIT unset (ours: the token lives as long as the session) a token
-    signed earlier validates exactly as a new one; with a limit set, one signed within the
-    last minute is reused, so a token's life is at most a minute shorter."""
-    from flask import current_app, g, session
-    from flask_wtf.csrf import generate_csrf
+    """`generate_csrf()`, the `csrf_token` template global: the session's token, signed,
+    once a request (as Flask-WTF keeps it in `g`). With WTF_CSRF_TIME_LIMIT unset (ours:
+    the token lives as long as the session) a token signed earlier validates exactly as a
+    new one; with a limit set, one signed within the last minute is reused, so a token's
+    life is at most a minute shorter."""
+    from flask import g
 
     if g.get("csrf_placeholder"):
         return CSRF_PLACEHOLDER
+    signed = g.get("csrf_signed")  # a page prints it many times
+    if signed is None:
+        signed = g.csrf_signed = _signed_token()
+    return signed
+
+
+def _signed_token() -> str:
+    from flask import current_app, session
+    from flask_wtf.csrf import generate_csrf
+
     raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if raw is None:
         return generate_csrf()  # the session's first: made and kept in the session

@@ -15,8 +15,6 @@ from __future__ import annotations
 from flask import Flask, has_request_context, request
 from jinja2 import Template
 
-from .inbox.cache import Store
-
 REMEMBERED = 4096  # distinct URLs a worker keeps (~100 bytes each with their key)
 
 
@@ -36,7 +34,9 @@ class PortalTemplate(Template):
 class Portal(Flask):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._urls = Store(REMEMBERED)
+        # A plain dict, emptied when full: one lookup a URL, and no lock (a dict's get and
+        # set are atomic); the URLs a worker builds are few and the same from page to page.
+        self._urls: dict[tuple, str] = {}
 
     def create_jinja_environment(self):
         environment = super().create_jinja_environment()
@@ -74,7 +74,13 @@ class Portal(Flask):
                 _external=_external,
                 **values,
             )
-        return self._urls.remembered(key, lambda: super(Portal, self).url_for(endpoint, **values))
+        url = self._urls.get(key)
+        if url is None:
+            url = super().url_for(endpoint, **values)
+            if len(self._urls) >= REMEMBERED:
+                self._urls.clear()
+            self._urls[key] = url
+        return url
 
     def clear_remembered_urls(self) -> None:
         """For tests that change the URL map or the script root under a running app."""

@@ -32,9 +32,11 @@ class Store:
 
     def remembered(self, key: tuple, make):
         with self._lock:
-            if key in self._items:
+            try:  # one lookup when it is there (hashing a long key is not free)
                 self._items.move_to_end(key)
                 return self._items[key]
+            except KeyError:
+                pass
         value = make()  # outside the lock: two misses at once both render, neither waits
         with self._lock:
             self._items[key] = value
