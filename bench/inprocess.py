@@ -52,6 +52,7 @@ def main() -> None:
     with client.session_transaction() as session:
         now = time.time()
         session.update({"_user_id": user_id, "_fresh": True, "auth_at": now, "seen_at": now})
+        session["staff"] = team_id is not None  # as a real sign-in leaves it
         session.permanent = True
 
     statements: list[str] = []
