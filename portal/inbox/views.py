@@ -38,16 +38,9 @@ from .forms import (
     StatusForm,
 )
 
-Person = reference.StaffRef
 
-
-def _people(team_id: int) -> tuple[Person, ...]:
-    """Every active staff member (handoffs may go anywhere), marked if in this team."""
-    return reference.staff(team_id)
-
-
-def _members(team_id: int, people=None) -> list[Person]:
-    return [p for p in (people if people is not None else _people(team_id)) if p.member]
+def _members(team_id: int) -> list[reference.StaffRef]:
+    return [p for p in reference.staff(team_id) if p.member]
 
 
 def _functions():
@@ -225,13 +218,13 @@ def _canned_prefill(item, bound) -> str | None:
     return None
 
 
-def _forms(item, people, prefill, **bound) -> _Forms:
+def _forms(item, prefill, **bound) -> _Forms:
     version = item.version
 
     def assign():
         form = display_form(AssignForm, version=version, assignee=item.assignee_id)
         form.assignee.choices = [("", "Nobody (unassigned)")] + [
-            (m.id, m.name) for m in _members(item.team_id, people)
+            (m.id, m.name) for m in _members(item.team_id)
         ]
         return form
 
@@ -254,7 +247,7 @@ def _forms(item, people, prefill, **bound) -> _Forms:
         "status": status,
         "assign": assign,
         "classify": classify,
-        "handoff": lambda: _handoff_form(item.team_id, people=people),
+        "handoff": lambda: _handoff_form(item.team_id),
     }
     posted = bound.get("status")
     if posted is not None and posted.status.data == "new":
@@ -262,10 +255,10 @@ def _forms(item, people, prefill, **bound) -> _Forms:
     return _Forms(make, bound)
 
 
-def _handoff_form(team_id: int, formdata=None, people=None) -> HandoffForm:
+def _handoff_form(team_id: int, formdata=None) -> HandoffForm:
     form = HandoffForm(formdata=formdata) if formdata is not None else display_form(HandoffForm)
     form.function.choices = [(f.id, f.name) for f in _functions() if f.active]
-    everyone = people if people is not None else _people(team_id)
+    everyone = reference.staff(team_id)  # a handoff may go to anyone
     form.owner.choices = [("", "Route by skill and load")] + [(p.id, p.name) for p in everyone]
     return form
 
@@ -273,8 +266,8 @@ def _handoff_form(team_id: int, formdata=None, people=None) -> HandoffForm:
 def _detail(team, item, http_status=200, held=None, **bound):
     """The request page. `bound`: forms posted and refused (shown with their errors and
     what was typed), by name; `held`, a reply or note held back by newer activity."""
-    people = _people(team.id)
-    members = _members(team.id, people)
+    people = reference.staff(team.id)
+    members = [p for p in people if p.member]
     entries = timeline.every_entry(item)
     attachments = files.for_request(item, public_only=False)
     canned_replies = reference.canned_replies(team.id)
@@ -292,7 +285,7 @@ def _detail(team, item, http_status=200, held=None, **bound):
         timeline_key=timelines.key(item, entries, attachments),
         clock=queries.clocks_for([item], team)[item.id],
         other_open=services.other_open_requests(current_user, item),
-        forms=_forms(item, people, prefill, **bound),
+        forms=_forms(item, prefill, **bound),
         forms_key=drawn_forms.key(team, item, people, canned_replies) if plain else None,
         handoffs=handoff_rows,
         canned_replies=canned_replies,
