@@ -129,8 +129,6 @@ _PERSON_AND_TEAMS = (
     .where(User.id == bindparam("user_id"))
     .order_by(Team.name)
 )
-
-
 _PERSON = select(User).where(User.id == bindparam("user_id"))
 
 

@@ -88,9 +88,11 @@ def security_headers(secure: bool) -> list[tuple[str, str]]:
 
 def _security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    for name, value in security_headers(request.is_secure)[1:]:
+    headers.setdefault("Content-Security-Policy", CSP)  # a view may have set a narrower one
+    for name, value in SECURITY_HEADERS:
         headers[name] = value
+    if request.is_secure:
+        headers[HSTS[0]] = HSTS[1]
     # Signed-in answers are never stored, except the polls that opt in to
     # "private, no-cache" so the browser can revalidate them with ETags (304).
     if (
