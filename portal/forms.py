@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Leng
 from wtforms.widgets import CheckboxInput, FileInput, TextArea, TextInput
 from wtforms.widgets.core import clean_key
 
-from .inbox.cache import Store
+from .store import Store
 
 # Signed CSRF tokens by the session's raw token: signing one (an HMAC and a timestamp) cost
 # ~20 us of every signed-in page, and a page needs the same token its last page had.

@@ -15,42 +15,11 @@ workers or need invalidating, and a restart simply starts cold.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import datetime
 
+from ..store import Store
+
 SIZE = 256  # a few MB of rows at ~60 KB each; plenty for a team's members and their views
-
-
-class Store:
-    """A bounded LRU, safe across threads: what a worker keeps of what it rendered."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._lock = threading.Lock()
-        self._items: OrderedDict[tuple, object] = OrderedDict()
-
-    def remembered(self, key: tuple, make):
-        with self._lock:
-            try:  # one lookup when it is there (hashing a long key is not free)
-                self._items.move_to_end(key)
-                return self._items[key]
-            except KeyError:
-                pass
-        value = make()  # outside the lock: two misses at once both render, neither waits
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 _store = Store(SIZE)

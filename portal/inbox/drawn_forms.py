@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 
 from .. import reference
 from ..forms import CSRF_PLACEHOLDER, csrf_token, shortcuts_on
-from .cache import Store
+from ..store import Store
 
 SIZE = 128  # ~15 KB each (the handoff owner menu lists every active staff member)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from flask import request
 from markupsafe import Markup
 
-from .cache import Store
+from ..store import Store
 
 SIZE = 128  # ~30 KB each (markup and key): a few MB for the requests being worked on
 
