@@ -39,9 +39,8 @@ def install(app: Flask) -> None:
     plain = app.view_functions["static"]
 
     def static(filename: str):
-        response = plain(
-            filename=filename
-        )  # 404s, the conditional GET and cache headers as Flask does
+        # 404s, the conditional GET and cache headers as Flask does.
+        response = plain(filename=filename)
         response.vary.add("Accept-Encoding")
         accepts = request.accept_encodings["gzip"] > 0
         if response.status_code != 200 or not accepts or not filename.endswith(COMPRESSIBLE):
