@@ -155,14 +155,18 @@ def login_as(client):
 
 @dataclass
 class World:
-    """Two teams, two accounts, one person per role: the cast of the access matrix."""
+    """Two teams, two accounts in Team X and one in Team Y, one person per role: the cast of
+    the access matrix. Account A2 shares Team X with Account A: most leaks hide between two
+    accounts of one team, where every team-level check passes."""
 
     team_x: object
     team_y: object
     tier: object
     account_a: object
+    account_a2: object
     account_b: object
     contact_a: User
+    contact_a2: User
     contact_b: User
     member_x: User
     member_y: User
@@ -177,14 +181,17 @@ def world(app) -> World:
     team_y = factories.make_team("Team Y")
     tier = factories.make_tier("Key", 1)
     account_a = factories.make_account(team_x, tier, "Account A")
+    account_a2 = factories.make_account(team_x, tier, "Account A2")
     account_b = factories.make_account(team_y, tier, "Account B")
     w = World(
         team_x=team_x,
         team_y=team_y,
         tier=tier,
         account_a=account_a,
+        account_a2=account_a2,
         account_b=account_b,
         contact_a=factories.make_contact(account_a, name="Contact A"),
+        contact_a2=factories.make_contact(account_a2, name="Contact A2"),
         contact_b=factories.make_contact(account_b, name="Contact B"),
         member_x=factories.make_member(team_x, name="Member X"),
         member_y=factories.make_member(team_y, name="Member Y"),

@@ -344,11 +344,11 @@ def test_tier_schedule_sends_surveys_from_tick_once(app, client, world, login_as
     assert ok.status_code == 303
     result = app.test_cli_runner().invoke(args=["tick"])
     assert result.exit_code == 0, result.output
-    assert "surveys sent: 2" in result.output  # Account A and Account B, one contact each
+    assert "surveys sent: 3" in result.output  # Accounts A, A2 and B, one contact each
     again = app.test_cli_runner().invoke(args=["tick"])
     assert "surveys sent: 0" in again.output
     db.session.expire_all()
-    assert db.session.scalar(select(func.count(SurveyInvitation.id))) == 2
+    assert db.session.scalar(select(func.count(SurveyInvitation.id))) == 3
 
 
 def test_export_file_names_are_plain_whatever_the_team_is_called(client, world, login_as):

@@ -81,7 +81,7 @@ def test_staff_invited_to_a_team_becomes_a_member_with_that_role(client, world):
     assert user.is_staff and not user.is_admin
     memberships = db.session.scalars(select(Membership).where(Membership.user_id == user.id)).all()
     assert [(m.team_id, m.role) for m in memberships] == [(world.team_y.id, COACH)]
-    assert db.session.scalar(select(func.count()).select_from(Contact)) == 2  # world's only
+    assert db.session.scalar(select(func.count()).select_from(Contact)) == 3  # world's only
     assert db.session.get(Invitation, invitation.id).accepted_at is not None
 
 
