@@ -271,6 +271,16 @@ def viewer_params(user: User) -> dict:
     return params
 
 
+def can_see_request(user: User, request_id: int) -> bool:
+    """Whether `user` (any person, not only the one signed in) may see the request, by the
+    one visibility rule: what a service asks before it shows one person's words to another."""
+    query = prepared_requests_visible_to(viewer_kind(user), Request.id).where(
+        Request.id == bindparam("request_id")
+    )
+    params = {"request_id": request_id, **viewer_params(user)}
+    return db.session.connection().scalar(query, params) is not None
+
+
 def contact_accounts(user: User) -> list[Contact]:
     if not user.is_authenticated or not user.is_contact:
         return []

@@ -15,7 +15,16 @@ from tests.admin.access_rows import ROWS as ADMIN_ROWS
 from tests.insights.access_rows import ROWS as INSIGHTS_ROWS
 from tests.procedures.access_rows import ROWS as PROCEDURE_ROWS
 
-ROLES = ("visitor", "contact_a", "contact_b", "member_x", "member_y", "coach_x", "admin")
+ROLES = (
+    "visitor",
+    "contact_a",
+    "contact_a2",
+    "contact_b",
+    "member_x",
+    "member_y",
+    "coach_x",
+    "admin",
+)
 SIGNED_IN = ROLES[1:]
 
 
@@ -27,9 +36,9 @@ def signed_in(answer, **overrides):
     return every(answer, visitor="login", **overrides)
 
 
-STAFF_OF_X = {"contact_a": 403, "contact_b": 403, "member_y": 404}
-CONTACTS_ONLY = signed_in(403, contact_a=200, contact_b=200)
-CONTACTS_403 = {"contact_a": 403, "contact_b": 403}
+STAFF_OF_X = {"contact_a": 403, "contact_a2": 403, "contact_b": 403, "member_y": 404}
+CONTACTS_ONLY = signed_in(403, contact_a=200, contact_a2=200, contact_b=200)
+CONTACTS_403 = {"contact_a": 403, "contact_a2": 403, "contact_b": 403}
 STAFF_ONLY = signed_in(200, **CONTACTS_403)
 
 
@@ -104,8 +113,9 @@ def _canned_url(w):
 
 
 def own_request(answer):
-    """Contact A may; Contact B must not learn it exists; staff use the workspace instead."""
-    return signed_in(403, contact_a=answer, contact_b=404)
+    """Contact A may; Contacts A2 (same team) and B must not learn it exists; staff use the
+    workspace instead."""
+    return signed_in(403, contact_a=answer, contact_a2=404, contact_b=404)
 
 
 def _invitation_url(endpoint):
@@ -124,7 +134,7 @@ ROWS = {
     "main.attachment": (
         "GET",
         _attachment_url,
-        signed_in(200, contact_b=404, member_y=404),
+        signed_in(200, contact_a2=404, contact_b=404, member_y=404),
     ),
     "auth.login": ("GET", lambda w: url_for("auth.login"), every(302, visitor=200)),
     "auth.logout": ("POST", lambda w: url_for("auth.logout"), signed_in(303)),
@@ -148,19 +158,19 @@ ROWS = {
     "invitations.resend": (
         "POST",
         _invitation_url("invitations.resend"),
-        signed_in(303, contact_a=403, contact_b=403, member_y=404),
+        signed_in(303, contact_a=403, contact_a2=403, contact_b=403, member_y=404),
     ),
     "invitations.revoke": (
         "POST",
         _invitation_url("invitations.revoke"),
-        signed_in(303, contact_a=403, contact_b=403, member_y=404),
+        signed_in(303, contact_a=403, contact_a2=403, contact_b=403, member_y=404),
     ),
     "customer.home": ("GET", lambda w: url_for("customer.home"), CONTACTS_ONLY),
     "customer.team": ("GET", lambda w: url_for("customer.team"), CONTACTS_ONLY),
     "customer.feedback": (
         "POST",
         lambda w: url_for("customer.feedback"),
-        signed_in(403, contact_a=422, contact_b=422),
+        signed_in(403, contact_a=422, contact_a2=422, contact_b=422),
     ),
     "auth.mail_preferences": ("POST", lambda w: url_for("auth.mail_preferences"), signed_in(303)),
     # Staff only; the matrix posts no fields, which staff get told is a bad request.
@@ -174,7 +184,7 @@ ROWS = {
     "customer.list_updates": (
         "GET",
         lambda w: url_for("customer.list_updates"),
-        signed_in(403, contact_a=302, contact_b=302),
+        signed_in(403, contact_a=302, contact_a2=302, contact_b=302),
     ),
     "customer.chase": ("POST", _request_url("customer.chase"), own_request(303)),
     "customer.resolve": ("POST", _request_url("customer.resolve"), own_request(303)),
@@ -191,7 +201,7 @@ ROWS = {
         "GET",
         lambda w: url_for("workspace.index"),
         # One team: straight to it; an admin sees every team listed.
-        signed_in(302, contact_a=403, contact_b=403, admin=200),
+        signed_in(302, contact_a=403, contact_a2=403, contact_b=403, admin=200),
     ),
     "workspace.team_home": (
         "GET",
@@ -309,9 +319,9 @@ def test_role_route_matrix(app, world, login_as, no_csrf, endpoint):
 
 
 def test_the_request_loaders_see_exactly_what_the_lists_see(app, world):
-    """`get_request`, `get_request_version` (the polls' light loader) and the lists'
-    `requests_visible_to` are one rule: for every viewer and request they must agree, and
-    the version must be the request's."""
+    """`get_request`, `get_request_version` (the polls' light loader), the lists'
+    `requests_visible_to` and the services' `can_see_request` are one rule: for every viewer
+    and request they must agree, and the version must be the request's."""
     from flask_login import login_user
     from werkzeug.exceptions import NotFound
 
@@ -325,12 +335,14 @@ def test_the_request_loaders_see_exactly_what_the_lists_see(app, world):
     own = factories.make_request(world.account_a, world.contact_a, status="open")
     colleagues = factories.make_request(world.account_a, opted_out, status="open")
     other_company = factories.make_request(world.account_b, world.contact_b, status="open")
+    same_team = factories.make_request(world.account_a2, world.contact_a2, status="open")
     handed_off = factories.make_request(world.account_a, world.contact_a, status="open")
     factories.make_handoff(handed_off, world.function, world.member_y, world.member_x)
     db.session.commit()
-    items = (own, colleagues, other_company, handed_off)
+    items = (own, colleagues, other_company, same_team, handed_off)
     viewers = (
         world.contact_a,
+        world.contact_a2,
         world.contact_b,
         opted_in,
         opted_out,
@@ -360,10 +372,13 @@ def test_the_request_loaders_see_exactly_what_the_lists_see(app, world):
                 assert (full is None) == (version is None), (viewer.name, item.subject)
                 assert full is None or version == full.version
                 assert (full is not None) == (item.id in listed), (viewer.name, item.subject)
+                assert (full is not None) == access.can_see_request(viewer, item.id)
                 seen[viewer.id, item.id] = full is not None
     assert seen[world.contact_a.id, own.id] and not seen[world.contact_a.id, colleagues.id]
     assert seen[opted_in.id, colleagues.id] and not seen[opted_in.id, other_company.id]
     assert not seen[world.contact_b.id, own.id] and seen[world.contact_b.id, other_company.id]
+    assert seen[world.contact_a2.id, same_team.id] and not seen[world.contact_a2.id, own.id]
+    assert not seen[opted_in.id, same_team.id] and not seen[world.contact_a.id, same_team.id]
     assert seen[world.member_y.id, handed_off.id] and not seen[world.member_y.id, own.id]
     assert seen[world.member_y.id, other_company.id]
     assert not seen[world.member_x.id, other_company.id]

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
 
+from .. import access
 from ..domain.routing import Candidate, choose_assignee
 from ..extensions import db
 from ..mail import queue_mail
@@ -495,6 +496,7 @@ def merge(actor: User, duplicate: Request, survivor: Request) -> None:
         raise RequestError("One of these requests was already merged.")
     if not survivor.is_open:
         raise RequestError(f"{survivor.reference} is closed: reopen it or choose another.")
+    _check_same_audience(duplicate, survivor)
     for model in (Entry, Attachment, Handoff):
         db.session.execute(
             update(model)
@@ -521,6 +523,31 @@ def merge(actor: User, duplicate: Request, survivor: Request) -> None:
         ),
     )
     db.session.flush()
+
+
+def _check_same_audience(duplicate: Request, survivor: Request) -> None:
+    """A merge shows each requester the other request's public conversation and files, and
+    sends the duplicate's requester to the survivor: so both must already be allowed to see
+    both requests. Another account's request never qualifies; a colleague's only when the
+    account shares visibility and both contacts opted in (access's one rule decides)."""
+    if survivor.account_id != duplicate.account_id:
+        raise RequestError(
+            f"{survivor.reference} belongs to another account ({survivor.account.name}). "
+            "Only requests of the same account can be merged: its contacts would otherwise "
+            "read this conversation."
+        )
+    if survivor.requester_id == duplicate.requester_id:
+        return
+    if not (
+        access.can_see_request(duplicate.requester, survivor.id)
+        and access.can_see_request(survivor.requester, duplicate.id)
+    ):
+        raise RequestError(
+            f"{duplicate.reference} was raised by {duplicate.requester.name} and "
+            f"{survivor.reference} by {survivor.requester.name}, who cannot see each other's "
+            "requests. Merging would show each of them the other's messages: answer both "
+            "instead."
+        )
 
 
 def ensure_not_merged(request: Request) -> None:

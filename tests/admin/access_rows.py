@@ -19,6 +19,7 @@ def admin_only(answer):
     return {
         "visitor": "login",
         "contact_a": 403,
+        "contact_a2": 403,
         "contact_b": 403,
         "member_x": 403,
         "member_y": 403,

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import Goal, ServiceDimension, SurveyInvitation
 from tests import factories
 
-STAFF_OF_X = {"contact_a": 403, "contact_b": 403, "member_y": 404}
+STAFF_OF_X = {"contact_a": 403, "contact_a2": 403, "contact_b": 403, "member_y": 404}
 
 
 def _team(answer, **overrides):
@@ -80,6 +80,7 @@ def _dimension_url(w):
 ADMIN_ONLY_200 = {
     "visitor": "login",
     "contact_a": 403,
+    "contact_a2": 403,
     "contact_b": 403,
     "member_x": 403,
     "member_y": 403,
@@ -139,6 +140,7 @@ ROWS["insights.my_survey"] = (
     {
         "visitor": "login",
         "contact_a": 200,
+        "contact_a2": 404,
         "contact_b": 404,
         "member_x": 403,
         "member_y": 403,

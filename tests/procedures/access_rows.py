@@ -69,17 +69,17 @@ def _library_url(endpoint):
 
 def _signed_in(answer, **overrides):
     row = dict.fromkeys(
-        ("contact_a", "contact_b", "member_x", "member_y", "coach_x", "admin"), answer
+        ("contact_a", "contact_a2", "contact_b", "member_x", "member_y", "coach_x", "admin"), answer
     )
     row.update(overrides)
     return {"visitor": "login", **row}
 
 
-STAFF_OF_X = {"contact_a": 403, "contact_b": 403, "member_y": 404}
+STAFF_OF_X = {"contact_a": 403, "contact_a2": 403, "contact_b": 403, "member_y": 404}
 COACH_OF_X = {**STAFF_OF_X, "member_x": 403}
 CONTACTS = {"member_x": 403, "member_y": 403, "coach_x": 403, "admin": 403}
-IN_GROUP = {**CONTACTS, "contact_b": 404}
-STAFF = {"contact_a": 403, "contact_b": 403}
+IN_GROUP = {**CONTACTS, "contact_a2": 404, "contact_b": 404}
+STAFF = {"contact_a": 403, "contact_a2": 403, "contact_b": 403}
 
 
 def _team(endpoint):
@@ -169,6 +169,7 @@ ROWS = {
     "reference.how_we_work_item": (
         "GET",
         _library_url("reference.how_we_work_item"),
-        _signed_in(200, **IN_GROUP),
+        # Every customer of Team X reads how it works, group member or not.
+        _signed_in(200, **{**IN_GROUP, "contact_a2": 200}),
     ),
 }
