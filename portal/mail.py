@@ -19,8 +19,9 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 from flask import current_app, g
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
+from . import audit
 from .extensions import db
 from .models import OutboxMessage, utcnow
 
@@ -237,6 +238,50 @@ def _give_up(message, error: str) -> None:
     }
     db.session.execute(_MARK_FAILED, values)
     current_app.logger.error("mail %s failed for good: %s", message.id, error)
+
+
+# --- failed mail, for the admin -------------------------------------------------------------
+
+FAILED_PAGE = 100
+
+
+def failed_mail(limit: int = FAILED_PAGE) -> tuple[list[OutboxMessage], int]:
+    """The newest failed messages (from the index on failed_at) and how many there are."""
+    failed = OutboxMessage.failed_at.is_not(None)
+    total = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(failed))
+    newest = db.session.scalars(
+        select(OutboxMessage)
+        .where(failed)
+        .order_by(OutboxMessage.failed_at.desc(), OutboxMessage.id.desc())
+        .limit(limit)
+    ).all()
+    return newest, total
+
+
+def retry(actor, message: OutboxMessage) -> None:
+    """Queue a failed message again, with a fresh set of attempts; it goes after the response.
+    The last error stays on it until it is sent."""
+    message.failed_at = None
+    message.attempts = 0
+    message.next_attempt_at = None
+    message.claimed_at = None
+    audit.record(actor, "mail.retried", message, recipient=message.recipient)
+    db.session.flush()
+    g.mail_queued = True
+
+
+def discard(actor, message: OutboxMessage) -> None:
+    """Drop a failed message; the audit event keeps who dropped what."""
+    audit.record(
+        actor,
+        "mail.discarded",
+        message,
+        recipient=message.recipient,
+        mail_subject=message.subject,
+        error=message.last_error,
+    )
+    db.session.delete(message)
+    db.session.flush()
 
 
 def deliver_after_response(app):
