@@ -59,7 +59,7 @@ def test_the_page_lists_failed_mail_newest_first_and_nothing_else(admin, world):
     assert "Old &lt;b&gt;news&lt;/b&gt;" in page  # escaped like everything users write
     assert "TimeoutError: x" in page and "No such user" in page
     assert f'<td data-label="Attempts">{MAX_ATTEMPTS}</td>' in page
-    assert newer.failed_at.strftime("%d %b %Y, %H:%M") in page
+    assert f'<time datetime="{newer.failed_at.isoformat()}">' in page
     for message in (older, newer):
         for endpoint in ("admin.retry_mail", "admin.discard_mail"):
             action = url_for(endpoint, message_id=message.id)
