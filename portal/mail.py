@@ -3,42 +3,76 @@
 A crash before commit loses the change and its mail together; a crash after commit leaves the
 message queued for the next delivery run (`flask --app portal tick` or the next request that
 queues mail). A claim step stops two workers from sending one message twice.
+
+One message cannot hold up the others: whatever goes wrong while one is built or sent costs
+that message an attempt and is recorded on it. A message that can never go out (a header
+EmailMessage refuses, a permanent refusal of its recipient) or that runs out of attempts is
+marked failed, for an admin to retry or discard (portal/admin/mail.py).
 """
 
 from __future__ import annotations
 
+import re
 import smtplib
 import sys
 from datetime import timedelta
 from email.message import EmailMessage
 
 from flask import current_app, g
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
+from . import audit
 from .extensions import db
 from .models import OutboxMessage, utcnow
 
 MAX_ATTEMPTS = 5
 CLAIM_TIMEOUT = timedelta(minutes=5)
+SUBJECT_LENGTH = OutboxMessage.__table__.c.subject.type.length
+ERROR_LENGTH = OutboxMessage.__table__.c.last_error.type.length
+
+# Every character `str.splitlines` breaks at (\n \r \v \f \x1c-\x1e \x85 U+2028 U+2029), which
+# the email package refuses in a header, and every other control character (tab, NUL, DEL,
+# C1), which has no business in one line of text and NUL not in PostgreSQL either.
+_NOT_IN_A_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# A lone surrogate (text decoded with surrogateescape) cannot be encoded for sending.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def header_text(text: str, limit: int = SUBJECT_LENGTH) -> str:
+    """User text made fit for one mail header (a subject, a display name): line breaks and
+    control characters become spaces, runs of spaces one, trimmed, at most `limit` long.
+
+    The one place header values are cleaned: `queue_mail` stores only what can be sent, and
+    delivery cleans again for a row written any other way."""
+    text = _LONE_SURROGATE.sub("\ufffd", _NOT_IN_A_HEADER.sub(" ", text))
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
 
 
 def queue_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
-    message = OutboxMessage(recipient=recipient, subject=subject, body=body)
+    message = OutboxMessage(recipient=recipient, subject=header_text(subject), body=body)
     db.session.add(message)
     db.session.flush()
     g.mail_queued = True
     return message
 
 
-def _send(message, config) -> None:
-    """`message`: anything with a recipient, a subject and a body (a claimed row)."""
+def _build(message, config) -> EmailMessage:
+    """`message`: anything with a recipient, a subject and a body (a claimed row). Raises
+    (ValueError and the like) for a message that can never be built: retrying cannot help."""
     email = EmailMessage()
     email["From"] = config["MAIL_SENDER"]
     email["To"] = message.recipient
-    email["Subject"] = message.subject
+    email["Subject"] = header_text(message.subject)
     email.set_content(message.body)
+    return email
+
+
+def _transmit(email: EmailMessage, config) -> None:
     if config["MAIL_BACKEND"] == "console":
-        sys.stdout.write(f"\n--- mail to {message.recipient} ---\n{email}\n--- end of mail ---\n")
+        sys.stdout.write(f"\n--- mail to {email['To']} ---\n{email}\n--- end of mail ---\n")
         sys.stdout.flush()
         return
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
@@ -49,11 +83,27 @@ def _send(message, config) -> None:
         smtp.send_message(email)
 
 
+def _refused_for_good(error: Exception) -> bool:
+    """The server refused every recipient with a permanent (5xx) answer: no retry will pass.
+    Anything else (network, 4xx, the server's own trouble) may pass later."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    return False
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
+
+
 # The claim: an UPDATE whose WHERE says "due, and claimed by nobody (or by a worker long
 # gone)". Of two workers racing for the same rows, the second finds them claimed once the
 # first commits (SQLite lets one writer in at a time; PostgreSQL re-checks the WHERE of a
 # row another transaction changed), so no message goes out twice. One statement, built
-# once: it runs after every request that queues mail.
+# once: it runs after every request that queues mail. Due means neither sent nor failed
+# (both plain IS NULL tests, which the index on sent_at answers) and past its back-off. The
+# attempt count is not in it: a message out of attempts is failed, and one claimed for its
+# last attempt by a worker that then stopped comes back here to be marked failed too.
 _UNCLAIMED = or_(
     OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < bindparam("stale_before")
 )
@@ -61,7 +111,7 @@ _DUE = (
     select(OutboxMessage.id)
     .where(
         OutboxMessage.sent_at.is_(None),
-        OutboxMessage.attempts < MAX_ATTEMPTS,
+        OutboxMessage.failed_at.is_(None),
         or_(
             OutboxMessage.next_attempt_at.is_(None),
             OutboxMessage.next_attempt_at <= bindparam("now"),
@@ -76,6 +126,7 @@ _CLAIM = (
     .where(
         OutboxMessage.id.in_(_DUE.scalar_subquery()),
         OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
         _UNCLAIMED,
     )
     .values(claimed_at=bindparam("now"), attempts=OutboxMessage.attempts + 1)
@@ -94,8 +145,15 @@ _MARK = (
     .execution_options(synchronize_session=False)
 )
 _MARK_SENT = _MARK.values(sent_at=bindparam("at"), last_error=None)
-_MARK_FAILED = _MARK.values(
+_MARK_RETRY = _MARK.values(
     claimed_at=None, last_error=bindparam("error"), next_attempt_at=bindparam("retry_at")
+)
+_MARK_FAILED = _MARK.values(
+    claimed_at=None,
+    last_error=bindparam("error"),
+    next_attempt_at=None,
+    failed_at=bindparam("at"),
+    attempts=bindparam("attempts"),
 )
 
 
@@ -116,7 +174,8 @@ CLAIM_BATCH = 10
 
 
 def deliver_pending(limit: int = 100) -> int:
-    """Send what is queued; returns how many were sent. Failures stay queued for a retry.
+    """Send what is queued; returns how many were sent. A failure costs only its own message
+    an attempt: it is retried later, or marked failed when retrying cannot help.
 
     Each message is marked sent (or failed) in its own commit straight after its attempt, so
     a crash mid-batch re-sends at most the one message in flight."""
@@ -134,21 +193,95 @@ def _send_claimed(batch) -> int:
     config = current_app.config
     sent = 0
     for message in batch:
-        try:
-            _send(message, config)
-        except (OSError, smtplib.SMTPException) as error:
-            # Back off: 1, 2, 4, 8 minutes after the 1st, 2nd, 3rd, 4th failure.
-            retry_at = utcnow() + timedelta(minutes=2 ** (message.attempts - 1))
-            db.session.execute(
-                _MARK_FAILED,
-                {"message_id": message.id, "error": str(error)[:500], "retry_at": retry_at},
-            )
-            current_app.logger.warning("mail %s not sent: %s", message.id, error)
-        else:
-            db.session.execute(_MARK_SENT, {"message_id": message.id, "at": utcnow()})
-            sent += 1
+        sent += _attempt(message, config)
         db.session.commit()
     return sent
+
+
+def _attempt(message, config) -> bool:
+    """Try one claimed message and record the outcome; True when it went out. Nothing raised
+    while building or sending it reaches the rest of the batch."""
+    if message.attempts > MAX_ATTEMPTS:
+        # Its last attempt was claimed but never recorded (a worker stopped mid-send): it may
+        # have gone out, so it is not sent again without an admin's say.
+        _give_up(message, "Interrupted during its last attempt; it may have been sent.")
+        return False
+    try:
+        email = _build(message, config)
+    except Exception as error:  # any failure to build is the message's own, every time
+        _give_up(message, _describe(error))
+        return False
+    try:
+        _transmit(email, config)
+    except Exception as error:
+        if _refused_for_good(error) or message.attempts >= MAX_ATTEMPTS:
+            _give_up(message, _describe(error))
+        else:
+            # Back off: 1, 2, 4, 8 minutes after the 1st, 2nd, 3rd, 4th failure.
+            retry_at = utcnow() + timedelta(minutes=2 ** (message.attempts - 1))
+            error_text = _describe(error)
+            db.session.execute(
+                _MARK_RETRY, {"message_id": message.id, "error": error_text, "retry_at": retry_at}
+            )
+            current_app.logger.warning("mail %s not sent: %s", message.id, error_text)
+        return False
+    db.session.execute(_MARK_SENT, {"message_id": message.id, "at": utcnow()})
+    return True
+
+
+def _give_up(message, error: str) -> None:
+    values = {
+        "message_id": message.id,
+        "error": error[:ERROR_LENGTH],
+        "at": utcnow(),
+        "attempts": min(message.attempts, MAX_ATTEMPTS),
+    }
+    db.session.execute(_MARK_FAILED, values)
+    current_app.logger.error("mail %s failed for good: %s", message.id, error)
+
+
+# --- failed mail, for the admin -------------------------------------------------------------
+
+FAILED_PAGE = 100
+
+
+def failed_mail(limit: int = FAILED_PAGE) -> tuple[list[OutboxMessage], int]:
+    """The newest failed messages (from the index on failed_at) and how many there are."""
+    failed = OutboxMessage.failed_at.is_not(None)
+    total = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(failed))
+    newest = db.session.scalars(
+        select(OutboxMessage)
+        .where(failed)
+        .order_by(OutboxMessage.failed_at.desc(), OutboxMessage.id.desc())
+        .limit(limit)
+    ).all()
+    return newest, total
+
+
+def retry(actor, message: OutboxMessage) -> None:
+    """Queue a failed message again, with a fresh set of attempts; it goes after the response.
+    The last error stays on it until it is sent."""
+    message.failed_at = None
+    message.attempts = 0
+    message.next_attempt_at = None
+    message.claimed_at = None
+    audit.record(actor, "mail.retried", message, recipient=message.recipient)
+    db.session.flush()
+    g.mail_queued = True
+
+
+def discard(actor, message: OutboxMessage) -> None:
+    """Drop a failed message; the audit event keeps who dropped what."""
+    audit.record(
+        actor,
+        "mail.discarded",
+        message,
+        recipient=message.recipient,
+        mail_subject=message.subject,
+        error=message.last_error,
+    )
+    db.session.delete(message)
+    db.session.flush()
 
 
 def deliver_after_response(app):

@@ -136,3 +136,68 @@ def _entry_triggers() -> set[str]:
     with db.engine.connect() as connection:
         query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'entry'"
         return set(connection.scalars(sa.text(query)))
+
+
+@pytest.mark.parametrize("empty_database", list(_databases()), indirect=True)
+def test_outbox_messages_out_of_attempts_are_marked_failed_and_kept_back_when_undone(
+    empty_database,
+):
+    """0020 marks the messages that had already used every attempt as failed (so the admin
+    sees them); going back gives a failed message a spent count, which the old delivery
+    skipped, so undoing the migration does not send them again."""
+    from portal.models import utcnow
+
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        try:
+            upgrade(revision="0019")
+            outbox = sa.Table("outbox_message", sa.MetaData(), autoload_with=db.engine)
+            now = utcnow()
+            rows = [
+                {"recipient": "spent@example.com", "attempts": 5, "last_error": "timed out"},
+                {"recipient": "silent@example.com", "attempts": 6, "last_error": None},
+                {"recipient": "waiting@example.com", "attempts": 2, "last_error": "busy"},
+                {"recipient": "sent@example.com", "attempts": 5, "sent_at": now},
+            ]
+            base = {
+                "subject": "s",
+                "body": "b",
+                "created_at": now,
+                "sent_at": None,
+                "last_error": None,
+            }
+            with db.engine.begin() as connection:
+                connection.execute(outbox.insert(), [{**base, **row} for row in rows])
+
+            upgrade(revision="0020")
+            outbox = sa.Table("outbox_message", sa.MetaData(), autoload_with=db.engine)
+            query = sa.select(
+                outbox.c.recipient, outbox.c.failed_at.is_not(None), outbox.c.last_error
+            ).order_by(outbox.c.id)
+            with db.engine.connect() as connection:
+                assert [tuple(row) for row in connection.execute(query)] == [
+                    ("spent@example.com", True, "timed out"),
+                    ("silent@example.com", True, "Gave up after 5 attempts."),
+                    ("waiting@example.com", False, "busy"),
+                    ("sent@example.com", False, None),
+                ]
+                connection.execute(
+                    outbox.update()
+                    .where(outbox.c.recipient == "waiting@example.com")
+                    .values(failed_at=now, attempts=1)
+                )
+                connection.commit()
+
+            downgrade(revision="0019")
+            outbox = sa.Table("outbox_message", sa.MetaData(), autoload_with=db.engine)
+            query = sa.select(outbox.c.recipient, outbox.c.attempts).order_by(outbox.c.id)
+            with db.engine.connect() as connection:
+                assert [tuple(row) for row in connection.execute(query)] == [
+                    ("spent@example.com", 5),
+                    ("silent@example.com", 6),
+                    ("waiting@example.com", 5),
+                    ("sent@example.com", 5),
+                ]
+        finally:
+            db.session.remove()
+            db.engine.dispose()

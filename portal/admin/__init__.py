@@ -1,4 +1,5 @@
-"""Admin set-up: teams, people and skills, functions, tiers, accounts, invitations."""
+"""Admin set-up: teams, people and skills, functions, tiers, accounts, invitations, and the
+mail delivery gave up on."""
 
 from flask import Blueprint
 
@@ -7,6 +8,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from . import (  # noqa: E402,F401
     accounts,
     catalog,
+    mail,
     memberships,
     people,
     service_levels,

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from ..access import ADMIN, policy
 from ..extensions import db
 from ..htmx import render_page
-from ..models import Account, Contact, Function, Invitation, Team, Tier, User
+from ..models import Account, Contact, Function, Invitation, OutboxMessage, Team, Tier, User
 from . import bp, queries
 from .forms import InvitationFilter
 
@@ -25,6 +25,7 @@ def index():
         "accounts": count(Account),
         "contacts": count(Contact),
         "invitations": count(Invitation, Invitation.accepted_at.is_(None)),
+        "failed_mail": count(OutboxMessage, OutboxMessage.failed_at.is_not(None)),
     }
     return render_page("admin/index.html", counts=counts)
 

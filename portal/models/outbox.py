@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -13,6 +13,17 @@ from .base import UTCDateTime, utcnow
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_message"
+    __table_args__ = (
+        # Only the failed few, newest first, for the admin's list. Partial, so that it can
+        # never serve delivery's `failed_at IS NULL` (true of nearly every row, sent ones too)
+        # in place of the index on sent_at.
+        Index(
+            "ix_outbox_message_failed_at",
+            "failed_at",
+            sqlite_where=text("failed_at IS NOT NULL"),
+            postgresql_where=text("failed_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
@@ -26,3 +37,6 @@ class OutboxMessage(db.Model):
     # After a failure, wait longer each time (1, 2, 4 ... minutes) before the next try.
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # Given up: refused for good (a header that cannot be built, a 5xx for the recipient) or
+    # out of attempts. Delivery skips it until an admin retries it (portal/admin/mail.py).
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

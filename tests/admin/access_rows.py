@@ -11,7 +11,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Contact, Skill
+from portal.models import Contact, OutboxMessage, Skill, utcnow
 from tests import factories
 
 
@@ -47,6 +47,25 @@ def _contact_url(endpoint):
     return build
 
 
+def _failed_mail_url(endpoint):
+    """A message delivery gave up on (a fresh one per call: the admin's post consumes it)."""
+
+    def build(w):
+        message = OutboxMessage(
+            recipient="gone@example.com",
+            subject="Undeliverable",
+            body="body",
+            attempts=1,
+            last_error="SMTPRecipientsRefused: 550 no such user",
+            failed_at=utcnow(),
+        )
+        db.session.add(message)
+        db.session.commit()
+        return url_for(endpoint, message_id=message.id)
+
+    return build
+
+
 def _get(build):
     return ("GET", build, admin_only(200))
 
@@ -61,6 +80,10 @@ ROWS = {
     "admin.team_hours": _get(lambda w: url_for("admin.team_hours", team_id=w.team_x.id)),
     "admin.index": _get(lambda w: url_for("admin.index")),
     "admin.invitations": _get(lambda w: url_for("admin.invitations")),
+    # mail delivery gave up on
+    "admin.failed_mail": _get(lambda w: url_for("admin.failed_mail")),
+    "admin.retry_mail": _post(_failed_mail_url("admin.retry_mail"), 303),
+    "admin.discard_mail": _post(_failed_mail_url("admin.discard_mail"), 303),
     # functions and tiers (inline tables)
     "admin.functions": _get(lambda w: url_for("admin.functions")),
     "admin.add_function": _post(lambda w: url_for("admin.add_function"), 422),
