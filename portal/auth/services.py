@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from .. import audit
 from ..extensions import db
 from ..mail import queue_mail
-from ..models import PasswordReset, User, normalize_email, utcnow
+from ..models import PasswordReset, User, UserSession, normalize_email, utcnow
 from ..tokens import hash_token, new_token
 from .passwords import hash_password, password_problem, verify_password
 
@@ -47,9 +47,35 @@ def set_password(user: User, password: str) -> None:
     revoke_sessions(user)
 
 
+def open_session(user: User) -> str:
+    """A server-side row for a new signed-in session; returns the token its cookie carries
+    (the row keeps only the token's hash)."""
+    token, token_hash = new_token()
+    db.session.add(UserSession(user_id=user.id, token_hash=token_hash))
+    db.session.flush()
+    return token
+
+
+def end_session(token: str | None) -> None:
+    """Signing out: this session's row ends, so a copy of its cookie stops working too;
+    the person's other sessions carry on."""
+    if token:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == hash_token(token), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
+
+
 def revoke_sessions(user: User) -> None:
-    """Every cookie issued so far stops working (the login id carries the version)."""
+    """Every session so far stops working: each row ends, and the version in every login id
+    issued so far is no longer the person's."""
     user.session_version = (user.session_version or 1) + 1
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
 
 
 def change_password(user: User, current: str, new: str) -> None:
