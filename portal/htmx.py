@@ -70,7 +70,10 @@ def after_write(location: str, render_fragment):
     return redirect(location, code=303)
 
 
-# A poll's answer is the browser's to keep and re-check, for this person only.
+# A poll's answer is the browser's to keep and re-check, for this person only. The one
+# signed-in answer not marked "no-store" (web._security_headers): a browser only sends
+# If-None-Match for what it kept, and the 304s are what make a page left open cheap. It is
+# a fragment of the page the person has open, kept in their own browser's cache.
 POLL_CACHE_CONTROL = "private, no-cache"
 POLL_VARY = ("HX-Request", "Cookie")
 

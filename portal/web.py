@@ -24,7 +24,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import access, revalidation
 from .extensions import db, login_manager
-from .htmx import is_htmx, redirect_after_post, retarget_to_messages
+from .htmx import POLL_CACHE_CONTROL, is_htmx, redirect_after_post, retarget_to_messages
 from .mail import deliver_after_response
 from .models import User
 from .tokens import hash_token
@@ -79,6 +79,8 @@ SECURITY_HEADERS = (
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
 )
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+# Signed-in answers: for this person's browser only, and not kept there either.
+PRIVATE_NO_STORE = "private, no-store"
 
 
 def security_headers(secure: bool) -> list[tuple[str, str]]:
@@ -94,14 +96,14 @@ def _security_headers(response):
         headers[name] = value
     if request.is_secure:
         headers[HSTS[0]] = HSTS[1]
-    # Signed-in answers are never stored, except the polls that opt in to
-    # "private, no-cache" so the browser can revalidate them with ETags (304).
+    # Signed-in answers (pages, fragments, errors, files) are never stored, whatever a view
+    # or `send_file` set, except the polls' own "private, no-cache" (htmx.conditional_poll).
     if (
         request.endpoint != "static"
         and current_user.is_authenticated
-        and "no-cache" not in headers.get("Cache-Control", "")
+        and headers.get("Cache-Control") != POLL_CACHE_CONTROL
     ):
-        headers["Cache-Control"] = "no-store"
+        headers["Cache-Control"] = PRIVATE_NO_STORE
     return response
 
 
