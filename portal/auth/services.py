@@ -86,13 +86,24 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.flush()
 
 
+RESET_SUBJECT = "Reset your Onestop password"
+
+
 def request_reset(email: str) -> None:
-    """Queue a reset link if the address belongs to an active person; silent otherwise."""
+    """Mail a reset link if the address belongs to an active person; otherwise mail the
+    address that no active account uses it. The asker gets the same answer either way
+    (the view), and both paths do the same work in the same time: one lookup, a token made
+    and hashed, a mail rendered and written to the outbox in the request's transaction.
+    Only what an account has (its reset row, its audit event) is written for a person
+    alone; delivery happens after the response, for both."""
     user = find_user(email)
-    if user is None or not user.active:
-        return
     token, token_hash = new_token()
     minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+    if user is None or not user.active:
+        address = normalize_email(email)
+        body = render_template("mail/password_reset_no_account.txt", email=address)
+        queue_mail(address, RESET_SUBJECT, body)
+        return
     db.session.add(
         PasswordReset(
             user_id=user.id,
@@ -103,7 +114,7 @@ def request_reset(email: str) -> None:
     link = current_app.config["BASE_URL"] + url_for("auth.reset_password", token=token)
     queue_mail(
         user.email,
-        "Reset your Onestop password",
+        RESET_SUBJECT,
         render_template("mail/password_reset.txt", user=user, link=link, minutes=minutes),
     )
     audit.record(user, "password.reset_requested", user)
