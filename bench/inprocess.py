@@ -42,16 +42,21 @@ def main() -> None:
     args = parser.parse_args()
 
     from portal import create_app
+    from portal.auth.services import open_session
     from portal.extensions import db
+    from portal.web import SESSION_ROW_KEY
 
     app = create_app({"RATELIMIT_ENABLED": False})
     with app.app_context():
         person, team_id = _person(args.kind or "member")
         user_id = person.get_id()
+        token = open_session(person)  # a session row, as a real sign-in writes
+        db.session.commit()
     client = app.test_client()
     with client.session_transaction() as session:
         now = time.time()
         session.update({"_user_id": user_id, "_fresh": True, "auth_at": now, "seen_at": now})
+        session[SESSION_ROW_KEY] = token
         session["staff"] = team_id is not None  # as a real sign-in leaves it
         session.permanent = True
 

@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 
 from flask import abort, current_app, g, request
 from flask_login import current_user
-from sqlalchemy import bindparam, select, union_all
+from sqlalchemy import and_, bindparam, select, union_all
 
 from .extensions import db, login_manager
 from .models import (
@@ -29,6 +29,7 @@ from .models import (
     Request,
     Team,
     User,
+    UserSession,
 )
 from .models.user import CONTACT as CONTACT_KIND
 
@@ -115,6 +116,34 @@ def check_every_view_has_a_policy(app) -> None:
 # --- who is this person to a team --------------------------------------------------------
 
 
+def signed_in(user_id, session_version, session_hash):
+    """The one rule for "this session is still good", as a condition on `User`: the person
+    is active, the cookie's session version is theirs (bumped by sign-out everywhere, a new
+    password, deactivation), and the session's own row is not ended (by signing out there).
+    Arguments are values or bind parameters. Folded into the statement that loads the
+    signed-in person (`load_person`) and into the poll gate's (`contact_request_version`),
+    so checking it costs neither a statement of its own."""
+    session_open = (
+        select(UserSession.id)
+        .where(
+            UserSession.token_hash == session_hash,
+            UserSession.user_id == User.id,
+            UserSession.ended_at.is_(None),
+        )
+        .exists()
+    )
+    return and_(
+        User.id == user_id,
+        User.active.is_(True),
+        User.session_version == session_version,
+        session_open,
+    )
+
+
+_SIGNED_IN = signed_in(
+    bindparam("user_id"), bindparam("session_version"), bindparam("session_hash")
+)
+
 # Built once: constructing these statements cost more than running them.
 _TEAMS_OF = (
     select(Team, Membership.role)
@@ -126,21 +155,25 @@ _PERSON_AND_TEAMS = (
     select(User, Team, Membership.role)
     .outerjoin(Membership, Membership.user_id == User.id)
     .outerjoin(Team, Team.id == Membership.team_id)
-    .where(User.id == bindparam("user_id"))
+    .where(_SIGNED_IN)
     .order_by(Team.name)
 )
-_PERSON = select(User).where(User.id == bindparam("user_id"))
+_PERSON = select(User).where(_SIGNED_IN)
 
 
-def load_person(user_id: int, *, with_teams: bool = True) -> User | None:
-    """The signed-in person, read afresh on every request (so a bumped session version or a
-    deactivation refuses an old cookie at once), with their teams and roles in the same
-    statement: the policy check, the team loader and the navigation all read those next.
-    `with_teams=False` (the session says a contact signed in) reads the person alone; teams,
-    should they have any, are then read when first asked for."""
+def load_person(
+    user_id: int, session_version: int, session_hash: str, *, with_teams: bool = True
+) -> User | None:
+    """The signed-in person, if their session is still good (`signed_in`), read afresh on
+    every request (so a sign-out, a bumped session version or a deactivation refuses an old
+    cookie at once), with their teams and roles in the same statement: the policy check,
+    the team loader and the navigation all read those next. `with_teams=False` (the session
+    says a contact signed in) reads the person alone; teams, should they have any, are then
+    read when first asked for."""
+    params = {"user_id": user_id, "session_version": session_version, "session_hash": session_hash}
     if not with_teams:
-        return db.session.scalar(_PERSON, {"user_id": user_id})
-    rows = db.session.execute(_PERSON_AND_TEAMS, {"user_id": user_id}).all()
+        return db.session.scalar(_PERSON, params)
+    rows = db.session.execute(_PERSON_AND_TEAMS, params).all()
     if not rows:
         return None
     user = rows[0][0]
@@ -357,22 +390,27 @@ def get_request_version(request_id: int) -> int:
 @cache
 def _signed_in_version_query():
     """`_version_query("contact")` with web._load_user's check of the signed-in person
-    (a contact, active, this session version) folded in: one statement answers both."""
+    (`signed_in`, and a contact) folded in: one statement answers both."""
     person = select(User.id).where(
-        User.id == bindparam("viewer_id"),
+        signed_in(bindparam("viewer_id"), bindparam("session_version"), bindparam("session_hash")),
         User.kind == CONTACT_KIND,
-        User.active.is_(True),
-        User.session_version == bindparam("session_version"),
     )
     return _version_query("contact").where(person.exists())
 
 
-def contact_request_version(scalar, user_id: int, session_version: int, request_id: int):
+def contact_request_version(
+    scalar, user_id: int, session_version: int, session_hash: str, request_id: int
+):
     """The version of a request, if the person is a contact still signed in with this session
-    version who may see it (None otherwise): what `get_request_version` answers after the
-    sign-in and the CONTACT policy, for portal/revalidation.py, which runs before them.
-    `scalar(statement, params)` runs the statement there."""
-    params = {"viewer_id": user_id, "session_version": session_version, "request_id": request_id}
+    (version and token hash) who may see it (None otherwise): what `get_request_version`
+    answers after the sign-in and the CONTACT policy, for portal/revalidation.py, which runs
+    before them. `scalar(statement, params)` runs the statement there."""
+    params = {
+        "viewer_id": user_id,
+        "session_version": session_version,
+        "session_hash": session_hash,
+        "request_id": request_id,
+    }
     return scalar(_signed_in_version_query(), params)
 
 

@@ -7,8 +7,9 @@ a real partial request, and always says so in `Vary` so caches keep the two apar
 from __future__ import annotations
 
 import json
+import re
 
-from flask import g, make_response, redirect, render_template, request
+from flask import abort, g, make_response, redirect, render_template, request
 from werkzeug.urls import iri_to_uri
 
 
@@ -70,15 +71,28 @@ def after_write(location: str, render_fragment):
     return redirect(location, code=303)
 
 
-# A poll's answer is the browser's to keep and re-check, for this person only.
+# A poll's answer is the browser's to keep and re-check, for this person only. The one
+# signed-in answer not marked "no-store" (web._security_headers): a browser only sends
+# If-None-Match for what it kept, and the 304s are what make a page left open cheap. It is
+# a fragment of the page the person has open, kept in their own browser's cache.
 POLL_CACHE_CONTROL = "private, no-cache"
 POLL_VARY = ("HX-Request", "Cookie")
+
+
+# What an ETag may hold (RFC 9110 etagc, without obs-text): visible ASCII but the quote.
+ETAG_CHARACTERS = re.compile(r"[\x21\x23-\x7e]+")
 
 
 def conditional_poll(etag: str, render):
     """A poll answer: 304 when the client's ETag still matches (nothing rendered), else the
     fragment, marked private and revalidate-always so the browser keeps and re-checks it.
-    A poll is the page's timer, not the person: it does not restart the session's idle clock."""
+    A poll is the page's timer, not the person: it does not restart the session's idle clock.
+
+    An ETag that echoes the query (the inbox's `?seen=`) carries whatever was sent: a quote,
+    a space, a control or non-ASCII character cannot go in the header, so that request was
+    malformed (400), never a failure here (500)."""
+    if not ETAG_CHARACTERS.fullmatch(etag):
+        abort(400)
     g.background_request = True
     response = make_response("", 304) if etag in request.if_none_match else render()
     response.set_etag(etag)

@@ -5,9 +5,10 @@ An open page polls every 15 s, and nearly every answer is 304. Through the whole
 304 cost a worker about 1 ms, five times a bare Flask route: the polls of idle tabs took more
 of a worker than the people using it. This WSGI layer answers only that one case, and only
 when one statement proves it: the session cookie is signed by us and within its lifetimes,
-the person's row still matches it (active, same session version, the policy's kind), the
-person may see the object by the rule its loader applies, and the ETag the browser holds is
-the current one.
+the session is still good by the app's own rule (`access.signed_in`: not signed out, the
+person active, the same session version), the person is of the policy's kind and may see
+the object by the rule its loader applies, and the ETag the browser holds is the current
+one.
 
 Anything else passes to Flask untouched, which answers as it always did: a changed ETag (the
 fragment), no or a refused session (sign in), another's request (404), a plain GET (the
@@ -41,6 +42,7 @@ class Signed(NamedTuple):
 
     user_id: int
     session_version: int
+    session_hash: str  # of the token of the session's server-side row
 
 
 # endpoint -> (policy, current ETag): the ETag of the object the URL names, or None when
@@ -160,7 +162,7 @@ class Gate:
     def _signed(self, environ) -> Signed | None:
         """The session cookie's person, if the cookie is ours and within its lifetimes, as
         Flask's session interface and web._load_user read it."""
-        from .web import session_in_time
+        from .web import session_in_time, signed_session
 
         value = parse_cookie(environ.get("HTTP_COOKIE", "")).get(self.cookie_name)
         verified = self._verified(value) if value else None
@@ -170,12 +172,10 @@ class Gate:
         now = time.time()
         if now - signed_at > self.max_age:  # as `loads(max_age=...)` refuses it
             return None
-        user_id, _, version = str(data.get("_user_id", "")).partition(":")
-        if not (user_id.isdigit() and version.isdigit()):
-            return None
         if not session_in_time(data, self.app.config, now):
             return None
-        return Signed(int(user_id), int(version))
+        signed = signed_session(data)
+        return None if signed is None else Signed(*signed)
 
     def _verify(self, value: str):
         """The session's data and when it was signed, if the signature is ours."""

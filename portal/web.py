@@ -24,9 +24,10 @@ from werkzeug.routing import IntegerConverter
 
 from . import access, revalidation
 from .extensions import db, login_manager
-from .htmx import is_htmx, redirect_after_post, retarget_to_messages
+from .htmx import POLL_CACHE_CONTROL, is_htmx, redirect_after_post, retarget_to_messages
 from .mail import deliver_after_response
 from .models import User
+from .tokens import hash_token
 
 CSP = "; ".join(
     [
@@ -78,6 +79,8 @@ SECURITY_HEADERS = (
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
 )
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+# Signed-in answers: for this person's browser only, and not kept there either.
+PRIVATE_NO_STORE = "private, no-store"
 
 
 def security_headers(secure: bool) -> list[tuple[str, str]]:
@@ -93,30 +96,45 @@ def _security_headers(response):
         headers[name] = value
     if request.is_secure:
         headers[HSTS[0]] = HSTS[1]
-    # Signed-in answers are never stored, except the polls that opt in to
-    # "private, no-cache" so the browser can revalidate them with ETags (304).
+    # Signed-in answers (pages, fragments, errors, files) are never stored, whatever a view
+    # or `send_file` set, except the polls' own "private, no-cache" (htmx.conditional_poll).
     if (
         request.endpoint != "static"
         and current_user.is_authenticated
-        and "no-cache" not in headers.get("Cache-Control", "")
+        and headers.get("Cache-Control") != POLL_CACHE_CONTROL
     ):
-        headers["Cache-Control"] = "no-store"
+        headers["Cache-Control"] = PRIVATE_NO_STORE
     return response
 
 
-def _load_user(login_id: str) -> User | None:
-    user_id, _, version = login_id.partition(":")
-    if not user_id.isdigit():
+# Where the session keeps the token of its server-side `UserSession` row (the row keeps its hash).
+SESSION_ROW_KEY = "sid"
+
+
+def signed_session(data) -> tuple[int, int, str] | None:
+    """The person's id, session version and session token hash a session's data names, as
+    both this pipeline and portal/revalidation.py read it; None when it names none. Whether
+    that session is still good is `access.signed_in`, asked in the statement that loads the
+    person."""
+    user_id, _, version = str(data.get("_user_id", "")).partition(":")
+    token = data.get(SESSION_ROW_KEY)
+    if not (user_id.isdigit() and version.isdigit() and isinstance(token, str) and token):
         return None
-    # Staff unless the session says otherwise: reading a contact's (empty) teams with them
-    # costs more than the person alone.
-    user = access.load_person(int(user_id), with_teams=session.get("staff", True))
-    if user is None or not user.active or str(user.session_version) != version:
+    return int(user_id), int(version), hash_token(token)
+
+
+def _load_user(login_id: str) -> User | None:
+    """Flask-Login's loader; `login_id` is the session's `_user_id`, read here with the
+    session's token."""
+    signed = signed_session(session)
+    if signed is None:
         return None
     if not session_in_time(session, current_app.config, time.time()):
         session.clear()
         return None
-    return user
+    # Staff unless the session says otherwise: reading a contact's (empty) teams with them
+    # costs more than the person alone.
+    return access.load_person(*signed, with_teams=session.get("staff", True))
 
 
 def session_in_time(session_data, config, now: float) -> bool:
@@ -155,14 +173,22 @@ def _restart_idle_clock() -> None:
         session["seen_at"] = now
 
 
-def start_session(user: User) -> None:
-    """Called on sign-in: a fresh session with its own clocks."""
+def start_session(user: User, token: str) -> None:
+    """Called on sign-in: a fresh session with its own clocks, carrying the token of its
+    server-side row (`auth.services.open_session`)."""
     session.clear()
     session.permanent = True
     now = time.time()
     session["auth_at"] = now
     session["seen_at"] = now
+    session[SESSION_ROW_KEY] = token
     session["staff"] = user.is_staff  # a hint for what to read with the person
+
+
+def session_token() -> str | None:
+    """This browser's session token, to end its row on sign-out."""
+    token = session.get(SESSION_ROW_KEY)
+    return token if isinstance(token, str) else None
 
 
 def _refuse_json_bodies():

@@ -137,15 +137,26 @@ def no_csrf(app):
 
 @pytest.fixture
 def login_as(client):
-    """Sign a person in on `client` the way the sign-in view does, without hashing."""
+    """Sign a person in on `client` the way the sign-in view does (a session row, its token
+    in the cookie), without hashing a password."""
+    from portal.auth.services import open_session
+    from portal.web import SESSION_ROW_KEY
 
     def sign_in(user: User, on=None):
         target = on or client
+        token = open_session(user)
+        db.session.commit()
         with target.session_transaction() as session:
             session.clear()
             now = time.time()
             session.update(
-                {"_user_id": user.get_id(), "_fresh": True, "auth_at": now, "seen_at": now}
+                {
+                    "_user_id": user.get_id(),
+                    "_fresh": True,
+                    "auth_at": now,
+                    "seen_at": now,
+                    SESSION_ROW_KEY: token,
+                }
             )
             session.permanent = True
         return target

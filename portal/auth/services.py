@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from .. import audit
 from ..extensions import db
 from ..mail import queue_mail
-from ..models import PasswordReset, User, normalize_email, utcnow
+from ..models import PasswordReset, User, UserSession, normalize_email, utcnow
 from ..tokens import hash_token, new_token
 from .passwords import hash_password, password_problem, verify_password
 
@@ -47,9 +47,35 @@ def set_password(user: User, password: str) -> None:
     revoke_sessions(user)
 
 
+def open_session(user: User) -> str:
+    """A server-side row for a new signed-in session; returns the token its cookie carries
+    (the row keeps only the token's hash)."""
+    token, token_hash = new_token()
+    db.session.add(UserSession(user_id=user.id, token_hash=token_hash))
+    db.session.flush()
+    return token
+
+
+def end_session(token: str | None) -> None:
+    """Signing out: this session's row ends, so a copy of its cookie stops working too;
+    the person's other sessions carry on."""
+    if token:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == hash_token(token), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
+
+
 def revoke_sessions(user: User) -> None:
-    """Every cookie issued so far stops working (the login id carries the version)."""
+    """Every session so far stops working: each row ends, and the version in every login id
+    issued so far is no longer the person's."""
     user.session_version = (user.session_version or 1) + 1
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -60,13 +86,24 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.flush()
 
 
+RESET_SUBJECT = "Reset your Onestop password"
+
+
 def request_reset(email: str) -> None:
-    """Queue a reset link if the address belongs to an active person; silent otherwise."""
+    """Mail a reset link if the address belongs to an active person; otherwise mail the
+    address that no active account uses it. The asker gets the same answer either way
+    (the view), and both paths do the same work in the same time: one lookup, a token made
+    and hashed, a mail rendered and written to the outbox in the request's transaction.
+    Only what an account has (its reset row, its audit event) is written for a person
+    alone; delivery happens after the response, for both."""
     user = find_user(email)
-    if user is None or not user.active:
-        return
     token, token_hash = new_token()
     minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+    if user is None or not user.active:
+        address = normalize_email(email)
+        body = render_template("mail/password_reset_no_account.txt", email=address)
+        queue_mail(address, RESET_SUBJECT, body)
+        return
     db.session.add(
         PasswordReset(
             user_id=user.id,
@@ -77,7 +114,7 @@ def request_reset(email: str) -> None:
     link = current_app.config["BASE_URL"] + url_for("auth.reset_password", token=token)
     queue_mail(
         user.email,
-        "Reset your Onestop password",
+        RESET_SUBJECT,
         render_template("mail/password_reset.txt", user=user, link=link, minutes=minutes),
     )
     audit.record(user, "password.reset_requested", user)

@@ -1,4 +1,4 @@
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from .. import access
@@ -7,7 +7,7 @@ from ..extensions import db, limiter
 from ..forms import EmptyForm, safe_next
 from ..htmx import redirect_after_post, render_page
 from ..models import normalize_email
-from ..web import start_session
+from ..web import session_token, start_session
 from . import bp, services
 from .forms import (
     ChangePasswordForm,
@@ -25,8 +25,16 @@ def _email_key() -> str:
 
 
 def sign_in(user) -> None:
-    start_session(user)
+    """Start a session for `user` in this browser; the caller commits (the session's row)."""
+    start_session(user, services.open_session(user))
     login_user(user)
+
+
+def sign_out() -> None:
+    """This browser's session ends, on the server too; the caller commits."""
+    services.end_session(session_token())
+    logout_user()
+    session.clear()
 
 
 def _home_url(user) -> str:
@@ -53,8 +61,8 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            db.session.commit()
             sign_in(user)
+            db.session.commit()
             return redirect_after_post(safe_next(form.next.data) or _home_url(user))
         form.password.errors.append("That email and password do not match an active account.")
     status = 422 if request.method == "POST" else 200
@@ -64,7 +72,8 @@ def login():
 @bp.route("/sign-out", methods=["POST"])
 @policy(SIGNED_IN)
 def logout():
-    logout_user()
+    sign_out()
+    db.session.commit()
     flash("You are signed out.", "success")
     return redirect_after_post(url_for("main.landing"))
 
@@ -79,11 +88,11 @@ def profile():
         except services.AuthError as error:
             getattr(form, error.field or "password").errors.append(str(error))
         else:
-            db.session.commit()
-            # This session carries on; every other one was revoked with the old version.
+            # This browser carries on in a new session; every other one was revoked.
             # The real user, not the `current_user` proxy: Flask-Login stores what it is given
             # as the current user, and a proxy to itself recurses forever (a 500).
             sign_in(current_user._get_current_object())
+            db.session.commit()
             flash("Your password is changed. Other sessions were signed out.", "success")
             return redirect_after_post(url_for("auth.profile"))
     status = 422 if form.errors else 200
@@ -130,8 +139,8 @@ def shortcuts():
 @policy(SIGNED_IN)
 def sign_out_everywhere():
     services.revoke_sessions(current_user)
+    sign_out()
     db.session.commit()
-    logout_user()
     flash("You are signed out on every device.", "success")
     return redirect_after_post(url_for("auth.login"))
 
@@ -168,8 +177,8 @@ def reset_password(token: str):
         except services.AuthError as error:
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
             sign_in(user)
+            db.session.commit()
             flash("Your new password is set and you are signed in.", "success")
             return redirect_after_post(_home_url(user))
     status = 422 if form.errors else 200

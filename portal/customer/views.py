@@ -289,7 +289,7 @@ def request_updates(request_id: int):
 @revalidates("customer.request_updates", CONTACT)
 def _current_poll_etag(scalar, signed, request_id: int) -> str | None:
     version = access.contact_request_version(
-        scalar, signed.user_id, signed.session_version, request_id
+        scalar, signed.user_id, signed.session_version, signed.session_hash, request_id
     )
     return None if version is None else _poll_etag(request_id, version)
 

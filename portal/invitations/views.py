@@ -28,8 +28,8 @@ def accept(token: str):
         except (services.InvitationError, AuthError) as error:
             getattr(form, getattr(error, "field", None) or "password").errors.append(str(error))
         else:
-            db.session.commit()
             sign_in(user)
+            db.session.commit()
             flash(f"Welcome to Onestop, {user.name}.", "success")
             endpoint, values = access.home_endpoint(user)
             return redirect_after_post(url_for(endpoint, **values))

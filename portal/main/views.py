@@ -26,7 +26,9 @@ def home():
 @bp.route("/attachments/<int:attachment_id>")
 @policy(SIGNED_IN)
 def attachment(attachment_id: int):
-    """Always a download, never rendered here: nosniff plus a sandbox CSP."""
+    """Always a download, never rendered here: nosniff plus a sandbox CSP. Never stored
+    either: like every signed-in answer it leaves with `private, no-store`
+    (web._security_headers replaces what `send_file` says)."""
     item = access.get_attachment(attachment_id)
     path = files.path_of(item)
     if not path.exists():

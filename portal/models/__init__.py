@@ -34,6 +34,7 @@ from .request import (
     reference_for,
 )
 from .service import ClockPause, Holiday, ServiceLevel, WorkingHours
+from .session import UserSession
 from .survey import (
     DEFAULT_DIMENSIONS,
     ServiceDimension,
@@ -107,6 +108,7 @@ __all__ = [
     "Tier",
     "UTCDateTime",
     "User",
+    "UserSession",
     "WorkingHours",
     "id_from_reference",
     "normalize_email",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from flask import current_app, url_for
 from sqlalchemy import select
 
@@ -48,17 +49,25 @@ def test_known_and_unknown_emails_get_the_same_answer(app, client, world):
     assert known.status_code == unknown.status_code == 303
     assert known.headers["Location"] == unknown.headers["Location"]
     assert known_flash == unknown_flash and "reset link" in known_flash
-    messages = outbox(app)
-    assert [m.recipient for m in messages] == [world.contact_a.email]
-    assert messages[0].subject == "Reset your Onestop password"
+    link_mail, no_account = outbox(app)
+    assert [link_mail.recipient, no_account.recipient] == [
+        world.contact_a.email,
+        "nobody@example.com",
+    ]
+    assert link_mail.subject == no_account.subject == "Reset your Onestop password"
+    assert "/reset/" in link_mail.body
+    assert "/reset/" not in no_account.body and "No active account" in no_account.body
 
 
-def test_no_mail_for_a_deactivated_person(app, client, world):
+def test_no_link_for_a_deactivated_person(app, client, world):
     world.member_x.active = False
     db.session.commit()
     response = ask_for_reset(client, world.member_x.email)
     assert response.status_code == 303
-    assert outbox(app) == []
+    (message,) = outbox(app)
+    assert message.recipient == world.member_x.email
+    assert "/reset/" not in message.body and "No active account" in message.body
+    assert db.session.scalars(select(PasswordReset)).all() == []
 
 
 def test_a_malformed_email_is_a_form_error(app, client):
@@ -175,3 +184,62 @@ def test_an_address_typed_with_spaces_and_capitals_still_gets_its_link(app, clie
     response = ask_for_reset(client, f"  {world.contact_a.email.upper()} ")
     assert response.status_code == 303
     assert [m.recipient for m in outbox(app)] == [world.contact_a.email]
+
+
+def _reset_work(app, client, email, monkeypatch) -> tuple[list[tuple[str, str]], int]:
+    """What asking for a reset of `email` does: the statements (verb and table) the request
+    runs, and how many tokens it makes and hashes."""
+    from sqlalchemy import event
+
+    from portal import tokens
+
+    token = csrf_token(client, url_for("auth.request_reset"))
+    hashed = []
+    hash_token = tokens.hash_token
+
+    def counted(value):
+        hashed.append(value)
+        return hash_token(value)
+
+    monkeypatch.setattr(tokens, "hash_token", counted)
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        words = statement.replace('"', "").split()
+        verb = words[0].upper()
+        table = words[words.index("INTO") + 1] if verb == "INSERT" else ""
+        if verb == "SELECT":
+            table = words[words.index("FROM") + 1]
+        statements.append((verb, table))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.post(
+            url_for("auth.request_reset"), data={"csrf_token": token, "email": email}
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+        monkeypatch.undo()
+    assert response.status_code == 303
+    return statements, len(hashed)
+
+
+@pytest.mark.parametrize("stranger", ["unknown", "deactivated"])
+def test_a_reset_for_a_stranger_does_the_same_work_as_for_a_person(
+    app, world, monkeypatch, stranger
+):
+    """Timing must not tell the asker whether the address has an account: both ask the
+    database the same question, make and hash a token, render a mail and write it to the
+    outbox in the request's transaction. What differs is only what an account has: its
+    reset link row and its audit event."""
+    if stranger == "deactivated":
+        world.member_x.active = False
+        db.session.commit()
+    email = "nobody@example.com" if stranger == "unknown" else world.member_x.email
+    known, known_hashes = _reset_work(app, app.test_client(), world.contact_a.email, monkeypatch)
+    other, other_hashes = _reset_work(app, app.test_client(), email, monkeypatch)
+    account_rows = [("INSERT", "password_reset"), ("INSERT", "audit_event")]
+    assert [s for s in known if s not in account_rows] == other
+    assert ("INSERT", "outbox_message") in other
+    assert known_hashes == other_hashes >= 1
+    assert [m.recipient for m in outbox(app)] == [world.contact_a.email, email]

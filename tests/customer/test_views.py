@@ -36,4 +36,4 @@ def test_staff_cannot_open_the_customer_home(client, world, login_as):
 def test_signed_in_pages_are_not_cached(client, world, login_as):
     login_as(world.contact_a)
     response = client.get(url_for("customer.team"))
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
