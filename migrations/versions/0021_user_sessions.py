@@ -1,7 +1,7 @@
 """a row per signed-in session, so signing out ends a copied cookie too
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-02 10:00:00
 
 The session cookie now carries a random token whose hash is a `user_session` row; a
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0021'
-down_revision = '0019'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
