@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import flash, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import ADMIN, policy
 from ..extensions import db
@@ -17,6 +18,7 @@ from .common import form_error, saved
 from .forms import AccountFilter, ContactVisibilityForm
 
 ACCOUNT = "admin/_account.html"
+STALE = "One of its open requests changed while you saved, so nothing was saved. Save again."
 CONTACTS = "admin/_account_contacts.html"
 
 
@@ -76,21 +78,33 @@ def account(account_id: int):
 @policy(ADMIN)
 def update_account(account_id: int):
     account = db.get_or_404(Account, account_id)
-    form = pages.account_form()
+    form = pages.account_form(account)
     if form.validate_on_submit():
         try:
-            changes = services.update_account(current_user, account, **_account_fields(form))
-        except services.AdminError as error:
+            changes = services.update_account(
+                current_user,
+                account,
+                **_account_fields(form),
+                open_requests=form.open_requests.data,
+            )
+        except (services.AdminError, StaleDataError) as error:
             db.session.rollback()
             account = db.get_or_404(Account, account_id)
+            if isinstance(error, StaleDataError):  # a member changed a request meanwhile
+                error = services.AdminError(STALE, "team")
             form_error(form, error, "name")
         else:
-            moved = f" It now belongs to {account.team.name}." if "team_id" in changes else ""
+            moved = _moved_message(account, form.open_requests.data) if "team_id" in changes else ""
             url = url_for("admin.account", account_id=account.id)
             return saved(
                 f"{account.name} saved.{moved}", url, lambda: pages.account_page(account, ACCOUNT)
             )
     return pages.account_page(account, ACCOUNT, status=422, details_form=form)
+
+
+def _moved_message(account, open_requests: str) -> str:
+    where = "moved with it" if open_requests == services.MOVE_REQUESTS else "stay where they were"
+    return f" It now belongs to {account.team.name}; its open requests {where}."
 
 
 # --- contacts --------------------------------------------------------------------------------

@@ -6,11 +6,20 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Form, IntegerField, SearchField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    Form,
+    IntegerField,
+    RadioField,
+    SearchField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import clean_text, email_field, name_field
 from ..models import MEMBERSHIP_ROLES, SKILL_LEVELS
+from .services import KEEP_REQUESTS, MOVE_REQUESTS
 
 ROLE_CHOICES = [(role, role.capitalize()) for role in MEMBERSHIP_ROLES]
 LEVEL_CHOICES = [(level, f"{level} · {word}") for level, word in SKILL_LEVELS.items()]
@@ -154,6 +163,26 @@ class AccountForm(FlaskForm):
     team = id_field("Owning team", "Choose a team.")
     tier = id_field("Tier", "Choose a tier.")
     shares_visibility = BooleanField("Contacts may see each other's requests (each opts in)")
+
+
+class AccountEditForm(AccountForm):
+    """An account's details; what happens to its open requests counts only when the team
+    changes."""
+
+    open_requests = RadioField(
+        "Open requests, if the team changes",
+        choices=[
+            (MOVE_REQUESTS, "Move them to the new team"),
+            (KEEP_REQUESTS, "Leave them with the current team"),
+        ],
+        default=MOVE_REQUESTS,
+        description=(
+            "Moved requests follow the new team's business hours; an owner outside it gives "
+            "way to routing or Unassigned. Resolved and closed requests stay with the team "
+            "that handled them, as its record. Either way the contacts leave the current "
+            "team's reference group."
+        ),
+    )
 
 
 class ContactVisibilityForm(FlaskForm):

@@ -9,7 +9,7 @@ from ..workspace.forms import InviteContactForm
 from ..workspace.services import account_contacts, open_invitations
 from . import queries
 from .common import prefix_ids
-from .forms import AccountForm, MembershipForm, PersonForm, SkillForm, TeamForm
+from .forms import AccountEditForm, AccountForm, MembershipForm, PersonForm, SkillForm, TeamForm
 
 MEMBERSHIPS = "admin/_memberships.html"
 
@@ -71,12 +71,14 @@ def person_page(person, fragment: str | None = None, status: int = 200, **overri
 
 
 def account_form(account=None, *, blank: bool = False) -> AccountForm:
+    """The new-account form, or with `account` that account's edit form."""
+    form_class = AccountForm if account is None else AccountEditForm
     if blank:
-        form = AccountForm(obj=account, formdata=None)
+        form = form_class(obj=account, formdata=None)
         if account is not None:
             form.team.data, form.tier.data = account.team_id, account.tier_id
     else:
-        form = AccountForm()
+        form = form_class()
     form.team.choices = [("", "Choose a team…"), *queries.team_choices()]
     form.tier.choices = [("", "Choose a tier…"), *queries.tier_choices()]
     return prefix_ids(form, "account")  # list filters and invite forms share field names
@@ -89,6 +91,7 @@ def account_page(account, fragment: str | None = None, status: int = 200, **over
         "invite_form": InviteContactForm(formdata=None),
         "contacts": account_contacts(account),
         "invitations": open_invitations(account),
+        "open_requests": queries.open_request_count(account),
     }
     context.update(overrides)
     context["details_form"] = context["details_form"] or account_form(account, blank=True)

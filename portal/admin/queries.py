@@ -13,12 +13,14 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import (
     COACH,
+    OPEN_STATUSES,
     STAFF,
     Account,
     Contact,
     Function,
     Invitation,
     Membership,
+    Request,
     Skill,
     Team,
     Tier,
@@ -241,6 +243,15 @@ def accounts(
     if q:
         query = query.where(Account.name.icontains(q, autoescape=True))
     return [(account, count) for account, count in db.session.execute(query)]
+
+
+def open_request_count(account: Account) -> int:
+    """What a move of the account would carry with it, for the edit form."""
+    return db.session.scalar(
+        select(func.count(Request.id)).where(
+            Request.account_id == account.id, Request.status.in_(OPEN_STATUSES)
+        )
+    )
 
 
 def _status_filter(status: str, now: datetime):

@@ -13,18 +13,26 @@ from ..auth.services import revoke_sessions
 from ..extensions import db
 from ..models import (
     MEMBERSHIP_ROLES,
+    OPEN_STATUSES,
     SKILL_LEVELS,
     STAFF,
     Account,
     Contact,
+    Entry,
     Function,
     Membership,
+    Request,
     Skill,
     Team,
     Tier,
     User,
     utcnow,
 )
+from ..models.request import EVENT
+from ..procedures.services import end_account_memberships
+from ..requests import activity
+from ..requests.clock import recompute_open
+from ..requests.services import routing_choice
 
 
 class AdminError(ValueError):
@@ -274,10 +282,25 @@ def create_account(actor: User, *, name: str, team: Team, tier: Tier, shares_vis
     )
 
 
+# What happens to an account's open requests when it moves to another team.
+MOVE_REQUESTS, KEEP_REQUESTS = "move", "keep"
+
+
 def update_account(
-    actor: User, account: Account, *, name: str, team: Team, tier: Tier, shares_visibility: bool
+    actor: User,
+    account: Account,
+    *,
+    name: str,
+    team: Team,
+    tier: Tier,
+    shares_visibility: bool,
+    open_requests: str = MOVE_REQUESTS,
 ) -> dict:
-    old_team_id = account.team_id
+    """Save an account's details. A move to another team (`move_account`) and a new tier
+    both change service clocks, which are recomputed here, in the same transaction."""
+    if open_requests not in (MOVE_REQUESTS, KEEP_REQUESTS):
+        raise AdminError("Choose what happens to its open requests.", "open_requests")
+    old_team = db.session.get(Team, account.team_id)  # not `account.team`: it would go stale
     changes = update(
         actor,
         account,
@@ -286,11 +309,109 @@ def update_account(
         tier_id=tier.id,
         shares_visibility=shares_visibility,
     )
+    moved = []
     if "team_id" in changes:
-        # A move hands the whole relationship to another team: worth its own event.
-        audit.record(actor, "account.moved", account, from_team_id=old_team_id, to_team_id=team.id)
-        db.session.flush()
+        moved = move_account(actor, account, old_team, team, open_requests)
+    if moved or "tier_id" in changes:
+        # Service levels are per tier, business hours per team.
+        recompute_open(Request.account_id == account.id)
     return changes
+
+
+def move_account(
+    actor: User, account: Account, old_team: Team, team: Team, open_requests: str
+) -> list[Request]:
+    """Hand the relationship to `team` (the account's team is already set): its contacts
+    leave the old team's reference group, and its open requests move too unless the admin
+    leaves them with the old team. Resolved and closed requests stay with the team that
+    handled them: they are its record (its measures, goals and ratings count them).
+
+    Returns the requests moved; the caller recomputes their service clocks."""
+    left = end_account_memberships(actor, account, old_team.id)
+    moved = _move_open_requests(actor, account, team) if open_requests == MOVE_REQUESTS else []
+    # Both teams' inboxes (and their caches) change now, whatever moved.
+    activity.changed(db.session, old_team.id, team.id)
+    audit.record(
+        actor,
+        "account.moved",
+        account,
+        from_team_id=old_team.id,
+        to_team_id=team.id,
+        open_requests=open_requests,
+        requests_moved=[item.id for item in moved],
+        reference_memberships_ended=left,
+    )
+    db.session.flush()
+    return moved
+
+
+def _move_open_requests(actor: User, account: Account, team: Team) -> list[Request]:
+    """Give the account's open requests to `team`: an owner who is not an active member of
+    it gives the request up, to whom routing picks (or to nobody: Unassigned). Handoffs stay
+    as they are: their owners may be in any team."""
+    items = db.session.scalars(
+        select(Request)
+        .where(
+            Request.account_id == account.id,
+            Request.team_id != team.id,
+            Request.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Request.id)
+    ).all()
+    members = set(
+        db.session.scalars(
+            select(Membership.user_id)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.team_id == team.id, User.active.is_(True))
+        )
+    )
+    now = utcnow()
+    for item in items:
+        old_name = db.session.get(Team, item.team_id).name
+        _event(
+            item,
+            actor,
+            "moved",
+            public=False,
+            body=f"Moved from {old_name} to {team.name} with its account.",
+            from_team_id=item.team_id,
+            to_team_id=team.id,
+        )
+        item.team_id = team.id
+        item.last_activity_at = now
+        if item.assignee_id is not None and item.assignee_id not in members:
+            # Flushed first, so routing counts the requests it just gave out as load.
+            db.session.flush()
+            choice = routing_choice(team, item.function)
+            item.assignee_id = choice.user_id if choice else None
+            item.routing_reason = choice.reason if choice else ""
+            if choice is not None:
+                _event(
+                    item,
+                    None,
+                    "assigned",
+                    public=True,
+                    assignee_id=choice.user_id,
+                    reason=choice.reason,
+                )
+            else:
+                _event(item, actor, "unassigned", public=False)
+    db.session.flush()
+    return list(items)
+
+
+def _event(item: Request, actor: User | None, event: str, *, public: bool, body="", **data):
+    db.session.add(
+        Entry(
+            request_id=item.id,
+            author_id=actor.id if actor else None,
+            kind=EVENT,
+            public=public,
+            event=event,
+            body=body,
+            data=data,
+        )
+    )
 
 
 def set_contact_visibility(actor: User, contact: Contact, sees_account_requests: bool) -> None:

@@ -83,6 +83,12 @@ def _backdate(round_, opened_days_ago: float, now) -> None:
     round_.opened_at = now - timedelta(days=opened_days_ago)
 
 
+def _join(user, account, now) -> None:
+    """Join well before the back-dated rounds: a stance counts only when its author was in
+    the group when the round closed."""
+    services.join(user, account).joined_at = now - timedelta(days=60)
+
+
 def seed_procedures(now=None) -> None:
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         first_mail = db.session.scalar(select(func.max(OutboxMessage.id))) or 0
@@ -98,7 +104,7 @@ def _seed(now) -> None:
     coach = _coach(north)
     members = _contacts(north, 4)
     for user, account in members:
-        services.join(user, account)
+        _join(user, account, now)
 
     # 1. Adopted after a round that changed it: "you said, we did".
     returns = services.create_procedure(coach, north, functions.get("Delivery"), **RETURNS)
@@ -136,7 +142,7 @@ def _seed(now) -> None:
     # 2. Another team copies it from the library and adopts it after its own review.
     harbour_coach = _coach(harbour)
     for user, account in _contacts(harbour, 2):
-        services.join(user, account)
+        _join(user, account, now)
     copy = services.adopt_from_library(harbour_coach, returns, harbour)
     copy_round = services.open_round(harbour_coach, copy, now + timedelta(days=1))
     for user, _ in _contacts(harbour, 2):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, render_template, url_for
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -33,6 +33,7 @@ from ..models import (
     StanceLink,
     Team,
     User,
+    UTCDateTime,
     utcnow,
 )
 from ..models.procedure import (
@@ -127,6 +128,87 @@ def leave(user: User, team_id: int) -> None:
     membership.left_at = utcnow()
     audit.record(user, "reference.left", membership, team_id=team_id)
     db.session.flush()
+
+
+def end_account_memberships(actor: User, account: Account, team_id: int) -> int:
+    """End the stints of everyone who speaks for `account` in team `team_id`'s group (the
+    account moved to another team). The rows stay, with `left_at`, as the group's history;
+    from now on their stances stop counting in the team's open rounds (see `_counts`)."""
+    now = utcnow()
+    ended = db.session.scalars(
+        select(ReferenceMembership).where(
+            ReferenceMembership.team_id == team_id,
+            ReferenceMembership.account_id == account.id,
+            ReferenceMembership.left_at.is_(None),
+        )
+    ).all()
+    for membership in ended:
+        membership.left_at = now
+        audit.record(
+            actor,
+            "reference.left",
+            membership,
+            team_id=team_id,
+            user_id=membership.user_id,
+            reason="account moved",
+        )
+    db.session.flush()
+    return len(ended)
+
+
+# --- who counts in a round ----------------------------------------------------------------
+# One rule for the tally, the quorum, the comments to answer, the decision and who may see a
+# round: a stance counts when its author is in the team's reference group at the round's
+# counting moment, which is its close for a closed round (so its result is history and never
+# changes) and now while it is open. Someone who leaves, or whose account moves to another
+# team, stops counting in the open rounds; their stance and its history are kept.
+
+
+def _counting_moment(now: datetime):
+    """SQL, on a query that has `ReviewRound`: when the round's group is counted."""
+    return func.coalesce(ReviewRound.closed_at, literal(now, UTCDateTime()))
+
+
+def _in_group_at(moment):
+    """SQL: the `ReferenceMembership` stint covers `moment`."""
+    return and_(
+        ReferenceMembership.joined_at <= moment,
+        or_(ReferenceMembership.left_at.is_(None), ReferenceMembership.left_at > moment),
+    )
+
+
+def _counts(now: datetime | None = None):
+    """SQL, on a query that has `Stance`, its `ReviewRound` and its `Procedure`: the stance
+    counts."""
+    return exists().where(
+        ReferenceMembership.team_id == Procedure.team_id,
+        ReferenceMembership.user_id == Stance.user_id,
+        _in_group_at(_counting_moment(now or utcnow())),
+    )
+
+
+def _counted_stances(*columns):
+    """Stances that count (or `columns` of them), their round and procedure joined."""
+    return (
+        select(*(columns or (Stance,)))
+        .join(ReviewRound, ReviewRound.id == Stance.round_id)
+        .join(Procedure, Procedure.id == ReviewRound.procedure_id)
+        .where(_counts())
+    )
+
+
+def members_at_count(round_: ReviewRound) -> list[ReferenceMembership]:
+    """The round's group as it is counted: its members at the round's counting moment."""
+    return list(
+        db.session.scalars(
+            select(ReferenceMembership)
+            .join(Procedure, Procedure.team_id == ReferenceMembership.team_id)
+            .join(ReviewRound, ReviewRound.procedure_id == Procedure.id)
+            .where(ReviewRound.id == round_.id, _in_group_at(_counting_moment(utcnow())))
+            .options(joinedload(ReferenceMembership.account).joinedload(Account.tier))
+            .order_by(ReferenceMembership.joined_at)
+        ).unique()
+    )
 
 
 def invitable_contacts(team: Team) -> list[tuple[User, Account]]:
@@ -368,12 +450,15 @@ def send_reminders(now: datetime | None = None) -> int:
 
 
 def may_see_round(user: User, round_: ReviewRound) -> bool:
-    """A current member of the team's group, or anyone who took a stance in the round."""
+    """A current member of the team's group, or anyone whose stance counts in the round (a
+    former member sees the rounds they were counted in, not those they left before)."""
     if current_membership(user, round_.procedure.team_id) is not None:
         return True
     return (
         db.session.scalar(
-            select(Stance.id).where(Stance.round_id == round_.id, Stance.user_id == user.id)
+            _counted_stances(Stance.id).where(
+                Stance.round_id == round_.id, Stance.user_id == user.id
+            )
         )
         is not None
     )
@@ -451,9 +536,10 @@ def _history(stance: Stance) -> None:
 
 
 def stances_in(round_: ReviewRound) -> list[Stance]:
+    """The stances that count in the round (`_counts`)."""
     return list(
         db.session.scalars(
-            select(Stance)
+            _counted_stances()
             .where(Stance.round_id == round_.id)
             .options(
                 joinedload(Stance.user),
@@ -504,9 +590,10 @@ def _tier(tier) -> review.Tier:
     return review.Tier(tier.rank, tier.name)
 
 
-def result_of(round_: ReviewRound, stances: list[Stance] | None = None) -> RoundResult:
-    stances = stances if stances is not None else stances_in(round_)
-    members = group_members(round_.procedure.team)
+def result_of(round_: ReviewRound) -> RoundResult:
+    """Tally, quorum and what blocks adoption, from the stances that count (`_counts`)."""
+    stances = stances_in(round_)
+    members = members_at_count(round_)
     comments = [review.Comment(s.kind, s.is_answered) for s in stances if s.needs_answer]
     return RoundResult(
         round=round_,
@@ -731,7 +818,7 @@ def team_procedures(team: Team) -> list[Procedure]:
 def open_rounds_for(user: User) -> list[tuple[ReviewRound, Stance | None]]:
     """Rounds of the contact's groups, open or decided, with their own stance."""
     team_ids = [m.team_id for m in memberships_of(user)]
-    stanced = select(Stance.round_id).where(Stance.user_id == user.id)
+    stanced = _counted_stances(Stance.round_id).where(Stance.user_id == user.id)
     rounds = db.session.scalars(
         select(ReviewRound)
         .join(Procedure, Procedure.id == ReviewRound.procedure_id)
@@ -825,6 +912,7 @@ def unanswered_comments(team: Team, limit: int = 50) -> list[Stance]:
                 ReviewRound.status.not_in(review.DECISIONS),
                 Stance.kind.in_((CONCERN, OBJECT)),
                 unanswered,
+                _counts(),
             )
             .options(
                 joinedload(Stance.user),

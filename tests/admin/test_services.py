@@ -186,7 +186,13 @@ def test_moving_an_account_to_another_team_is_audited(world):
     assert account.team_id == world.team_y.id
     [moved] = events("account.moved")
     assert moved.actor_id == world.admin.id
-    assert moved.detail == {"from_team_id": world.team_x.id, "to_team_id": world.team_y.id}
+    assert moved.detail == {
+        "from_team_id": world.team_x.id,
+        "to_team_id": world.team_y.id,
+        "open_requests": "move",
+        "requests_moved": [],
+        "reference_memberships_ended": 0,
+    }
 
 
 def test_account_name_must_be_unique(world):

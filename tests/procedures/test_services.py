@@ -107,6 +107,36 @@ def test_outsiders_and_former_members_take_no_stance(world, group):
     assert services.may_see_round(world.contact_a, round_)
 
 
+def test_a_stance_counts_while_its_author_is_in_the_group_at_the_count(world, group):
+    """One rule for tally, quorum, comments and who may see the round: members at the close
+    for a closed round (history that never changes), members now for an open one."""
+    closed, open_ = (
+        factories.open_review_round(
+            factories.make_procedure(world.team_x, world.member_x, title=title), world.coach_x
+        )
+        for title in ("Closed", "Open")
+    )
+    for round_ in (closed, open_):
+        services.take_stance(world.contact_a, round_, "object", "Too slow")
+        services.take_stance(group, round_, "support", "")
+    services.close_round(world.coach_x, closed, early=True)
+    services.leave(world.contact_a, world.team_x.id)
+
+    now_open = services.result_of(open_)
+    assert [s.user_id for s in now_open.stances] == [group.id]
+    assert (now_open.tally.overall.total, now_open.quorum.stances, now_open.members) == (1, 1, 1)
+    assert services.unanswered_comments(world.team_x) == [
+        s for s in services.stances_in(closed) if s.kind == "object"
+    ]
+    assert services.result_of(closed).tally.overall.total == 2
+    assert services.may_see_round(world.contact_a, closed)
+    assert not services.may_see_round(world.contact_a, open_)
+    # Joining again counts again, in the open round only.
+    services.join(world.contact_a, world.account_a)
+    assert services.result_of(open_).tally.overall.total == 2
+    assert services.stance_of(world.contact_a, open_).kind == "object"  # never lost
+
+
 def test_deadline_closes_the_round_when_touched_and_by_tick(world, group):
     procedure = factories.make_procedure(world.team_x, world.member_x)
     round_ = factories.open_review_round(procedure, world.coach_x)
