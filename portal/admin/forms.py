@@ -19,6 +19,7 @@ from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Option
 
 from ..forms import clean_text, email_field, name_field
 from ..models import MEMBERSHIP_ROLES, SKILL_LEVELS
+from ..web import MAX_ID
 from .services import KEEP_REQUESTS, MOVE_REQUESTS
 
 ROLE_CHOICES = [(role, role.capitalize()) for role in MEMBERSHIP_ROLES]
@@ -192,14 +193,21 @@ class ContactVisibilityForm(FlaskForm):
 # --- list filters (GET, no CSRF: they change nothing) ----------------------------------------
 
 
+def filter_id(value) -> int | None:
+    """An id typed into a filter's URL: anything else, or a number too large for an id
+    column (a driver error, not an empty list), filters nothing."""
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and int(text) <= MAX_ID else None
+
+
 class PeopleFilter(Form):
-    team = SelectField("Team", coerce=lambda v: int(v) if str(v).isdigit() else None)
+    team = SelectField("Team", coerce=filter_id)
     q = SearchField("Name or email", filters=[clean_text], validators=[Length(max=120)])
 
 
 class AccountFilter(Form):
-    team = SelectField("Team", coerce=lambda v: int(v) if str(v).isdigit() else None)
-    tier = SelectField("Tier", coerce=lambda v: int(v) if str(v).isdigit() else None)
+    team = SelectField("Team", coerce=filter_id)
+    tier = SelectField("Tier", coerce=filter_id)
     q = SearchField("Account name", filters=[clean_text], validators=[Length(max=120)])
 
 

@@ -561,3 +561,11 @@ def test_index_links_each_count(admin, world):
     ):
         assert f'href="{url_for(endpoint)}"' in page
     assert url_for("admin.invitations", status="pending") in page
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "2147483648", "²", "-1", "x"])
+def test_list_filters_ignore_what_is_not_an_id(admin, world, value):
+    for endpoint in ("admin.accounts", "admin.people"):
+        response = admin.get(url_for(endpoint), query_string={"team": value, "tier": value})
+        assert response.status_code == 200, (endpoint, value)
+        assert "Team X" in response.text
