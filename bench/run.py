@@ -46,7 +46,7 @@ BENCH = ROOT / "bench"
 WRK = BENCH / "wrk"
 PASSWORD = "onestop-demo-2026"  # the demo's, printed by `make demo` too  # noqa: S105
 SEARCH_TERM = "pallet"
-LIBRARY_TERM = "return"  # in some procedures' titles and steps (portal/scale.py)
+LIBRARY_TERM = "return"  # in some procedures' titles and steps (portal/seeding/scale.py)
 POST_SUBJECT = "Bench: pallet count is short"
 
 
@@ -182,7 +182,7 @@ def schema_head() -> str:
 
 
 def data_key(args) -> str:
-    from portal.scale import GENERATOR_VERSION
+    from portal.seeding.scale import GENERATOR_VERSION
 
     # Any change to a migration (an index added in place, say) makes new data.
     migrations = hashlib.sha256()
@@ -466,7 +466,7 @@ def targets(url: str) -> dict:
     from portal.extensions import db
     from portal.inbox import queries
     from portal.models import Contact, Function, Procedure, Request, ReviewRound, User
-    from portal.scale import BENCH_PEOPLE
+    from portal.seeding.scale import BENCH_PEOPLE
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(url)})
     with app.app_context():
@@ -759,7 +759,7 @@ def measure(args, say) -> dict:
     started = time.time()
     with working_database(args, say) as url:
         ids = targets(url)
-        from portal.scale import BENCH_PEOPLE
+        from portal.seeding.scale import BENCH_PEOPLE
 
         people = dict(BENCH_PEOPLE)
         paths = {e.key: e.path.format(**ids) for e in ENDPOINTS}
@@ -942,7 +942,7 @@ def report_data(args, ids, measured, first_load, rss, started) -> dict:
         )
     import platform
 
-    from portal.scale import GENERATOR_VERSION
+    from portal.seeding.scale import GENERATOR_VERSION
 
     return {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),

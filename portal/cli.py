@@ -14,8 +14,8 @@ def register(app: Flask) -> None:
     @click.option("--force", is_flag=True, help="Seed even if people already exist.")
     def seed_demo(force: bool) -> None:
         """Build a realistic demo organisation and print sign-in details."""
-        from .demo import DEMO_PASSWORD, seed
         from .models import User
+        from .seeding.demo import DEMO_PASSWORD, seed
 
         if db.session.scalar(select(User.id).limit(1)) is not None and not force:
             click.echo("The database already has people; not seeding again.")
@@ -23,7 +23,7 @@ def register(app: Flask) -> None:
             seed()
             db.session.commit()
             click.echo("Demo organisation created.")
-        from .demo import sign_in_details
+        from .seeding.demo import sign_in_details
 
         click.echo(
             f"\nSign in at the portal with any of these (password for all: {DEMO_PASSWORD}):"
@@ -36,7 +36,7 @@ def register(app: Flask) -> None:
     @click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
     def seed_scale(requests: int, seed: int) -> None:
         """Fill an empty, migrated database with a large organisation for the benchmark."""
-        from .scale import seed_scale as run
+        from .seeding.scale import seed_scale as run
 
         try:
             scale = run(requests, seed, log=click.echo)

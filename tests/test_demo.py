@@ -3,7 +3,6 @@
 from sqlalchemy import func, select
 
 from portal.auth.services import authenticate
-from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.models import (
     CONTACT,
@@ -17,6 +16,7 @@ from portal.models import (
     Tier,
     User,
 )
+from portal.seeding.demo import DEMO_PASSWORD
 
 
 def count(model, *where):

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import ClockPause, Entry, Request, User
 from portal.requests import clock
 from portal.richtext import render_html
-from portal.scale import BENCH_PEOPLE, LONG_REQUEST_ENTRIES, FastClock, seed_scale
+from portal.seeding.scale import BENCH_PEOPLE, LONG_REQUEST_ENTRIES, FastClock, seed_scale
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 

@@ -3,10 +3,10 @@ track."""
 
 from sqlalchemy import func, select
 
-from portal.demo import seed
 from portal.extensions import db
 from portal.insights import reports
 from portal.models import Goal, Request, SurveyResponse, Team, User, utcnow
+from portal.seeding.demo import seed
 
 
 def test_demo_has_a_year_of_history_and_goals_on_and_off_track(app):

@@ -27,15 +27,15 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, insert, select, text
 
-from .domain.business_hours import (
+from ..domain.business_hours import (
     Calendar,
     add_business_time,
     business_time_between,
     working_intervals,
 )
-from .domain.service_clock import AT_RISK_SHARE
-from .extensions import db
-from .models import (
+from ..domain.service_clock import AT_RISK_SHARE
+from ..extensions import db
+from ..models import (
     COACH,
     CONTACT,
     MEMBER,
@@ -71,8 +71,8 @@ from .models import (
     User,
     WorkingHours,
 )
-from .requests import activity, last_contact
-from .richtext import render_html
+from ..requests import activity, last_contact
+from ..richtext import render_html
 
 CHUNK = 5000
 # Bump when the generated data changes shape: the bench's cache is keyed on it.
@@ -339,9 +339,9 @@ def reference_data(scale: Scale) -> None:
 
 def teams_and_staff(scale: Scale) -> None:
     """Teams (some with their own hours and holidays), staff, memberships and skills."""
-    from .auth.passwords import hash_password
+    from ..auth.passwords import hash_password
+    from ..requests.clock import team_calendar
     from .demo import DEMO_PASSWORD
-    from .requests.clock import team_calendar
 
     rng, now = scale.rng, scale.now
     scale.password_hash = hash_password(DEMO_PASSWORD)  # once: scrypt is slow on purpose
@@ -1058,8 +1058,8 @@ SURVEYS_PER_QUARTER = 3  # accounts surveyed per team per quarter, over the last
 def surveys_goals_and_checks(scale: Scale) -> None:
     """Relationship surveys (invitations, responses, a score per active dimension), four
     goals per team as the demo sets them, and the coach's checks of recent resolved work."""
-    from .domain.insights import period_containing
-    from .insights.services import ensure_dimensions
+    from ..domain.insights import period_containing
+    from ..insights.services import ensure_dimensions
 
     rng, now = scale.rng, scale.now
     ensure_dimensions()  # migration 0013 inserts them; a database made by create_all has none

@@ -1,7 +1,7 @@
 """Demo history for insights: a year of resolved requests, ratings, handoffs, surveys,
 internal checks and goals (some on track, some off), so the dashboard shows trends.
 
-Called once from portal/demo.py's seed; deterministic for a given random generator.
+Called once from portal/seeding/demo.py's seed; deterministic for a given random generator.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 
 from ..domain.insights import period_containing
 from ..extensions import db
+from ..insights import services
 from ..models import (
     COACH,
     HANDOFF_DONE,
@@ -36,7 +37,6 @@ from ..models import (
 )
 from ..requests import activity, last_contact
 from ..tokens import new_token
-from . import services
 
 MONTHS = 12
 COMMENTS = [

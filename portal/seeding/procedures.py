@@ -21,7 +21,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import services
+from ..procedures import services
 
 RETURNS = {
     "title": "Returns collected within two working days",

@@ -6,10 +6,9 @@ import random
 
 from sqlalchemy import select
 
-from .auth.passwords import hash_password
-from .extensions import db
-from .insights import demo as insights_demo
-from .models import (
+from ..auth.passwords import hash_password
+from ..extensions import db
+from ..models import (
     COACH,
     CONTACT,
     MEMBER,
@@ -24,7 +23,8 @@ from .models import (
     Tier,
     User,
 )
-from .procedures.demo import seed_procedures
+from .insights import seed as seed_insights
+from .procedures import seed_procedures
 
 # Printed by `make demo`; long enough for the password rule, obviously a demo.
 DEMO_PASSWORD = "onestop-demo-2026"  # noqa: S105
@@ -227,7 +227,7 @@ def seed(rng_seed: int = 2026) -> None:
     seed_requests()
     seed_monday(rng)
     seed_procedures()
-    insights_demo.seed(rng)
+    seed_insights(rng)
 
 
 def sign_in_details() -> list[tuple[str, str]]:
@@ -323,8 +323,8 @@ def seed_requests(now=None) -> None:
     from datetime import timedelta
     from uuid import UUID
 
-    from .models import Entry, Request, utcnow
-    from .requests import clock
+    from ..models import Entry, Request, utcnow
+    from ..requests import clock
 
     now = now or utcnow()
     accounts = db.session.scalars(select(Account).order_by(Account.id)).all()
@@ -434,8 +434,8 @@ def seed_monday(rng: random.Random, count: int = 300, now=None) -> None:
     from datetime import timedelta
     from uuid import UUID
 
-    from .models import Entry, Handoff, Request, utcnow
-    from .requests import clock
+    from ..models import Entry, Handoff, Request, utcnow
+    from ..requests import clock
 
     now = now or utcnow()
     accounts = db.session.scalars(select(Account).order_by(Account.id)).all()
