@@ -1,9 +1,14 @@
-"""The service clock: how much of a service-level target is left, in words for people."""
+"""The service clock: when a request's targets fall due, and how much of a service-level
+target is left, in words for people."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from .business_hours import Calendar, add_business_time
 
 ON_TRACK = "on track"
 AT_RISK = "at risk"
@@ -13,6 +18,47 @@ MET = "met"
 
 # Under a quarter of the target left counts as at risk.
 AT_RISK_SHARE = 0.25
+
+
+class DueTimes(NamedTuple):
+    """A request's service-clock fields, as stored on it."""
+
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    # The running target's due time and when it turns at risk; None while no clock runs.
+    next_due_at: datetime | None
+    next_at_risk_at: datetime | None
+
+
+NO_DUE_TIMES = DueTimes(None, None, None, None)
+
+
+def due_times(
+    calendar: Calendar,
+    created_at: datetime,
+    first_response_minutes: int,
+    resolution_minutes: int,
+    *,
+    answered: bool,
+    running: bool,
+    pauses: Sequence[tuple[datetime, datetime]] = (),
+) -> DueTimes:
+    """Each target counted in business time from the request's creation, working time inside
+    `pauses` left out. The running target is the first response until `answered`, then the
+    resolution; it has a due time only while the clock is `running`."""
+    first = add_business_time(
+        calendar, created_at, timedelta(minutes=first_response_minutes), pauses
+    )
+    resolution = add_business_time(
+        calendar, created_at, timedelta(minutes=resolution_minutes), pauses
+    )
+    if not running:
+        return DueTimes(first, resolution, None, None)
+    target = resolution_minutes if answered else first_response_minutes
+    at_risk = add_business_time(
+        calendar, created_at, timedelta(minutes=target * (1 - AT_RISK_SHARE)), pauses
+    )
+    return DueTimes(first, resolution, resolution if answered else first, at_risk)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ The arithmetic is in portal/domain/business_hours.py; this module only gathers t
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
@@ -14,11 +14,10 @@ from sqlalchemy.orm import joinedload
 from ..domain.business_hours import (
     WEEKDAYS,
     Calendar,
-    add_business_time,
     business_time_between,
     office_hours,
 )
-from ..domain.service_clock import AT_RISK_SHARE
+from ..domain.service_clock import NO_DUE_TIMES, DueTimes, due_times
 from ..extensions import db
 from ..models import (
     ClockPause,
@@ -121,32 +120,45 @@ def _apply(
     paused: bool,
 ) -> None:
     """The clock of one request, from what `recompute` or `recompute_open` gathered."""
-    if level is None or calendar is None:
-        request.first_response_due_at = request.resolution_due_at = None
-        request.next_due_at = request.next_at_risk_at = None
-        return
-    request.first_response_due_at = add_business_time(
-        calendar, request.created_at, timedelta(minutes=level.first_response_minutes), pauses
-    )
-    request.resolution_due_at = add_business_time(
-        calendar, request.created_at, timedelta(minutes=level.resolution_minutes), pauses
-    )
-    if request.status not in (NEW, OPEN) or paused:
-        request.next_due_at = request.next_at_risk_at = None
-        return
-    target = (
-        level.first_response_minutes
-        if request.first_response_at is None
-        else level.resolution_minutes
-    )
-    request.next_due_at = add_business_time(
-        calendar, request.created_at, timedelta(minutes=target), pauses
-    )
-    request.next_at_risk_at = add_business_time(
+    targets = None if level is None else (level.first_response_minutes, level.resolution_minutes)
+    (
+        request.first_response_due_at,
+        request.resolution_due_at,
+        request.next_due_at,
+        request.next_at_risk_at,
+    ) = due_times_for(
         calendar,
-        request.created_at,
-        timedelta(minutes=target * (1 - AT_RISK_SHARE)),
-        pauses,
+        targets,
+        created_at=request.created_at,
+        status=request.status,
+        first_response_at=request.first_response_at,
+        pauses=pauses,
+        paused=paused,
+    )
+
+
+def due_times_for(
+    calendar: Calendar | None,
+    targets: tuple[int, int] | None,
+    *,
+    created_at: datetime,
+    status: str,
+    first_response_at: datetime | None,
+    pauses: list[tuple[datetime, datetime]],
+    paused: bool,
+) -> DueTimes:
+    """A request's clock fields from its own (`targets`: its service level's first-response
+    and resolution minutes, None without one). The clock runs while the request is new or
+    open and not paused. Also what the seed generator writes on the rows it makes."""
+    if targets is None or calendar is None:
+        return NO_DUE_TIMES
+    return due_times(
+        calendar,
+        created_at,
+        *targets,
+        answered=first_response_at is not None,
+        running=status in (NEW, OPEN) and not paused,
+        pauses=pauses,
     )
 
 
@@ -191,9 +203,15 @@ def describe_week(calendar: Calendar) -> list[str]:
 def business_minutes_since_raised(request: Request, moment: datetime) -> int:
     """Business minutes from raising `request` to `moment`, time waiting on the customer
     left out: how long the customer really waited for the team."""
-    calendar = team_calendar(request.team)
-    spent = business_time_between(calendar, request.created_at, moment, _pauses(request, moment))
-    return int(spent.total_seconds() // 60)
+    pauses = _pauses(request, moment)
+    return business_minutes(team_calendar(request.team), request.created_at, moment, pauses)
+
+
+def business_minutes(
+    calendar: Calendar, start: datetime, end: datetime, pauses: list[tuple[datetime, datetime]]
+) -> int:
+    """Whole business minutes from `start` to `end`, paused time left out."""
+    return int(business_time_between(calendar, start, end, pauses).total_seconds() // 60)
 
 
 def record_breaches(now: datetime | None = None) -> int:

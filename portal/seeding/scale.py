@@ -9,17 +9,15 @@ The generator is a list of steps, one per aggregate (`STEPS`); each takes the sh
 `Scale` context, appends its rows and records in the context what later steps need. A new
 aggregate (procedures, rounds, stances) is one more step appended to the list.
 
-Service clocks are computed with the same calendars and rules as portal/requests/clock.py
-(`recompute`): due times are business time from creation, the running target first
-response until answered then resolution, nothing running while paused or done. A request is
-one bisect in a precomputed table of the team's working intervals instead of a day-by-day
-walk (`FastClock`); tests/bench/test_scale.py checks it against `add_business_time`.
+Service clocks come from the app's own code: each team's calendar from
+`clock.team_calendar`, each request's due times from `clock.due_times_for` and its
+first-response minutes from `clock.business_minutes`, the functions `clock.recompute` and
+the services use (tests/bench/test_scale.py checks the rows against `recompute`).
 """
 
 from __future__ import annotations
 
 import random
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -27,13 +25,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, insert, select, text
 
-from ..domain.business_hours import (
-    Calendar,
-    add_business_time,
-    business_time_between,
-    working_intervals,
-)
-from ..domain.service_clock import AT_RISK_SHARE
+from ..domain.business_hours import Calendar
 from ..extensions import db
 from ..models import (
     COACH,
@@ -71,7 +63,7 @@ from ..models import (
     User,
     WorkingHours,
 )
-from ..requests import activity, last_contact
+from ..requests import activity, clock, last_contact
 from ..richtext import render_html
 
 CHUNK = 5000
@@ -173,7 +165,7 @@ class Scale:
     tier_ids: list[int] = field(default_factory=list)
     levels: dict[tuple[int, str], tuple[int, int]] = field(default_factory=dict)
     team_ids: list[int] = field(default_factory=list)
-    clocks: dict[int, FastClock] = field(default_factory=dict)
+    calendars: dict[int, Calendar] = field(default_factory=dict)
     members_by_team: dict[int, list[int]] = field(default_factory=dict)
     staff_ids: list[int] = field(default_factory=list)
     account_team: list[int] = field(default_factory=list)  # index = account id
@@ -219,86 +211,6 @@ def _insert(model, rows: list[dict]) -> None:
         db.session.execute(insert(table), rows[start : start + CHUNK])
 
 
-class FastClock:
-    """`add_business_time` for one calendar over a fixed range, by bisection.
-
-    Equal to `add_business_time(calendar, start, duration, pauses)` for at most one pause
-    (tested); outside the precomputed range it falls back to the real function.
-    """
-
-    def __init__(self, calendar: Calendar, first_day: date, last_day: date):
-        self.calendar = calendar
-        self.begins: list[datetime] = []
-        self.ends_cum: list[timedelta] = []
-        self.before: list[timedelta] = []
-        total = timedelta(0)
-        for begin, end in working_intervals(calendar, first_day, last_day):
-            self.begins.append(begin)
-            self.before.append(total)
-            total += end - begin
-            self.ends_cum.append(total)
-        self.lengths = [c - b for c, b in zip(self.ends_cum, self.before, strict=True)]
-
-    def _worked(self, moment: datetime) -> timedelta:
-        """Business time from the range start to `moment`."""
-        i = bisect_right(self.begins, moment) - 1
-        if i < 0:
-            return timedelta(0)
-        return self.before[i] + min(moment - self.begins[i], self.lengths[i])
-
-    def _instant(self, worked: timedelta) -> datetime | None:
-        j = bisect_left(self.ends_cum, worked)
-        if j >= len(self.begins):
-            return None
-        return self.begins[j] + (worked - self.before[j])
-
-    def minutes_between(self, start: datetime, end: datetime) -> int:
-        """Whole business minutes from `start` to `end` (no pause inside), as
-        `clock.business_minutes_since_raised` counts them."""
-        if self.begins and self.begins[0] <= start <= end:
-            spent = self._worked(end) - self._worked(start)
-        else:
-            spent = business_time_between(self.calendar, start, end)
-        return int(spent.total_seconds() // 60)
-
-    def add(self, start: datetime, duration: timedelta, pause=None) -> datetime:
-        result = None
-        if self.begins and self.begins[0] <= start and (pause is None or pause[0] >= start):
-            target = self._worked(start) + duration
-            if pause is not None and target > self._worked(pause[0]):
-                # The working time inside the pause does not count: skip over it.
-                target += self._worked(pause[1]) - self._worked(pause[0])
-            result = self._instant(target)
-        if result is None:
-            return add_business_time(self.calendar, start, duration, [pause] if pause else [])
-        return result
-
-
-def service_clock(scale: Scale, team_id: int, tier_id: int, urgency: str, row: dict, pause):
-    """The clock fields `clock.recompute` would set on `row`."""
-    level = scale.levels.get((tier_id, urgency))
-    if level is None:
-        return dict.fromkeys(
-            ("first_response_due_at", "resolution_due_at", "next_due_at", "next_at_risk_at")
-        )
-    first, resolution = level
-    fast = scale.clocks[team_id]
-    created = row["created_at"]
-    fields = {
-        "first_response_due_at": fast.add(created, timedelta(minutes=first), pause),
-        "resolution_due_at": fast.add(created, timedelta(minutes=resolution), pause),
-        "next_due_at": None,
-        "next_at_risk_at": None,
-    }
-    if row["status"] in ("new", "open") and pause is None:
-        target = first if row["first_response_at"] is None else resolution
-        fields["next_due_at"] = fast.add(created, timedelta(minutes=target))
-        fields["next_at_risk_at"] = fast.add(
-            created, timedelta(minutes=target * (1 - AT_RISK_SHARE))
-        )
-    return fields
-
-
 # ---- steps, one per aggregate -------------------------------------------------------------
 
 
@@ -340,7 +252,6 @@ def reference_data(scale: Scale) -> None:
 def teams_and_staff(scale: Scale) -> None:
     """Teams (some with their own hours and holidays), staff, memberships and skills."""
     from ..auth.passwords import hash_password
-    from ..requests.clock import team_calendar
     from .demo import DEMO_PASSWORD
 
     rng, now = scale.rng, scale.now
@@ -368,11 +279,10 @@ def teams_and_staff(scale: Scale) -> None:
     _insert(WorkingHours, hours)
     _insert(Holiday, holidays)
     scale.team_ids = [t["id"] for t in teams]
-    first_day = (now - timedelta(days=2 * 366 + 5)).date()
-    last_day = (now + timedelta(days=400)).date()
     for team in teams:
-        calendar = team_calendar(SimpleNamespace(id=team["id"], timezone=team["timezone"]))
-        scale.clocks[team["id"]] = FastClock(calendar, first_day, last_day)
+        scale.calendars[team["id"]] = clock.team_calendar(
+            SimpleNamespace(id=team["id"], timezone=team["timezone"])
+        )
 
     users = [
         {
@@ -580,7 +490,7 @@ def requests_and_timelines(scale: Scale) -> None:
             # entry), so the business minutes are the calendar's alone.
             "first_response_minutes": None
             if first_response_at is None
-            else scale.clocks[team_id].minutes_between(created, first_response_at),
+            else clock.business_minutes(scale.calendars[team_id], created, first_response_at, []),
             "resolved_at": resolved_at,
             "closed_at": closed_at,
             "merged_into_id": None,
@@ -642,11 +552,11 @@ def requests_and_timelines(scale: Scale) -> None:
                 data={"status": "closed"},
             )
             last = closed_at
-        pause = None
+        paused = []  # the clock's pauses as `clock.recompute` reads them at `now`
         if status == "waiting_on_customer":
             started = min(now, last + timedelta(minutes=1))
             pauses.append({"request_id": request_id, "started_at": started, "ended_at": None})
-            pause = (started, now)
+            paused.append((started, now))
             add_entry(
                 request_id,
                 assignee,
@@ -657,9 +567,16 @@ def requests_and_timelines(scale: Scale) -> None:
             )
             last = started
         row["last_activity_at"] = last
-        row.update(
-            service_clock(scale, team_id, scale.account_tier[account_id], urgency, row, pause)
+        due = clock.due_times_for(
+            scale.calendars[team_id],
+            scale.levels.get((scale.account_tier[account_id], urgency)),
+            created_at=created,
+            status=status,
+            first_response_at=first_response_at,
+            pauses=paused,
+            paused=bool(paused),
         )
+        row.update(due._asdict())
         requests.append(row)
         recent = scale.recent_resolved.setdefault(team_id, [])
         if resolved_at and assignee and age < timedelta(days=60) and len(recent) < 40:
