@@ -414,6 +414,25 @@ def contact_request_version(
     return scalar(_signed_in_version_query(), params)
 
 
+# --- acting as the requester ----------------------------------------------------------------
+
+
+def can_act_as_requester(user: User, request_: Request) -> bool:
+    """Resolving, reopening and rating belong to the contact who raised the request;
+    colleagues who see it through account-wide visibility read it and reply, nothing more.
+    Templates hide those buttons by this same predicate."""
+    return user.is_contact and request_.requester_id == user.id
+
+
+def get_own_request(request_id: int, *options) -> Request:
+    """`get_request` for what only the requester does: 404 when the person may not see the
+    request, 403 when they see it (a colleague's) but did not raise it."""
+    request_ = get_request(request_id, *options)
+    if not can_act_as_requester(current_user, request_):
+        abort(403)
+    return request_
+
+
 def get_attachment(attachment_id: int) -> Attachment:
     """A file on a request the person may see; internal files only for staff."""
     attachment = db.session.get(Attachment, attachment_id)

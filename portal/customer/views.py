@@ -231,6 +231,8 @@ def _live_context(item) -> dict:
 
 
 def _request_page(item, reply_form=None, status=200, rating_form=None):
+    # Resolve, reopen and rate are the requester's: a colleague sees none of them.
+    as_requester = access.can_act_as_requester(current_user, item)
     # Only the requester of a resolved request sees the rating: no query, no form otherwise.
     can_rate = ratings.can_rate(current_user, item)
     rating = ratings.rating_of(item) if can_rate else None
@@ -248,7 +250,8 @@ def _request_page(item, reply_form=None, status=200, rating_form=None):
         **_live_context(item),
         # Only an open request takes replies.
         reply_form=reply_form or (display_form(ReplyForm) if item.is_open else None),
-        can_reopen=requests.can_reopen(item),
+        as_requester=as_requester,
+        can_reopen=as_requester and requests.can_reopen(item),
         reopen_deadline=requests.reopen_deadline(item),
         can_rate=can_rate,
         rating=rating,
@@ -326,8 +329,7 @@ def reply(request_id: int):
     return _request_page(item, form, status=422)
 
 
-def _action(request_id: int, action, message: str):
-    item = access.get_request(request_id)
+def _action(item, action, message: str):
     try:
         action(current_user, item)
     except requests.RequestError as error:
@@ -343,7 +345,7 @@ def _action(request_id: int, action, message: str):
 @bp.route("/requests/<int:request_id>/rating", methods=["POST"])
 @policy(CONTACT)
 def rate(request_id: int):
-    item = access.get_request(request_id)
+    item = access.get_own_request(request_id)
     form = RatingForm()
     if form.validate_on_submit():
         try:
@@ -386,18 +388,22 @@ def rate_by_link(token: str):
 @bp.route("/requests/<int:request_id>/chase", methods=["POST"])
 @policy(CONTACT)
 def chase(request_id: int):
+    """Anyone who sees the request may ask for an update, a colleague too."""
+    item = access.get_request(request_id)
     return _action(
-        request_id, requests.chase, "We have let your team know you are waiting for an update."
+        item, requests.chase, "We have let your team know you are waiting for an update."
     )
 
 
 @bp.route("/requests/<int:request_id>/resolve", methods=["POST"])
 @policy(CONTACT)
 def resolve(request_id: int):
-    return _action(request_id, requests.resolve_as_contact, "Marked as resolved. Thank you.")
+    item = access.get_own_request(request_id)
+    return _action(item, requests.resolve_as_contact, "Marked as resolved. Thank you.")
 
 
 @bp.route("/requests/<int:request_id>/reopen", methods=["POST"])
 @policy(CONTACT)
 def reopen(request_id: int):
-    return _action(request_id, requests.reopen, "Reopened: your team will pick it up again.")
+    item = access.get_own_request(request_id)
+    return _action(item, requests.reopen, "Reopened: your team will pick it up again.")

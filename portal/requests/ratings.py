@@ -12,6 +12,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from .. import access
 from ..extensions import db
 from ..models import Entry, Rating, Request, User, utcnow
 from ..models.request import CLOSED, EVENT, RESOLVED
@@ -48,7 +49,7 @@ def rating_of(request: Request) -> Rating | None:
 
 
 def can_rate(user: User, request: Request) -> bool:
-    return request.requester_id == user.id and request.status in (RESOLVED, CLOSED)
+    return access.can_act_as_requester(user, request) and request.status in (RESOLVED, CLOSED)
 
 
 def change_deadline(rating: Rating | None):
@@ -56,7 +57,7 @@ def change_deadline(rating: Rating | None):
 
 
 def rate(user: User, request: Request, score: int, comment: str) -> Rating:
-    if request.requester_id != user.id:
+    if not access.can_act_as_requester(user, request):
         raise RequestError("Only the person who raised the request can rate it.")
     if request.status not in (RESOLVED, CLOSED):
         raise RequestError("A request can be rated once it is resolved.")
