@@ -268,17 +268,22 @@ def _visible_requests(kind: str, viewer_id, team_ids):
             Account.shares_visibility.is_(True),
         )
     )
+    # Their own requests only while they still belong to the request's account: a contact
+    # who left it (or whose request moved to another account) no longer sees it.
+    my_accounts = select(Contact.account_id).where(Contact.user_id == viewer_id)
     # One IN over a union, not "requester = me OR account IN (...)": PostgreSQL cannot use an
     # index for that OR and scanned every request (bench: My requests at 200,000 requests).
-    own = select(Request.id).where(Request.requester_id == viewer_id)
+    own = select(Request.id).where(
+        Request.requester_id == viewer_id, Request.account_id.in_(my_accounts)
+    )
     colleagues = select(Request.id).where(Request.account_id.in_(shared_accounts))
     return Request.id.in_(union_all(own, colleagues))
 
 
 def requests_visible_to(user: User):
-    """Requests a person may see. A contact: their own, plus their account's when both the
-    account shares visibility and the contact opted in. Staff: their teams' requests, and
-    any request with a handoff they own."""
+    """Requests a person may see. A contact: their own (of accounts they still belong to),
+    plus their account's when both the account shares visibility and the contact opted in.
+    Staff: their teams' requests, and any request with a handoff they own."""
     kind = viewer_kind(user)
     condition = _visible_requests(kind, user.id, team_ids_of(user) if kind == "staff" else [])
     query = select(Request)
@@ -414,7 +419,7 @@ def contact_request_version(
     return scalar(_signed_in_version_query(), params)
 
 
-# --- acting as the requester ----------------------------------------------------------------
+# --- acting for a person: as the requester, and by a mailed link -------------------------
 
 
 def can_act_as_requester(user: User, request_: Request) -> bool:
@@ -431,6 +436,29 @@ def get_own_request(request_id: int, *options) -> Request:
     if not can_act_as_requester(current_user, request_):
         abort(403)
     return request_
+
+
+# A mailed link acts for the person it was sent to, whoever (if anyone) is signed in: only
+# while that person could still take the action themselves.
+
+
+def link_acts_as_requester(person: User, request_: Request) -> bool:
+    """What `get_own_request` allows, for the person a mailed link acts for: still active,
+    still able to see the request (so still a contact of its account), and its requester."""
+    return (
+        person.active
+        and can_act_as_requester(person, request_)
+        and can_see_request(person, request_.id)
+    )
+
+
+def speaks_for(person: User, account_id: int) -> bool:
+    """Whether `person` may still answer for the account (a survey, a reference-group
+    stance): active, and still one of its contacts by `accounts_visible_to`."""
+    if not person.active:
+        return False
+    visible = accounts_visible_to(person).with_only_columns(Account.id)
+    return db.session.scalar(visible.where(Account.id == account_id)) is not None
 
 
 def get_attachment(attachment_id: int) -> Attachment:

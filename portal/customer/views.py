@@ -363,10 +363,13 @@ def rate(request_id: int):
 @policy(PUBLIC)
 @limiter.limit("30 per minute", methods=["POST"])
 def rate_by_link(token: str):
-    """From the resolution mail: opens a page; only the confirming post records."""
+    """From the resolution mail: opens a page; only the confirming post records. The link
+    acts for the requester only while they may still rate the request themselves."""
     item = ratings.request_for_token(token)
     if item is None:
         return render_page("customer/rating_link_invalid.html", status=404)
+    if not ratings.link_may_rate(item):
+        return render_page("customer/rating_link_invalid.html", status=404, reason="refused")
     form = RatingForm(formdata=request.form if request.method == "POST" else None)
     if request.method == "GET" and request.args.get("score") in {"1", "2", "3", "4", "5"}:
         form.score.data = request.args["score"]

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app, url_for
 from sqlalchemy import bindparam, func, select
 
-from .. import audit
+from .. import access, audit
 from ..domain import insights as rules
 from ..domain.insights import InsightError
 from ..extensions import db
@@ -200,12 +200,18 @@ def invitation_for(token: str) -> SurveyInvitation | None:
 
 
 def invitation_problem(invitation: SurveyInvitation, now: datetime | None = None) -> str | None:
-    """Why a survey link can no longer be answered, in words for the contact."""
+    """Why a survey link can no longer be answered, in words for the contact. A link answers
+    for its contact only while they may still speak for the survey's account."""
     now = now or utcnow()
     if invitation.used_at is not None:
         return "You have already answered this survey. Thank you: each person answers once."
     if invitation.survey.expires_at <= now:
         return "This survey has closed, so answers are no longer taken. Thank you all the same."
+    if not access.speaks_for(invitation.contact, invitation.survey.account_id):
+        return (
+            f"This link no longer answers for {invitation.survey.account.name}: your access "
+            "to it has ended. Thank you all the same."
+        )
     return None
 
 

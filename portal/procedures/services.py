@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import audit
+from .. import access, audit
 from ..domain import review
 from ..domain.review import ReviewError
 from ..extensions import db
@@ -63,6 +63,16 @@ def current_membership(user: User, team_id: int) -> ReferenceMembership | None:
             ReferenceMembership.left_at.is_(None),
         )
     )
+
+
+def stance_membership(user: User, team_id: int) -> ReferenceMembership | None:
+    """The place a stance is taken from, in the app or by a mailed link: a current one in the
+    team's group, while the person is active and still a contact of the account they speak
+    for there (one who left the account, or was deactivated, no longer speaks for it)."""
+    membership = current_membership(user, team_id)
+    if membership is None or not access.speaks_for(user, membership.account_id):
+        return None
+    return membership
 
 
 def memberships_of(user: User) -> list[ReferenceMembership]:
@@ -493,7 +503,7 @@ def take_stance(user: User, round_: ReviewRound, kind: str, reason: str) -> Stan
         raise ReviewError("This procedure was withdrawn: stances are no longer taken.")
     if not review.may_take_stance(round_.status, round_.closes_at, utcnow()):
         raise ReviewError("This round is closed: stances can no longer change.")
-    membership = current_membership(user, procedure.team_id)
+    membership = stance_membership(user, procedure.team_id)
     if membership is None:
         raise ReviewError("Only members of the reference group take stances.")
     reason = review.check_stance(kind, reason)

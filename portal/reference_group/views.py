@@ -188,11 +188,14 @@ def decision(round_id: int):
 @policy(PUBLIC)
 @limiter.limit("30 per minute", methods=["POST"])
 def vote_by_link(token: str):
-    """From the round's mail: opens the stance page; only the confirming post records it."""
+    """From the round's mail: opens the stance page; only the confirming post records it.
+    The link acts for its person only while they may take a stance themselves."""
     link = services.stance_link(token)
     if link is None:
         return render_page("reference/link_invalid.html", status=404, reason="unknown")
     round_ = link.round
+    if services.stance_membership(link.user, round_.procedure.team_id) is None:
+        return render_page("reference/link_invalid.html", status=410, reason="refused")
     if services.settle(round_.procedure):
         db.session.commit()
     if link.used_at is not None:

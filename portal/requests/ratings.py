@@ -16,7 +16,7 @@ from .. import access
 from ..extensions import db
 from ..models import Entry, Rating, Request, User, utcnow
 from ..models.request import CLOSED, EVENT, RESOLVED
-from .services import RequestError
+from .services import RequestError, ensure_not_merged
 
 CHANGE_WINDOW = timedelta(days=7)
 LINK_DAYS = 30
@@ -31,7 +31,8 @@ def link_token(request: Request) -> str:
 
 
 def request_for_token(token: str) -> Request | None:
-    """The request a rating link is for, or None when the link is forged or too old."""
+    """The request a rating link is for, or None when the link is forged or too old. Whether
+    it may still rate it is `link_may_rate`'s to say."""
     try:
         data = _serializer().loads(token, max_age=LINK_DAYS * 86400)
     except BadSignature:
@@ -44,12 +45,25 @@ def request_for_token(token: str) -> Request | None:
     return request
 
 
+def link_may_rate(request: Request) -> bool:
+    """A rating link acts for the requester: only while they are active, still see the
+    request as its requester (still a contact of its account), and it was not merged into
+    another (the rating belongs there)."""
+    return request.merged_into_id is None and access.link_acts_as_requester(
+        request.requester, request
+    )
+
+
 def rating_of(request: Request) -> Rating | None:
     return db.session.scalar(select(Rating).where(Rating.request_id == request.id))
 
 
 def can_rate(user: User, request: Request) -> bool:
-    return access.can_act_as_requester(user, request) and request.status in (RESOLVED, CLOSED)
+    return (
+        access.can_act_as_requester(user, request)
+        and request.status in (RESOLVED, CLOSED)
+        and request.merged_into_id is None
+    )
 
 
 def change_deadline(rating: Rating | None):
@@ -59,6 +73,7 @@ def change_deadline(rating: Rating | None):
 def rate(user: User, request: Request, score: int, comment: str) -> Rating:
     if not access.can_act_as_requester(user, request):
         raise RequestError("Only the person who raised the request can rate it.")
+    ensure_not_merged(request)
     if request.status not in (RESOLVED, CLOSED):
         raise RequestError("A request can be rated once it is resolved.")
     if score not in range(1, 6):
