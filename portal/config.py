@@ -93,6 +93,9 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "QUIET_DAYS": int(os.environ.get("QUIET_DAYS", "30")),
         # Per contact, for raising requests and replying: generous for people, a wall for scripts.
         "SUBMISSION_RATE_LIMIT": os.environ.get("SUBMISSION_RATE_LIMIT", "60 per hour;300 per day"),
+        # A contact asking again about the same request within this many minutes is told the
+        # team has it; nothing is written, so the team's inbox caches stay warm.
+        "CHASE_QUIET_MINUTES": int(os.environ.get("CHASE_QUIET_MINUTES", "60")),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(instance_path / "uploads"),
         "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(8 * 1024 * 1024))),
         "INVITATION_DAYS": int(os.environ.get("INVITATION_DAYS", "7")),

@@ -267,8 +267,8 @@ def show_request(request_id: int):
     return _request_page(access.get_request(request_id, *PAGE_OPTIONS))
 
 
-def _done(item, message: str):
-    flash(message, "success")
+def _done(item, message: str, category: str = "success"):
+    flash(message, category)
     location = url_for("customer.request", request_id=item.id)
     return after_write(location, lambda: _request_page(item))
 
@@ -333,13 +333,16 @@ def _action(item, action, message: str):
     try:
         action(current_user, item)
     except requests.RequestError as error:
-        flash(str(error), "error")
-        return after_write(
-            url_for("customer.request", request_id=item.id),
-            lambda: _request_page(item, status=409),
-        )
+        return _refused(item, error)
     db.session.commit()
     return _done(item, message)
+
+
+def _refused(item, error):
+    flash(str(error), "error")
+    return after_write(
+        url_for("customer.request", request_id=item.id), lambda: _request_page(item, status=409)
+    )
 
 
 @bp.route("/requests/<int:request_id>/rating", methods=["POST"])
@@ -391,11 +394,24 @@ def rate_by_link(token: str):
 @bp.route("/requests/<int:request_id>/chase", methods=["POST"])
 @policy(CONTACT)
 def chase(request_id: int):
-    """Anyone who sees the request may ask for an update, a colleague too."""
+    """Anyone who sees the request may ask for an update, a colleague too; asking again
+    soon is acknowledged and writes nothing."""
     item = access.get_request(request_id)
-    return _action(
-        item, requests.chase, "We have let your team know you are waiting for an update."
-    )
+    try:
+        earlier = services.chase(current_user, item)
+    except requests.RequestError as error:
+        return _refused(item, error)
+    if earlier is not None:  # nothing written, nothing to commit
+        return _done(item, f"You asked for an update {_ago(earlier)}; the team has it.", "info")
+    db.session.commit()
+    return _done(item, "We have let your team know you are waiting for an update.")
+
+
+def _ago(moment) -> str:
+    minutes = int((utcnow() - moment).total_seconds() // 60)
+    if minutes < 1:
+        return "a moment ago"
+    return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
 
 
 @bp.route("/requests/<int:request_id>/resolve", methods=["POST"])

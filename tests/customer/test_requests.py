@@ -244,6 +244,7 @@ def test_chasing_is_counted_and_never_moves_the_request(client, world, contact_a
     )
     for _ in range(3):
         assert client.post(url_for("customer.chase", request_id=item.id)).status_code == 303
+        factories.age_chases(item)  # each asked an hour or more after the one before
     # A reply while the request waits on the team counts as a chase too.
     client.post(url_for("customer.reply", request_id=item.id), data={"body": "Any news?"})
     db.session.refresh(item)
