@@ -91,7 +91,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024))),
         "REOPEN_DAYS": int(os.environ.get("REOPEN_DAYS", "14")),
         "QUIET_DAYS": int(os.environ.get("QUIET_DAYS", "30")),
-        # Per contact, for raising requests and replying: generous for people, a wall for scripts.
+        # Per contact and per action (raising, replying, chasing, rating…): generous for
+        # people, a wall for scripts.
         "SUBMISSION_RATE_LIMIT": os.environ.get("SUBMISSION_RATE_LIMIT", "60 per hour;300 per day"),
         # A contact asking again about the same request within this many minutes is told the
         # team has it; nothing is written, so the team's inbox caches stay warm.

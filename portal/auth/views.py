@@ -6,6 +6,7 @@ from ..access import PUBLIC, SIGNED_IN, STAFF, policy
 from ..extensions import db, limiter
 from ..forms import EmptyForm, safe_next
 from ..htmx import redirect_after_post, render_page
+from ..limits import per_person
 from ..models import normalize_email
 from ..web import session_token, start_session
 from . import bp, services
@@ -80,6 +81,8 @@ def logout():
 
 @bp.route("/me", methods=["GET", "POST"])
 @policy(SIGNED_IN)
+# Changing the password checks the current one: a borrowed session must not guess it.
+@limiter.limit("10 per 15 minutes", key_func=per_person, methods=["POST"])
 def profile():
     form = ChangePasswordForm()
     if form.validate_on_submit():

@@ -1,6 +1,6 @@
 import uuid
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -11,6 +11,7 @@ from ..extensions import db, limiter
 from ..forms import display_form, query_args
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..inbox import timelines
+from ..limits import LINK_POSTS, contact_write
 from ..models import Account, Function, Request, utcnow
 from ..requests import clock, files, handoffs, ratings, timeline
 from ..requests import services as requests
@@ -41,15 +42,6 @@ def _list_page(filters: RequestFilterForm):
         rows=rows,
         next_cursor=next_cursor,
     )
-
-
-def _per_contact() -> str:
-    return f"contact:{current_user.get_id()}"
-
-
-def _submission_limit() -> str:
-    """Raising, replying and feedback share one per-contact budget."""
-    return current_app.config["SUBMISSION_RATE_LIMIT"]
 
 
 @bp.route("/")
@@ -87,7 +79,7 @@ def team():
 
 @bp.route("/feedback", methods=["POST"])
 @policy(CONTACT)
-@limiter.limit(_submission_limit, key_func=_per_contact, methods=["POST"])
+@contact_write
 def feedback():
     contacts, people, teams = _team_data()
     form = _feedback_form(contacts, request.form)
@@ -150,7 +142,7 @@ def _raise_form(formdata=None) -> RaiseRequestForm:
 
 @bp.route("/requests/new", methods=["GET", "POST"])
 @policy(CONTACT)
-@limiter.limit(_submission_limit, key_func=_per_contact, methods=["POST"])
+@contact_write
 def new_request():
     form = _raise_form(request.form if request.method == "POST" else None)
     if request.method == "POST":
@@ -312,7 +304,7 @@ def _live_part(request_id: int):
 
 @bp.route("/requests/<int:request_id>/replies", methods=["POST"])
 @policy(CONTACT)
-@limiter.limit(_submission_limit, key_func=_per_contact, methods=["POST"])
+@contact_write
 def reply(request_id: int):
     item = access.get_request(request_id)
     form = ReplyForm()
@@ -347,6 +339,7 @@ def _refused(item, error):
 
 @bp.route("/requests/<int:request_id>/rating", methods=["POST"])
 @policy(CONTACT)
+@contact_write
 def rate(request_id: int):
     item = access.get_own_request(request_id)
     form = RatingForm()
@@ -364,7 +357,7 @@ def rate(request_id: int):
 
 @bp.route("/rate/<token>", methods=["GET", "POST"])
 @policy(PUBLIC)
-@limiter.limit("30 per minute", methods=["POST"])
+@limiter.limit(LINK_POSTS, methods=["POST"])
 def rate_by_link(token: str):
     """From the resolution mail: opens a page; only the confirming post records. The link
     acts for the requester only while they may still rate the request themselves."""
@@ -393,6 +386,7 @@ def rate_by_link(token: str):
 
 @bp.route("/requests/<int:request_id>/chase", methods=["POST"])
 @policy(CONTACT)
+@contact_write
 def chase(request_id: int):
     """Anyone who sees the request may ask for an update, a colleague too; asking again
     soon is acknowledged and writes nothing."""
@@ -416,6 +410,7 @@ def _ago(moment) -> str:
 
 @bp.route("/requests/<int:request_id>/resolve", methods=["POST"])
 @policy(CONTACT)
+@contact_write
 def resolve(request_id: int):
     item = access.get_own_request(request_id)
     return _action(item, requests.resolve_as_contact, "Marked as resolved. Thank you.")
@@ -423,6 +418,7 @@ def resolve(request_id: int):
 
 @bp.route("/requests/<int:request_id>/reopen", methods=["POST"])
 @policy(CONTACT)
+@contact_write
 def reopen(request_id: int):
     item = access.get_own_request(request_id)
     return _action(item, requests.reopen, "Reopened: your team will pick it up again.")

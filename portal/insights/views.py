@@ -18,9 +18,10 @@ from .. import access
 from ..access import ADMIN, CONTACT, PUBLIC, TEAM_COACH, TEAM_MEMBER, policy
 from ..domain import insights as rules
 from ..domain.insights import InsightError, neutralise_cell
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..htmx import after_write, render_page
+from ..limits import LINK_POSTS, contact_write
 from ..models import (
     Account,
     Goal,
@@ -255,6 +256,7 @@ def _answer(invitation, action: str):
 
 @bp.route("/surveys/<token>", methods=["GET", "POST"])
 @policy(PUBLIC)
+@limiter.limit(LINK_POSTS, methods=["POST"])
 def survey(token: str):
     """From the mail: the link opens the survey; only the post records an answer (mail
     scanners follow links). A contact signed in as someone else gets 404, like a forged link."""
@@ -268,6 +270,7 @@ def survey(token: str):
 
 @bp.route("/surveys/invitations/<int:invitation_id>", methods=["GET", "POST"])
 @policy(CONTACT)
+@contact_write
 def my_survey(invitation_id: int):
     """The same survey for a signed-in contact, from their home page: only their own
     (anyone else's, another account's included, is 404)."""

@@ -16,6 +16,7 @@ from .. import access
 from ..access import CONTACT, PUBLIC, policy
 from ..extensions import db, limiter
 from ..htmx import is_partial, redirect_after_post, render_page
+from ..limits import LINK_POSTS, contact_write
 from ..models import Procedure, ReviewRound, utcnow
 from ..procedures import services
 from ..procedures.services import ReviewError
@@ -64,6 +65,7 @@ def _back() -> str:
 
 @bp.route("/reference-group/join", methods=["POST"])
 @policy(CONTACT)
+@contact_write
 def join():
     form = JoinForm()
     if not form.validate_on_submit():
@@ -91,6 +93,7 @@ def join():
 
 @bp.route("/reference-group/leave", methods=["POST"])
 @policy(CONTACT)
+@contact_write
 def leave():
     form = LeaveForm()
     if not form.validate_on_submit():
@@ -133,7 +136,7 @@ def round(round_id: int):
 
 @bp.route("/reference-group/rounds/<int:round_id>/stance", methods=["POST"])
 @policy(CONTACT)
-@limiter.limit("60 per hour", key_func=lambda: f"contact:{current_user.get_id()}", methods=["POST"])
+@contact_write
 def stance(round_id: int):
     round_ = _round(round_id)
     form = StanceForm()
@@ -186,7 +189,7 @@ def decision(round_id: int):
 
 @bp.route("/reference-group/vote/<token>", methods=["GET", "POST"])
 @policy(PUBLIC)
-@limiter.limit("30 per minute", methods=["POST"])
+@limiter.limit(LINK_POSTS, methods=["POST"])
 def vote_by_link(token: str):
     """From the round's mail: opens the stance page; only the confirming post records it.
     The link acts for its person only while they may take a stance themselves."""
