@@ -268,7 +268,11 @@ def test_demo_has_an_active_round_an_adopted_procedure_and_one_used_by_two_teams
     assert "open" in statuses and statuses.count("adopted") == 2
     active = db.session.scalar(select(ReviewRound).where(ReviewRound.status == "open"))
     assert 0 < len(services.stances_in(active)) < len(services.group_members(active.procedure.team))
-    adopted = db.session.scalar(select(ReviewRound).where(ReviewRound.status == "adopted"))
+    # The first adopted round is the one revised after its review (the other team's copy
+    # was adopted as it stood): without an order, PostgreSQL may return either.
+    adopted = db.session.scalar(
+        select(ReviewRound).where(ReviewRound.status == "adopted").order_by(ReviewRound.id)
+    )
     changes, comments = services.you_said_we_did(adopted)
     assert changes and any(s.answer.change_number == 1 for s in comments)
     library = services.library()
