@@ -35,11 +35,12 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import static_files, web
+    from . import caching, static_files, web
 
     # Flush hooks that keep Team.activity and Account.last_contact_at.
     from .requests import activity, last_contact  # noqa: F401
 
+    caching.install(app)
     web.install(app)
     _register_blueprints(app)
     _register_template_helpers(app)

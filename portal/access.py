@@ -17,6 +17,7 @@ from flask import abort, current_app, g, request
 from flask_login import current_user
 from sqlalchemy import and_, bindparam, select, union_all
 
+from . import caching
 from .extensions import db, login_manager
 from .models import (
     COACH,
@@ -151,14 +152,16 @@ _TEAMS_OF = (
     .where(Membership.user_id == bindparam("user_id"))
     .order_by(Team.name)
 )
+# Each also reads the site's cache stamp (portal/caching.py), so the page's cached reference
+# data costs no statement of its own; the team rows carry the teams' stamps.
 _PERSON_AND_TEAMS = (
-    select(User, Team, Membership.role)
+    select(User, Team, Membership.role, caching.site_stamp_column())
     .outerjoin(Membership, Membership.user_id == User.id)
     .outerjoin(Team, Team.id == Membership.team_id)
     .where(_SIGNED_IN)
     .order_by(Team.name)
 )
-_PERSON = select(User).where(_SIGNED_IN)
+_PERSON = select(User, caching.site_stamp_column()).where(_SIGNED_IN)
 
 
 def load_person(
@@ -172,12 +175,17 @@ def load_person(
     read when first asked for."""
     params = {"user_id": user_id, "session_version": session_version, "session_hash": session_hash}
     if not with_teams:
-        return db.session.scalar(_PERSON, params)
+        row = db.session.execute(_PERSON, params).first()
+        if row is None:
+            return None
+        caching.read_site(row[1])
+        return row[0]
     rows = db.session.execute(_PERSON_AND_TEAMS, params).all()
     if not rows:
         return None
     user = rows[0][0]
-    teams = [(team, role) for _, team, role in rows if team is not None]
+    caching.read_site(rows[0][3])
+    teams = [(team, role) for _, team, role, _ in rows if team is not None]
     g.setdefault("_memberships", {})[user.id] = teams
     return user
 

@@ -1,31 +1,26 @@
 """Small reference tables nearly every workspace page reads (functions, tiers, team calendars,
-the staff pickers), kept per process for a short while so a page does not spend a query on
-each.
+canned replies, the staff pickers), kept in the REFERENCE region of portal/caching.py so a
+page does not spend a query on each.
 
-Admin edits call `forget()`, and any flushed change to a person or a team membership does so
-by itself: this process drops its copy once the change commits; other worker processes pick
-the change up within TTL seconds. Values are plain immutable data, never ORM objects, so no
-session is shared between requests. A picker is only what is offered: the services re-check
-every owner and assignee when the form is posted.
+Each is keyed by the database-kept stamps of what it is read from (the site's for functions,
+tiers and people; the team's for its calendar, members and canned replies), moved in the
+same transaction as any change to them, so a change shows on the next page on every server.
+Values are plain immutable data, never ORM objects, so no session is shared between
+requests. A picker is only what is offered: the services re-check every owner and assignee
+when the form is posted.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
-from itertools import chain
 from typing import NamedTuple
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
+from . import caching
+from .caching import REFERENCE
 from .domain.business_hours import Calendar
 from .extensions import db
-
-TTL = 30.0
-_lock = threading.Lock()
-_cache: dict[object, tuple[float, object]] = {}
 
 
 @dataclass(frozen=True)
@@ -43,44 +38,6 @@ class TierRef:
     rank: int
 
 
-def _cached(key, load):
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(key)
-        if hit and hit[0] > now:
-            return hit[1]
-    value = load()
-    with _lock:
-        _cache[key] = (now + TTL, value)
-    return value
-
-
-def clear() -> None:
-    with _lock:
-        _cache.clear()
-
-
-def forget() -> None:
-    """Drop the cached copies when the current transaction commits."""
-    db.session.info["reference_changed"] = True
-
-
-@event.listens_for(Session, "after_flush")
-def _people_changed(session, _context) -> None:
-    """A person's name, kind or activity, or a membership: what `staff()` lists."""
-    from .models import Membership, User
-
-    changed = chain(session.new, session.dirty, session.deleted)
-    if any(isinstance(obj, User | Membership) for obj in changed):
-        forget()
-
-
-@event.listens_for(Session, "after_commit")
-def _clear_after_commit(session) -> None:
-    if session.info.pop("reference_changed", False):
-        clear()
-
-
 def functions() -> tuple[FunctionRef, ...]:
     from .models import Function
 
@@ -92,7 +49,7 @@ def functions() -> tuple[FunctionRef, ...]:
         )
         return tuple(FunctionRef(*row) for row in rows)
 
-    return _cached("functions", load)
+    return REFERENCE.get(load, what="functions", stamp=caching.site())
 
 
 def tiers() -> tuple[TierRef, ...]:
@@ -102,13 +59,15 @@ def tiers() -> tuple[TierRef, ...]:
         rows = db.session.execute(select(Tier.id, Tier.name, Tier.rank).order_by(Tier.rank))
         return tuple(TierRef(*row) for row in rows)
 
-    return _cached("tiers", load)
+    return REFERENCE.get(load, what="tiers", stamp=caching.site())
 
 
 def calendar(team) -> Calendar:
     from .requests.clock import team_calendar
 
-    return _cached(("calendar", team.id, team.timezone), lambda: team_calendar(team))
+    return REFERENCE.get(
+        lambda: team_calendar(team), what="calendar", stamp=caching.team_stamp(team)
+    )
 
 
 @dataclass(frozen=True)
@@ -117,18 +76,18 @@ class CannedRef:
     title: str
 
 
-def canned_replies(team_id: int) -> tuple[CannedRef, ...]:
+def canned_replies(team) -> tuple[CannedRef, ...]:
     from .models import CannedReply
 
     def load():
         rows = db.session.execute(
             select(CannedReply.id, CannedReply.title)
-            .where(CannedReply.team_id == team_id)
+            .where(CannedReply.team_id == team.id)
             .order_by(CannedReply.title)
         )
         return tuple(CannedRef(*row) for row in rows)
 
-    return _cached(("canned", team_id), load)
+    return REFERENCE.get(load, what="canned", stamp=caching.team_stamp(team))
 
 
 class StaffRef(NamedTuple):
@@ -137,10 +96,12 @@ class StaffRef(NamedTuple):
     member: bool  # of the team asked for
 
 
-def staff(team_id: int) -> tuple[StaffRef, ...]:
+def staff(team) -> tuple[StaffRef, ...]:
     """Every active staff member by name (a handoff may go to anyone), each marked if in this
     team: the owner, assignee and handoff pickers all come from this."""
     from .models import Membership, User
+
+    team_id = team.id
 
     def load():
         rows = db.session.connection().execute(
@@ -153,4 +114,5 @@ def staff(team_id: int) -> tuple[StaffRef, ...]:
         )
         return tuple(StaffRef(*row) for row in rows)
 
-    return _cached(("staff", team_id), load)
+    stamp = (caching.site(), caching.team_stamp(team))
+    return REFERENCE.get(load, what="staff", stamp=stamp)

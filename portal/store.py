@@ -1,39 +1,15 @@
-"""The per-process store behind the app's caches (the inbox's rows, drawn timelines and
-forms, signed CSRF tokens). Nothing in it is shared between workers, so nothing needs
-invalidating across them: keys carry everything a value depends on."""
+"""The old name of a cache region, for the form-drawing code (portal/forms.py's signed
+tokens, portal/inbox/drawn_forms.py) until it is replaced: each store is an unstamped region
+of portal/caching.py (its keys are the values drawn from), so `caching.clear()` empties it."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+from .caching import Region
 
 
-class Store:
-    """A bounded LRU, safe across threads: what a worker keeps of what it rendered."""
-
+class Store(Region):
     def __init__(self, size: int):
-        self.size = size
-        self._lock = threading.Lock()
-        self._items: OrderedDict[tuple, object] = OrderedDict()
+        super().__init__("store", size, ("key",), stamped=False)
 
     def remembered(self, key: tuple, make):
-        with self._lock:
-            try:  # one lookup when it is there (hashing a long key is not free)
-                self._items.move_to_end(key)
-                return self._items[key]
-            except KeyError:
-                pass
-        value = make()  # outside the lock: two misses at once both render, neither waits
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
+        return self.get(make, key=key)

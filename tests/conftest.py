@@ -19,10 +19,8 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
-from portal import create_app, reference
+from portal import caching, create_app
 from portal.extensions import db, limiter
-from portal.inbox import cache as inbox_cache
-from portal.inbox import drawn_forms, timelines
 from portal.models import COACH, User
 
 from . import factories
@@ -118,10 +116,7 @@ def _clean_database(request, app):
                 conn.execute(table.delete())
     if limiter.enabled:
         limiter.reset()
-    reference.clear()  # ids repeat between tests; cached names must not
-    inbox_cache.clear()  # nor cached inbox pages
-    timelines.clear()  # nor drawn timelines
-    drawn_forms.clear()  # nor drawn forms
+    caching.clear()  # ids and stamps repeat between tests; cached values must not
     app.config["WTF_CSRF_ENABLED"] = True
 
 

@@ -13,7 +13,7 @@ from flask import flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import delete, select
 
-from .. import audit, reference
+from .. import audit, caching
 from ..access import ADMIN, policy
 from ..extensions import db
 from ..htmx import redirect_after_post, render_page
@@ -192,5 +192,5 @@ def _save_calendar(team: Team, days, holidays) -> None:
             db.session.add(Holiday(team_id=team.id, day=day, name=name))
     db.session.flush()
     audit.record(current_user, "team.hours_updated", team)
-    reference.forget()
+    caching.team_changed(team.id)  # the rows went around the ORM
     recompute_open(Request.team_id == team.id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, reference
+from .. import audit
 from ..auth.services import revoke_sessions
 from ..extensions import db
 from ..models import (
@@ -110,7 +110,6 @@ def create(actor: User, model, **fields):
     _flush_unique(obj)
     audit.record(actor, f"{model.__tablename__}.created", obj, **fields)
     db.session.flush()
-    reference.forget()
     return obj
 
 
@@ -121,7 +120,6 @@ def update(actor: User, obj, **fields) -> dict:
         _flush_unique(obj)
         audit.record(actor, f"{type(obj).__tablename__}.updated", obj, changes=changes)
         db.session.flush()
-        reference.forget()
     return changes
 
 

@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, reference
+from .. import audit
 from ..extensions import db
 from ..models import CannedReply, Request, Team, User
 from ..requests.services import RequestError
@@ -51,7 +51,6 @@ def create(actor: User, team: Team, title: str, body: str) -> CannedReply:
     except IntegrityError:
         raise RequestError("This team already has a canned reply with that title.") from None
     audit.record(actor, "canned_reply.created", reply, title=title)
-    reference.forget()
     return reply
 
 
@@ -59,4 +58,3 @@ def delete(actor: User, reply: CannedReply) -> None:
     audit.record(actor, "canned_reply.deleted", reply, title=reply.title)
     db.session.delete(reply)
     db.session.flush()
-    reference.forget()

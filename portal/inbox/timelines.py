@@ -13,8 +13,7 @@ The customer's request page draws its public timeline the same way, keyed by its
 too (it says "You"): a contact coming back to a request, or its live part re-fetched after
 a change elsewhere on it, does not draw the same entries again.
 
-A small LRU in each process, as portal/inbox/cache.py: nothing shared, nothing to
-invalidate; tests clear it between tests (ids repeat).
+Kept in the TIMELINE region of portal/caching.py.
 """
 
 from __future__ import annotations
@@ -22,45 +21,36 @@ from __future__ import annotations
 from flask import request
 from markupsafe import Markup
 
-from ..store import Store
-
-SIZE = 128  # ~30 KB each (markup and key): a few MB for the requests being worked on
-
-_store = Store(SIZE)
+from ..caching import TIMELINE
 
 
-def key(item, entries, attachments, *more) -> tuple:
-    """Everything the timeline block of templates/inbox/_detail.html reads; `more` is what
+def key(item, entries, attachments, reader=None) -> dict:
+    """Everything the timeline block of templates/inbox/_detail.html reads; `reader` is what
     else another page's block prints (see `public_key`)."""
-    return (
-        request.script_root,  # the attachment links' prefix
-        item.created_at,
-        item.description,
-        item.requester.name,
+    return {
+        "script_root": request.script_root,  # the attachment links' prefix
+        "request": (item.created_at, item.description, item.requester.name),
         # Entry data as its JSON text, keys in their order (the reclassified event prints
         # its items in order).
-        tuple(entries),
-        tuple(
+        "entries": tuple(entries),
+        "attachments": tuple(
             (a.id, a.entry_id, a.filename, a.size, a.public)
             for files in attachments.values()
             for a in files
         ),
-        *more,
-    )
+        "reader": reader,
+    }
 
 
-def public_key(item, entries, attachments, people: dict, viewer_id: int) -> tuple:
+def public_key(item, entries, attachments, people: dict, viewer_id: int) -> dict:
     """The customer's block (templates/customer/_live.html): public entries only, and
     worded for its reader ("You"), so kept per reader; `people` are the named assignees."""
     names = tuple(sorted((person_id, person.name) for person_id, person in people.items()))
-    return key(item, entries, attachments, "public", viewer_id, item.requester_id, names)
+    return key(item, entries, attachments, ("public", viewer_id, item.requester_id, names))
 
 
-def drawn(key: tuple, caller) -> Markup:
+def drawn(key: dict, caller) -> Markup:
     """`{% call timeline_drawn(key) %}...{% endcall %}`: the block's markup, drawn only
     when these rows were not drawn before."""
     # The template's own autoescaped output.
-    return _store.remembered(key, lambda: Markup(caller()))  # noqa: S704
-
-
-clear = _store.clear
+    return TIMELINE.get(lambda: Markup(caller()), **key)  # noqa: S704

@@ -6,7 +6,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import access, reference
+from .. import access, caching, reference
 from ..access import TEAM_MEMBER, policy
 from ..extensions import db
 from ..forms import EmptyForm, display_form, query_args
@@ -23,7 +23,7 @@ from ..models import (
 from ..requests import files, handoffs, timeline
 from ..requests import services as requests
 from ..web import MAX_ID
-from . import bp, cache, canned, drawn_forms, presence, queries, services, timelines
+from . import bp, canned, drawn_forms, presence, queries, services, timelines
 from .forms import (
     AssignForm,
     BulkForm,
@@ -39,8 +39,8 @@ from .forms import (
 )
 
 
-def _members(team_id: int) -> list[reference.StaffRef]:
-    return [p for p in reference.staff(team_id) if p.member]
+def _members(team) -> list[reference.StaffRef]:
+    return [p for p in reference.staff(team) if p.member]
 
 
 def _functions():
@@ -98,11 +98,28 @@ class Listing(NamedTuple):
     count: int
 
 
+def filter_args(filters: queries.InboxFilter) -> dict:
+    """The query values of a view, from the validated filter form's values only: what the
+    cached rows' links carry (never the raw query string, whose extra values would reach
+    every teammate served the same rows)."""
+    values = {
+        "view": filters.view if filters.view != "open" else None,
+        "function": filters.function_id,
+        "tier": filters.tier_id,
+        "urgency": filters.urgency,
+        "assignee": filters.assignee_id,
+        "account": filters.account_id,
+        "account_name": filters.account_name,
+        "status": filters.status,
+        "q": filters.q,
+    }
+    return {name: value for name, value in values.items() if value}
+
+
 def _listing(team, filters, now) -> Listing:
     rows, next_cursor = queries.inbox_page(current_user, team, filters, now)
-    args = query_args("after", "seen")
     next_url = next_cursor and url_for(
-        "inbox.index", team_id=team.id, **{**args, "after": next_cursor}
+        "inbox.index", team_id=team.id, **filter_args(filters), after=next_cursor
     )
     html = render_template(
         "inbox/_rows.html",
@@ -121,20 +138,30 @@ def _listing(team, filters, now) -> Listing:
 @policy(TEAM_MEMBER)
 def index(team_id: int):
     team = access.get_team(team_id)
-    members = _members(team_id)
+    members = _members(team)
     form, filters = _inbox_filters(members)
     now = utcnow()
-    team_now = cache.team_key(team, now)
+    # What every cached piece of a team's inbox is drawn from besides its own inputs.
+    stamps = {
+        "team": (team.id, team.created_at),
+        "activity": team.activity,
+        "settings": team.settings_version,
+        "site": caching.site(),
+        "minute": int(now.timestamp() // 60),
+    }
     quiet = listing = None
     if filters.view == "quiet":
         quiet = queries.quiet_accounts(current_user, team, current_app.config["QUIET_DAYS"], now)
     else:
-        reader = current_user.id if filters.view in queries.PERSONAL_VIEWS else None
-        key = (*team_now, reader, filters)
-        listing = cache.remembered(key, lambda: _listing(team, filters, now))
-    counts = cache.remembered(
-        (*team_now, current_user.id, "counts"),
-        lambda: queries.view_counts(current_user, team, now),
+        listing = caching.INBOX_ROWS.get(
+            lambda: _listing(team, filters, now),
+            **stamps,
+            reader=current_user.id if filters.view in queries.PERSONAL_VIEWS else None,
+            filters=filters,
+            script_root=request.script_root,
+        )
+    counts = caching.INBOX_COUNTS.get(
+        lambda: queries.view_counts(current_user, team, now), **stamps, reader=current_user.id
     )
     bulk = display_form(BulkForm)
     bulk.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in members]
@@ -218,13 +245,13 @@ def _canned_prefill(item, bound) -> str | None:
     return None
 
 
-def _forms(item, prefill, **bound) -> _Forms:
+def _forms(team, item, prefill, **bound) -> _Forms:
     version = item.version
 
     def assign():
         form = display_form(AssignForm, version=version, assignee=item.assignee_id)
         form.assignee.choices = [("", "Nobody (unassigned)")] + [
-            (m.id, m.name) for m in _members(item.team_id)
+            (m.id, m.name) for m in _members(team)
         ]
         return form
 
@@ -247,7 +274,7 @@ def _forms(item, prefill, **bound) -> _Forms:
         "status": status,
         "assign": assign,
         "classify": classify,
-        "handoff": lambda: _handoff_form(item.team_id),
+        "handoff": lambda: _handoff_form(team),
     }
     posted = bound.get("status")
     if posted is not None and posted.status.data == "new":
@@ -255,10 +282,10 @@ def _forms(item, prefill, **bound) -> _Forms:
     return _Forms(make, bound)
 
 
-def _handoff_form(team_id: int, formdata=None) -> HandoffForm:
+def _handoff_form(team, formdata=None) -> HandoffForm:
     form = HandoffForm(formdata=formdata) if formdata is not None else display_form(HandoffForm)
     form.function.choices = [(f.id, f.name) for f in _functions() if f.active]
-    everyone = reference.staff(team_id)  # a handoff may go to anyone
+    everyone = reference.staff(team)  # a handoff may go to anyone
     form.owner.choices = [("", "Route by skill and load")] + [(p.id, p.name) for p in everyone]
     return form
 
@@ -266,11 +293,11 @@ def _handoff_form(team_id: int, formdata=None) -> HandoffForm:
 def _detail(team, item, http_status=200, held=None, **bound):
     """The request page. `bound`: forms posted and refused (shown with their errors and
     what was typed), by name; `held`, a reply or note held back by newer activity."""
-    people = reference.staff(team.id)
+    people = reference.staff(team)
     members = [p for p in people if p.member]
     entries = timeline.every_entry(item)
     attachments = files.for_request(item, public_only=False)
-    canned_replies = reference.canned_replies(team.id)
+    canned_replies = reference.canned_replies(team)
     prefill = _canned_prefill(item, bound)
     plain = not bound and held is None and prefill is None
     handoff_rows = handoffs.for_request(item)
@@ -285,7 +312,7 @@ def _detail(team, item, http_status=200, held=None, **bound):
         timeline_key=timelines.key(item, entries, attachments),
         clock=queries.clocks_for([item], team)[item.id],
         other_open=services.other_open_requests(current_user, item),
-        forms=_forms(item, prefill, **bound),
+        forms=_forms(team, item, prefill, **bound),
         forms_key=drawn_forms.key(team, item, people, canned_replies) if plain else None,
         handoffs=handoff_rows,
         canned_replies=canned_replies,
@@ -337,7 +364,7 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
     item = _team_request(team_id, request_id)
     form = form_class()
     if key == "assign":
-        form.assignee.choices = [("", "Nobody")] + [(m.id, m.name) for m in _members(team_id)]
+        form.assignee.choices = [("", "Nobody")] + [(m.id, m.name) for m in _members(team)]
     if key == "classify":
         form.function.choices = [("", "No function")] + [(f.id, f.name) for f in _functions()]
     if not form.validate_on_submit():
@@ -565,7 +592,7 @@ def here(team_id: int, request_id: int):
 def hand_off(team_id: int, request_id: int):
     team = access.get_team(team_id)
     item = _team_request(team_id, request_id)
-    form = _handoff_form(team_id, request.form)
+    form = _handoff_form(team, request.form)
     if form.validate_on_submit():
         try:
             handoff = handoffs.create(
@@ -591,7 +618,7 @@ def hand_off(team_id: int, request_id: int):
 def bulk(team_id: int):
     team = access.get_team(team_id)
     form = BulkForm()
-    form.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in _members(team_id)]
+    form.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in _members(team)]
     back = request.form.get("back") or url_for("inbox.index", team_id=team_id)
     if not back.startswith(url_for("inbox.index", team_id=team_id)):
         back = url_for("inbox.index", team_id=team_id)

@@ -35,6 +35,7 @@ from .request import (
 )
 from .service import ClockPause, Holiday, ServiceLevel, WorkingHours
 from .session import UserSession
+from .stamp import SiteVersion
 from .survey import (
     DEFAULT_DIMENSIONS,
     ServiceDimension,
@@ -94,6 +95,7 @@ __all__ = [
     "ReviewRound",
     "ServiceDimension",
     "ServiceLevel",
+    "SiteVersion",
     "Skill",
     "Stance",
     "StanceAnswer",

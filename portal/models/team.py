@@ -32,6 +32,9 @@ class Team(db.Model):
     # (portal/requests/activity.py): the inbox's poll and caches compare this one number
     # instead of aggregating the team's requests on every page and every poll.
     activity: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Moves, in the same transaction, with every change to what the team's pages print of
+    # the team itself (members, accounts, calendar, canned replies): portal/caching.py.
+    settings_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

@@ -4,7 +4,7 @@ handoffs, in the same transaction as the change.
 The inbox's poll answered "has anything changed?" by aggregating the team's open requests
 (counts, versions, the latest activity) on every poll of every member; its page built the
 same counts on every load. Both now compare this number instead, and the inbox keeps what
-it rendered for a given number (portal/inbox/cache.py). A timestamp such as the latest
+it rendered for a given number (portal/caching.py). A timestamp such as the latest
 `updated_at` would not do: a transaction that began earlier can commit later with an older
 stamp, and two servers' clocks differ. An increment cannot go backwards.
 

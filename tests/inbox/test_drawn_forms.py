@@ -8,7 +8,6 @@ import pytest
 from flask import url_for
 from sqlalchemy import update
 
-from portal import reference
 from portal.extensions import db
 from portal.forms import CSRF_PLACEHOLDER
 from portal.inbox import drawn_forms
@@ -42,12 +41,10 @@ def _change_request(item, **values):
 
 def _add_canned_reply(team, title):
     db.session.add(CannedReply(team_id=team.id, title=title, body="Thanks, {first_name}"))
-    reference.forget()  # as inbox/canned.py's service does
 
 
 def _rename_function(function, name):
     db.session.get(Function, function.id).name = name
-    reference.forget()  # as the admin service does
 
 
 def _add_member(team, name):

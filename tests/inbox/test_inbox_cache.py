@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask import url_for
 
 from portal.extensions import db
-from portal.inbox import cache, queries
+from portal.inbox import queries
 from portal.models import utcnow
 from tests import factories
 
@@ -104,11 +104,3 @@ def test_the_rows_are_rebuilt_when_the_minute_turns(client, world, login_as, mon
     monkeypatch.setattr(views, "utcnow", lambda: now + timedelta(seconds=61))
     client.get(inbox)
     assert len(built) == 2  # the service clocks' texts moved on
-
-
-def test_the_store_is_bounded():
-    for n in range(cache.SIZE + 10):
-        cache.remembered(("k", n), lambda n=n: n)
-    assert len(cache._store) == cache.SIZE
-    assert cache.remembered(("k", 0), lambda: "made again") == "made again"  # evicted first
-    assert cache.remembered(("k", cache.SIZE + 9), lambda: "not again") == cache.SIZE + 9

@@ -1,14 +1,12 @@
-"""The staff pickers (owner, assignee, handoff) are kept per process for a short while
-(portal/reference.py): a change to a person or a membership shows at once in this process,
-and within the TTL in the others."""
+"""The staff pickers (owner, assignee, handoff) are cached by the database's stamps
+(portal/reference.py): a change to a person or a membership shows on the next page (in
+another process too: tests/test_caching.py)."""
 
 import pytest
 from flask import url_for
-from sqlalchemy import update
 
-from portal import reference
 from portal.extensions import db
-from portal.models import Membership, User
+from portal.models import Membership
 from tests import factories
 
 
@@ -49,14 +47,3 @@ def test_a_new_member_of_the_team_is_offered_as_owner(world, page):
     db.session.add(Membership(team_id=world.team_x.id, user_id=newcomer.id, role="member"))
     db.session.commit()
     assert page().count(f'<option value="{newcomer.id}">') == 2  # and now owns requests too
-
-
-def test_a_change_made_elsewhere_shows_within_the_ttl(world, page, monkeypatch):
-    assert _offered(page(), world.member_x)
-    # Another process's write: this one's hooks never saw it.
-    db.session.execute(update(User).where(User.id == world.member_x.id).values(name="Elsewhere"))
-    db.session.commit()
-    assert "Elsewhere" not in page()  # this process keeps its copy for the TTL
-    later = reference.time.monotonic() + reference.TTL + 1
-    monkeypatch.setattr(reference.time, "monotonic", lambda: later)
-    assert "Elsewhere" in page()

@@ -126,11 +126,3 @@ def test_an_edited_entry_an_attachment_and_event_data_are_drawn(world, page, dra
     db.session.commit()
     assert "changed function to Billing, urgency to high." in view()
     assert len(drawn) == 5
-
-
-def test_the_store_is_bounded(monkeypatch):
-    monkeypatch.setattr(timelines._store, "size", 3)
-    for n in range(5):
-        assert timelines.drawn(("key", n), lambda n=n: f"<ol>{n}</ol>") == f"<ol>{n}</ol>"
-    assert len(timelines._store) == 3
-    assert timelines.drawn(("key", 4), lambda: "not drawn again") == "<ol>4</ol>"

@@ -1,0 +1,187 @@
+"""Every cache is coherent across servers (portal/caching.py): a write through one app shows
+on the very next page of another app on the same database, each with caches of its own and
+both warm, because every key holds a stamp the database moves in the write's transaction.
+
+Two apps made by `create_app` in this process stand for two servers: neither sees the
+other's writes except through the database.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+from markupsafe import escape
+
+from portal import caching, create_app
+from portal.extensions import db
+from portal.models import CannedReply, Membership
+from tests import factories
+from tests.conftest import TEST_CONFIG, IsolatedClient
+
+
+@pytest.fixture
+def server_b(app):
+    other = create_app({**TEST_CONFIG, **{k: app.config[k] for k in _SHARED}})
+    other.test_client_class = IsolatedClient
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+_SHARED = ("SQLALCHEMY_DATABASE_URI", "UPLOAD_FOLDER")
+
+
+@pytest.fixture
+def two_servers(app, server_b, client, login_as, world):
+    """A member signed in on each server, both servers' pages warm."""
+    item = factories.make_request(world.account_a, world.contact_a, subject="Crates", status="open")
+    db.session.commit()
+    b = server_b.test_client()
+    login_as(world.member_x, on=client)
+    login_as(world.member_x, on=b)
+    pages = {
+        "inbox": url_for("inbox.index", team_id=world.team_x.id),
+        "request": url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id),
+    }
+
+    def get(on, page: str) -> str:
+        response = on.get(pages[page])
+        assert response.status_code == 200
+        return response.text
+
+    for server in (client, b):
+        for page in pages:
+            get(server, page)
+            get(server, page)
+    return client, b, get, item
+
+
+def test_each_app_keeps_its_own_caches(app, server_b, two_servers):
+    for each in (app, server_b):
+        with each.app_context():
+            assert len(caching.INBOX_ROWS) == 1
+            assert len(caching.REFERENCE) > 0
+
+
+def test_an_account_renamed_on_one_server_shows_on_the_other(two_servers, world, server_b):
+    a, b, get, _ = two_servers
+    assert "Account A" in get(b, "inbox")
+    world.account_a.name = "Account Renamed"
+    db.session.commit()  # the write, as server A's request would commit it
+    with server_b.app_context():
+        assert len(caching.INBOX_ROWS) == 1  # nothing was emptied: the stale rows are there
+    assert "Account Renamed" in get(b, "inbox")
+    assert "Account Renamed" in get(a, "inbox")
+    with server_b.app_context():
+        assert len(caching.INBOX_ROWS) == 2  # drawn again under the moved stamp
+
+
+def test_a_member_added_on_one_server_can_be_assigned_on_the_other(two_servers, world, server_b):
+    _, b, get, item = two_servers
+    server_b.config["WTF_CSRF_ENABLED"] = False
+    newcomer = factories.make_user(name="New Colleague")
+    db.session.add(Membership(team_id=world.team_x.id, user_id=newcomer.id, role="member"))
+    db.session.commit()
+    page = get(b, "request")
+    assert f'<option value="{newcomer.id}">New Colleague</option>' in page
+    response = b.post(
+        url_for("inbox.assign", team_id=world.team_x.id, request_id=item.id),
+        data={"version": item.version, "assignee": newcomer.id},
+    )
+    assert response.status_code == 303  # not "Not a valid choice"
+    db.session.refresh(item)
+    assert item.assignee_id == newcomer.id
+
+
+def test_a_renamed_person_shows_on_the_other_server(two_servers, world):
+    _, b, get, _ = two_servers
+    world.member_y.name = "Renamed Elsewhere"  # listed in the handoff owner picker
+    db.session.commit()
+    assert "Renamed Elsewhere" in get(b, "request")
+
+
+def test_a_function_and_a_canned_reply_added_on_one_server_show_on_the_other(two_servers, world):
+    _, b, get, _ = two_servers
+    factories.make_function("Logistics")
+    db.session.commit()
+    assert ">Logistics</option>" in get(b, "inbox")  # the filter's function menu
+    assert ">Logistics</option>" in get(b, "request")  # the classify and handoff menus
+    db.session.add(CannedReply(team_id=world.team_x.id, title="Shipping delay", body="Sorry"))
+    db.session.commit()
+    assert "Shipping delay" in get(b, "request")
+
+
+def test_a_service_level_changed_on_one_server_shows_on_the_other(
+    two_servers, world, login_as, no_csrf
+):
+    a, b, get, item = two_servers
+    assert "no target" in get(b, "inbox")
+    login_as(world.admin, on=a)
+    key = f"{world.tier.id}-{item.urgency}"
+    response = a.post(url_for("admin.service_levels"), data={f"fr-{key}": "4", f"rs-{key}": "8"})
+    assert response.status_code == 303
+    assert "no target" not in get(b, "inbox")
+
+
+def test_team_hours_changed_on_one_server_are_counted_on_the_other(two_servers, world):
+    _, b, get, _ = two_servers
+    world.team_x.timezone = "Pacific/Auckland"  # its calendar is the team's
+    db.session.commit()
+    with b.application.app_context():
+        calendar_keys = [
+            key
+            for key in b.application.extensions["caching"][caching.REFERENCE].items
+            if key[0] == "calendar"
+        ]
+    get(b, "request")
+    with b.application.app_context():
+        after = [
+            key
+            for key in b.application.extensions["caching"][caching.REFERENCE].items
+            if key[0] == "calendar"
+        ]
+    assert len(after) == len(calendar_keys) + 1  # a new stamp: read afresh
+
+
+def test_a_page_drawn_in_the_writing_request_shows_the_write(app, world, login_as, client):
+    """Stamps move at commit: until then the stamped regions are not used."""
+    login_as(world.member_x)
+    with app.test_request_context():
+        from portal import reference
+
+        assert [f.name for f in reference.functions()] == ["Billing"]
+        factories.make_function("Returns")
+        db.session.flush()
+        assert [f.name for f in reference.functions()] == ["Billing", "Returns"]
+        db.session.rollback()
+        assert [f.name for f in reference.functions()] == ["Billing"]
+
+
+def test_a_region_takes_only_its_declared_inputs(app):
+    with app.test_request_context():
+        with pytest.raises(TypeError):
+            caching.REFERENCE.get(lambda: 1, what="functions")
+        with pytest.raises(TypeError):
+            caching.REFERENCE.get(lambda: 1, what="functions", stamp=1, page="extra")
+
+
+def test_clear_empties_every_app(app, server_b, two_servers):
+    caching.clear()
+    for each in (app, server_b):
+        with each.app_context():
+            assert len(caching.INBOX_ROWS) == len(caching.REFERENCE) == 0
+
+
+def test_a_teammate_never_sees_another_readers_query_values(client, app, world, login_as):
+    """The cached rows' "Next" link is built from the validated filter values only."""
+    for n in range(60):  # more than a page
+        factories.make_request(world.account_a, world.contact_a, subject=f"R{n}", status="open")
+    db.session.commit()
+    login_as(world.member_x)
+    junk = url_for("inbox.index", team_id=world.team_x.id, utm_source="evil<x>", view="open")
+    assert client.get(junk).status_code == 200  # its rows are cached for the team
+    teammate = app.test_client()
+    login_as(world.coach_x, on=teammate)
+    clean = teammate.get(url_for("inbox.index", team_id=world.team_x.id)).text
+    assert "utm_source" not in clean and str(escape("evil<x>")) not in clean
+    assert "after=" in clean
