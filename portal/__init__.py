@@ -34,11 +34,12 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import caching, static_files, web
+    from .requests import activity, last_contact
 
-    # Flush hooks that keep Team.activity and Account.last_contact_at.
-    from .requests import activity, last_contact  # noqa: F401
-
+    # Session hooks: the cache stamps, Team.activity and Account.last_contact_at.
     caching.install(app)
+    activity.install()
+    last_contact.install()
     web.install(app)
     _register_blueprints(app)
     _register_template_helpers(app)
@@ -65,9 +66,11 @@ def _configure_database(app: Flask) -> None:
         # A writer waits for the lock instead of failing at once under concurrent posts.
         options.setdefault("connect_args", {}).setdefault("timeout", 15)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    for name, hook in (("connect", _sqlite_pragmas), ("savepoint", _sqlite_savepoint)):
+        if not event.contains(Engine, name, hook):
+            event.listen(Engine, name, hook)
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
     if type(dbapi_connection).__module__ != "sqlite3":
         return
@@ -79,8 +82,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
-@event.listens_for(Engine, "savepoint")
-def _sqlite_savepoint_inside_the_transaction(conn, _name):
+def _sqlite_savepoint(conn, _name):
     """Python's sqlite3 (before 3.12's `autocommit=False`) opens a transaction only before
     INSERT, UPDATE and DELETE. A SAVEPOINT sent outside one starts a transaction of its own,
     and its RELEASE commits it: a `begin_nested()` that is the request's first write would

@@ -74,7 +74,6 @@ def _out_of_sight(request: Request, now) -> bool:
     return not shown(request.status, request.resolved_at, now) and not shown(*before, now)
 
 
-@event.listens_for(Session, "after_flush")
 def _count_changes(session: Session, _context) -> None:
     now = utcnow()
     teams: set[int] = set()
@@ -105,7 +104,6 @@ def _count_changes(session: Session, _context) -> None:
     changed(session, *teams)
 
 
-@event.listens_for(Session, "before_commit")
 def _count_at_commit(session: Session) -> None:
     # The team's row is updated as the transaction ends, not at its first flush: on
     # PostgreSQL, writers to one team then queue for the commit alone, not for each
@@ -116,9 +114,19 @@ def _count_at_commit(session: Session) -> None:
         touch(session, teams)
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, previous_transaction) -> None:
     # Only the whole transaction's rollback: a savepoint rolled back inside it leaves the
     # changes flushed before it, which will still commit.
     if previous_transaction.parent is None:
         session.info.pop(_PENDING, None)
+
+
+def install() -> None:
+    """Called by `create_app`: the session hooks that count each team's changes."""
+    for name, hook in (
+        ("after_flush", _count_changes),
+        ("before_commit", _count_at_commit),
+        ("after_soft_rollback", _forget),
+    ):
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)

@@ -39,7 +39,6 @@ def refresh(session: Session, account_ids=None) -> None:
     )
 
 
-@event.listens_for(Session, "after_flush")
 def _move_forward(session: Session, _context) -> None:
     for entry in session.new:
         if not isinstance(entry, Entry) or entry.kind != "reply" or not entry.public:
@@ -58,3 +57,10 @@ def _move_forward(session: Session, _context) -> None:
             )
             .values(last_contact_at=written)
         )
+
+
+def install() -> None:
+    """Called by `create_app`: the flush hook that moves accounts' last contact forward."""
+    for name, hook in (("after_flush", _move_forward),):
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)
