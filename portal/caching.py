@@ -22,9 +22,13 @@ the signed-in person (`access.load_person`), and that same statement reads the s
 While a transaction has uncounted changes, stamped regions are bypassed, so a page drawn
 in the same request as a write shows the write.
 
-What is not here, on purpose: statements built once with `functools.cache` (access,
-customer/services, inbox/services): they are compiled query shapes, not data, and depend on
-nothing in the database. Likewise `richtext._render` (a pure function of its text).
+What is not here, on purpose, because none of it is data from the database, so no server
+can hold a stale copy: statements built once with `functools.cache`/`lru_cache` (access,
+customer/services, inbox/services, admin/forms' time zones), which are query shapes;
+`richtext._render`, a pure function of its text; and the 304 gate's memos of cookie
+signatures, routed paths and compiled statements (portal/revalidation.py), pure functions
+of the cookie, the URL map and the statement, kept there because the gate runs before any
+app context. The README's Performance section says what each region saves.
 """
 
 from __future__ import annotations
