@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import secrets
 import time
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
-from wtforms.widgets import CheckboxInput, FileInput, TextArea, TextInput
-from wtforms.widgets.core import clean_key
 
 from .store import Store
 
@@ -162,35 +159,6 @@ def query_args(*drop: str) -> dict[str, str]:
     }
 
 
-def select_options(field) -> Markup:
-    """The `<option>`s of a select, as a Jinja loop over `field.iter_choices()` draws them,
-    in one Python pass: pickers of every staff member (150 at scale) cost a millisecond in
-    a template loop. The usual (value, label) list is drawn once per distinct list and
-    selection and then reused (the key is the whole list, so a renamed or new person is a
-    new key, never a stale menu); any other shape of choices takes the plain path."""
-    choices = field.choices
-    if isinstance(choices, list | tuple):
-        try:
-            return _pair_options(tuple(choices), field.data, field.coerce)
-        except (TypeError, ValueError):  # unhashable data, or a choice that is not a pair
-            pass
-    return _markup(_option(c.value, c.label, c.selected) for c in field.iter_choices())
-
-
-@lru_cache(maxsize=256)
-def _pair_options(choices: tuple, data, coerce) -> Markup:
-    return _markup(_option(value, label, coerce(value) == data) for value, label in choices)
-
-
-def _option(value, label, selected: bool) -> str:
-    value = escape("" if value is None else value)
-    return f'<option value="{value}"{" selected" if selected else ""}>{escape(label)}</option>'
-
-
-def _markup(options) -> Markup:
-    return Markup("".join(options))  # noqa: S704 - every value and label escaped in _option
-
-
 # Tell teammates someone is writing here (collision detection), at most every 5 s.
 TYPING_ATTRS = {
     "hx-trigger": "input changed throttle:5s",
@@ -206,113 +174,3 @@ def shortcuts_on() -> bool:
     from flask_login import current_user
 
     return bool(current_user.is_authenticated and current_user.keyboard_shortcuts)
-
-
-def render_field(f, class_="", hint=None, typing=None, prefix=None, shortcut=None) -> Markup:
-    """One way to draw a field (the `field` macro in templates/_macros/forms.html): label,
-    hint, error tied to the input for screen readers. Drawn here rather than in Jinja, where
-    the same steps cost about 70 us a field, a millisecond on a request page of 14 fields.
-    `prefix` keeps ids unique when one page holds several forms with the same field names."""
-    fid = f"{prefix}-{f.id}" if prefix else f.id
-    described = hint or f.description
-    errors = f.errors
-    describedby = []
-    if described:
-        describedby.append(f"{fid}-hint")
-    if errors:
-        describedby.append(f"{fid}-error")
-    parts = [f'<div class="field {escape(class_)} {"field-invalid" if errors else ""}">']
-    label = escape(f.label.text)
-    if f.type == "BooleanField":
-        extra = {"aria-describedby": " ".join(describedby)} if describedby else {}
-        parts.append(f'<label class="check">{draw_widget(f, {"id": fid, **extra})} {label}</label>')
-    else:
-        parts.append(f'<label class="label" for="{escape(fid)}">{label}</label>')
-    if described:
-        parts.append(f'<p class="hint" id="{escape(fid)}-hint">{escape(described)}</p>')
-    if f.type != "BooleanField":
-        attrs = {"aria-invalid": "true" if errors else "false", "id": fid}
-        if describedby:
-            attrs["aria-describedby"] = " ".join(describedby)
-        if f.flags.required:
-            attrs["required"] = "required"
-        if shortcut and shortcuts_on():
-            attrs["aria-keyshortcuts"] = shortcut
-        if typing:
-            attrs.update({"hx-post": typing, **TYPING_ATTRS})
-        if f.type == "SelectField":
-            parts.append(plain_select(f, attrs=attrs))
-        else:
-            parts.append(draw_widget(f, {"class": "input", **attrs}))
-    if errors:
-        message = " ".join(str(escape(e)) for e in errors)
-        parts.append(
-            f'<p class="error" id="{escape(fid)}-error"><span aria-hidden="true">⚠</span> '
-            f"{message}</p>"
-        )
-    parts.append("</div>")
-    return Markup("\n".join(parts))  # noqa: S704 - every value escaped above or by WTForms
-
-
-def plain_select(f, class_="input", attrs=None) -> Markup:
-    """A select without WTForms' widget (see `select_options`); the `plain_select` macro."""
-    attrs = attrs or {"id": f.id}
-    params = "".join(f' {escape(k)}="{escape(v)}"' for k, v in attrs.items() if v is not None)
-    return Markup(  # noqa: S704 - the name and every attribute escaped just above
-        f'<select class="{escape(class_)}" name="{escape(f.name)}"{params}>'
-        f"{select_options(f)}</select>"
-    )
-
-
-_FAST_WIDGETS = (TextInput, FileInput, CheckboxInput, TextArea)
-
-
-def draw_widget(f, attrs: dict) -> str:
-    """`str(f(**attrs))`, the same markup, for the widgets most forms use (text, file,
-    checkbox, textarea): WTForms formats each attribute through `Markup.format`, a third of
-    a request page's template time. Any other widget, or a case these steps do not
-    mirror, is drawn by WTForms itself; tests/test_forms.py compares the two for every
-    field of every form."""
-    widget = f.widget
-    kind = type(widget)
-    if kind not in _FAST_WIDGETS or getattr(f, "_datalist", None) is not None:
-        return str(f(**attrs))
-    # As DefaultMeta.render_field: the field's render_kw under the call's own attributes.
-    kw = {clean_key(k): v for k, v in attrs.items()}
-    if f.render_kw is not None:
-        kw = dict({clean_key(k): v for k, v in f.render_kw.items()}, **kw)
-    if "name" in kw:
-        return str(f(**attrs))
-    flags = vars(f.flags)
-    kw.setdefault("id", f.id)
-    if kind is TextArea:
-        for k in widget.validation_attrs:
-            if k in flags and k not in kw:
-                kw[k] = flags[k]
-        return f"<textarea {_params(name=f.name, **kw)}>\r\n{escape(f._value())}</textarea>"
-    if kind is CheckboxInput and getattr(f, "checked", f.data):
-        kw.setdefault("checked", True)
-    if kind is FileInput:
-        kw["value"] = False
-        if widget.multiple:
-            kw["multiple"] = True
-    kw.setdefault("type", widget.input_type)
-    if "value" not in kw:
-        kw["value"] = f._value()
-    for k in widget.validation_attrs:
-        if k in flags and k not in kw:
-            value = flags[k]
-            kw[k] = value() if callable(value) else value
-    return f"<input {_params(name=f.name, **kw)}>"
-
-
-def _params(**kwargs) -> str:
-    """wtforms.widgets.html_params, with plain string formatting."""
-    params = []
-    for k, v in sorted(kwargs.items()):
-        k = clean_key(k)
-        if v is True:
-            params.append(str(escape(k)))
-        elif v is not False:
-            params.append(f'{escape(k)}="{str(escape(v)).replace(chr(34), "&quot;")}"')
-    return " ".join(params)
