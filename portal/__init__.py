@@ -128,7 +128,7 @@ def _register_template_helpers(app: Flask) -> None:
     from .drawn import time_tag
     from .forms import TYPING_ATTRS, csrf_token, hidden_fields, shortcuts_on
     from .htmx import is_partial
-    from .inbox import drawn_forms, timelines
+    from .inbox import timelines
     from .navigation import navigation_for
     from .richtext import render_markdown
 
@@ -139,7 +139,6 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["render_hidden"] = hidden_fields
     app.jinja_env.globals["time_tag"] = time_tag
     app.jinja_env.globals["timeline_drawn"] = timelines.drawn
-    app.jinja_env.globals["forms_drawn"] = drawn_forms.drawn
     app.jinja_env.filters["markdown"] = render_markdown
 
     @app.context_processor

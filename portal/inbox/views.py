@@ -23,7 +23,7 @@ from ..models import (
 from ..requests import files, handoffs, timeline
 from ..requests import services as requests
 from ..web import MAX_ID
-from . import bp, cache, canned, drawn_forms, presence, queries, services, timelines
+from . import bp, cache, canned, presence, queries, services, timelines
 from .forms import (
     AssignForm,
     BulkForm,
@@ -197,8 +197,8 @@ def _team_request(team_id: int, request_id: int):
 
 
 class _Forms(dict):
-    """The page's forms, each built when the template first reads it: a block served from
-    portal/inbox/drawn_forms.py reads none."""
+    """The page's forms, each built when the template first reads it: a closed or merged
+    request shows neither the merge nor the handoff form, and builds neither."""
 
     def __init__(self, make, bound):
         super().__init__(bound)
@@ -272,7 +272,6 @@ def _detail(team, item, http_status=200, held=None, **bound):
     attachments = files.for_request(item, public_only=False)
     canned_replies = reference.canned_replies(team.id)
     prefill = _canned_prefill(item, bound)
-    plain = not bound and held is None and prefill is None
     handoff_rows = handoffs.for_request(item)
     return render_page(
         "inbox/request.html",
@@ -286,7 +285,6 @@ def _detail(team, item, http_status=200, held=None, **bound):
         clock=queries.clocks_for([item], team)[item.id],
         other_open=services.other_open_requests(current_user, item),
         forms=_forms(item, prefill, **bound),
-        forms_key=drawn_forms.key(team, item, people, canned_replies) if plain else None,
         handoffs=handoff_rows,
         canned_replies=canned_replies,
         held=held,
