@@ -2,89 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
-import time
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
-
-from .store import Store
-
-# Signed CSRF tokens by the session's raw token: signing one (an HMAC and a timestamp) cost
-# ~20 us of every signed-in page, and a page needs the same token its last page had.
-_signed_tokens = Store(4096)
-
-
-# Stands for the token in markup drawn once for every reader (portal/inbox/drawn_forms.py),
-# replaced by each reader's own when served: random, so no drawn value can contain it.
-CSRF_PLACEHOLDER = "csrf-" + secrets.token_hex(16)
-
-
-def csrf_token() -> str:
-    """`generate_csrf()`, the `csrf_token` template global: the session's token, signed,
-    once a request (as Flask-WTF keeps it in `g`). With WTF_CSRF_TIME_LIMIT unset (ours:
-    the token lives as long as the session) a token signed earlier validates exactly as a
-    new one; with a limit set, one signed within the last minute is reused, so a token's
-    life is at most a minute shorter."""
-    from flask import g
-
-    if g.get("csrf_placeholder"):
-        return CSRF_PLACEHOLDER
-    signed = g.get("csrf_signed")  # a page prints it many times
-    if signed is None:
-        signed = g.csrf_signed = _signed_token()
-    return signed
-
-
-def _signed_token() -> str:
-    from flask import current_app, session
-    from flask_wtf.csrf import generate_csrf
-
-    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-    if raw is None:
-        return generate_csrf()  # the session's first: made and kept in the session
-    limited = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None
-    key = (current_app.secret_key, raw, int(time.time() // 60) if limited else None)
-    return _signed_tokens.remembered(key, generate_csrf)
 
 
 class EmptyForm(FlaskForm):
     """A button-only post: carries the CSRF token and nothing else."""
-
-
-def display_form(form_class, **data):
-    """A form built only to be drawn, never validated (the request page draws eight on
-    every view): without its CSRF field, whose construction was about half the cost of a
-    small form. `hidden_fields` draws the same token input from csrf_token() instead, when
-    CSRF is on. A posted form is always built the ordinary way, so nothing it checks
-    changes."""
-    form = form_class(formdata=None, meta={"csrf": False}, **data)
-    meta = type(form.meta)()  # the class's own settings, before the override above
-    if meta.csrf:
-        form.csrf_input = meta.csrf_field_name
-    return form
-
-
-def hidden_fields(form) -> Markup:
-    """A form's hidden fields, the `hidden_fields` macro: the markup `form.hidden_tag()`
-    gives, without its per-attribute formatting, and a display_form's token where its CSRF
-    field would have drawn it (last). Drawn here: the Jinja loop cost ~10 us a form."""
-    parts = [
-        f'<input id="{escape(f.id)}" name="{escape(f.name)}" type="hidden" '
-        f'value="{escape(f._value())}">'
-        for f in form
-        if getattr(f.widget, "input_type", None) == "hidden"
-    ]
-    name = getattr(form, "csrf_input", None)
-    if name:
-        parts.append(
-            f'<input id="{escape(name)}" name="{escape(name)}" type="hidden" '
-            f'value="{escape(csrf_token())}">'
-        )
-    return Markup("".join(parts))  # noqa: S704 - every value escaped just above
 
 
 def clean_text(value):

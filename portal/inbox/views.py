@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import access, reference
 from ..access import TEAM_MEMBER, policy
 from ..extensions import db
-from ..forms import EmptyForm, display_form, query_args
+from ..forms import EmptyForm, query_args
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..models import (
     Account,
@@ -136,7 +136,7 @@ def index(team_id: int):
         (*team_now, current_user.id, "counts"),
         lambda: queries.view_counts(current_user, team, now),
     )
-    bulk = display_form(BulkForm)
+    bulk = BulkForm(formdata=None)
     bulk.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in members]
     args = query_args("after", "seen")
     return render_page(
@@ -222,15 +222,15 @@ def _forms(item, prefill, **bound) -> _Forms:
     version = item.version
 
     def assign():
-        form = display_form(AssignForm, version=version, assignee=item.assignee_id)
+        form = AssignForm(formdata=None, version=version, assignee=item.assignee_id)
         form.assignee.choices = [("", "Nobody (unassigned)")] + [
             (m.id, m.name) for m in _members(item.team_id)
         ]
         return form
 
     def classify():
-        form = display_form(
-            ClassifyForm, version=version, function=item.function_id, urgency=item.urgency
+        form = ClassifyForm(
+            formdata=None, version=version, function=item.function_id, urgency=item.urgency
         )
         form.function.choices = [("", "No function")] + [(f.id, f.name) for f in _functions()]
         return form
@@ -238,12 +238,12 @@ def _forms(item, prefill, **bound) -> _Forms:
     def status():
         # A new request is shown as open: saving the status form opens it.
         shown = "open" if item.status == "new" else item.status
-        return display_form(StatusForm, version=version, status=shown)
+        return StatusForm(formdata=None, version=version, status=shown)
 
     make = {
-        "reply": lambda: display_form(ReplyForm, version=version, body=prefill),
-        "merge": lambda: display_form(MergeForm, version=version),
-        "note": lambda: display_form(NoteForm, version=version),
+        "reply": lambda: ReplyForm(formdata=None, version=version, body=prefill),
+        "merge": lambda: MergeForm(formdata=None, version=version),
+        "note": lambda: NoteForm(formdata=None, version=version),
         "status": status,
         "assign": assign,
         "classify": classify,
@@ -256,7 +256,7 @@ def _forms(item, prefill, **bound) -> _Forms:
 
 
 def _handoff_form(team_id: int, formdata=None) -> HandoffForm:
-    form = HandoffForm(formdata=formdata) if formdata is not None else display_form(HandoffForm)
+    form = HandoffForm(formdata=formdata)
     form.function.choices = [(f.id, f.name) for f in _functions() if f.active]
     everyone = reference.staff(team_id)  # a handoff may go to anyone
     form.owner.choices = [("", "Route by skill and load")] + [(p.id, p.name) for p in everyone]
@@ -291,7 +291,7 @@ def _detail(team, item, http_status=200, held=None, **bound):
         # "Assign to me" only for someone the owner picker offers (an admin outside the
         # team would be refused).
         can_take=any(m.id == current_user.id for m in members),
-        done_form=display_form(HandoffDoneForm) if handoff_rows else None,
+        done_form=HandoffDoneForm(formdata=None) if handoff_rows else None,
     )
 
 
