@@ -125,7 +125,6 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from .drawn import time_tag
     from .forms import TYPING_ATTRS, shortcuts_on
     from .htmx import is_partial
     from .inbox import timelines
@@ -135,7 +134,6 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["is_partial"] = is_partial
     app.jinja_env.globals["shortcuts_on"] = shortcuts_on
     app.jinja_env.globals["typing_attrs"] = TYPING_ATTRS
-    app.jinja_env.globals["time_tag"] = time_tag
     app.jinja_env.globals["timeline_drawn"] = timelines.drawn
     app.jinja_env.filters["markdown"] = render_markdown
 
