@@ -247,7 +247,6 @@ def _forms(item, prefill, **bound) -> _Forms:
         "status": status,
         "assign": assign,
         "classify": classify,
-        "handoff": lambda: _handoff_form(item.team_id),
     }
     posted = bound.get("status")
     if posted is not None and posted.status.data == "new":
@@ -263,9 +262,10 @@ def _handoff_form(team_id: int, formdata=None) -> HandoffForm:
     return form
 
 
-def _detail(team, item, http_status=200, held=None, **bound):
+def _detail(team, item, http_status=200, held=None, fragment="inbox/_detail.html", **bound):
     """The request page. `bound`: forms posted and refused (shown with their errors and
-    what was typed), by name; `held`, a reply or note held back by newer activity."""
+    what was typed), or asked for, by name; `held`, a reply or note held back by newer
+    activity; `fragment`, what an htmx request gets of it."""
     people = reference.staff(team.id)
     members = [p for p in people if p.member]
     entries = timeline.every_entry(item)
@@ -275,7 +275,7 @@ def _detail(team, item, http_status=200, held=None, **bound):
     handoff_rows = handoffs.for_request(item)
     return render_page(
         "inbox/request.html",
-        "inbox/_detail.html",
+        fragment,
         status=http_status,
         team=team,
         item=item,
@@ -556,6 +556,19 @@ def here(team_id: int, request_id: int):
     presence.heartbeat(current_user, item, request.form.get("state", "viewing"))
     db.session.commit()
     return "", 204
+
+
+@bp.route("/requests/<int:request_id>/handoffs/new")
+@policy(TEAM_MEMBER)
+def handoff_form(team_id: int, request_id: int):
+    """The handoff form, asked for when its section of the request page opens: the form
+    alone for htmx, else the request page with the form open."""
+    team = access.get_team(team_id)
+    item = _team_request(team_id, request_id)
+    if not item.is_open:
+        return redirect(url_for("inbox.detail", team_id=team_id, request_id=request_id))
+    form = _handoff_form(team_id)
+    return _detail(team, item, fragment="inbox/_handoff_form.html", handoff=form)
 
 
 @bp.route("/requests/<int:request_id>/handoffs", methods=["POST"])
