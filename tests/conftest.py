@@ -22,7 +22,7 @@ from flask_migrate import upgrade
 from portal import create_app, reference
 from portal.extensions import db, limiter
 from portal.inbox import cache as inbox_cache
-from portal.inbox import drawn_forms, timelines
+from portal.inbox import timelines
 from portal.models import COACH, User
 
 from . import factories
@@ -121,7 +121,6 @@ def _clean_database(request, app):
     reference.clear()  # ids repeat between tests; cached names must not
     inbox_cache.clear()  # nor cached inbox pages
     timelines.clear()  # nor drawn timelines
-    drawn_forms.clear()  # nor drawn forms
     app.config["WTF_CSRF_ENABLED"] = True
 
 

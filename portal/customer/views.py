@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from .. import access
 from ..access import CONTACT, PUBLIC, policy
 from ..extensions import db, limiter
-from ..forms import display_form, query_args
+from ..forms import query_args
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..inbox import timelines
 from ..limits import LINK_POSTS, contact_write
@@ -241,7 +241,7 @@ def _request_page(item, reply_form=None, status=200, rating_form=None):
         item=item,
         **_live_context(item),
         # Only an open request takes replies.
-        reply_form=reply_form or (display_form(ReplyForm) if item.is_open else None),
+        reply_form=reply_form or (ReplyForm(formdata=None) if item.is_open else None),
         as_requester=as_requester,
         can_reopen=as_requester and requests.can_reopen(item),
         reopen_deadline=requests.reopen_deadline(item),
