@@ -20,7 +20,7 @@ from ..models import (
     id_from_reference,
     utcnow,
 )
-from ..requests import files, handoffs, timeline
+from ..requests import errors, files, handoffs, timeline
 from ..requests import services as requests
 from ..web import MAX_ID
 from . import bp, cache, canned, drawn_forms, presence, queries, services, timelines
@@ -348,7 +348,7 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
         form.attachments.errors.append(str(error))
         return _detail(team, item, http_status=422, **{key: form})
     try:
-        requests.ensure_not_merged(item)
+        errors.ensure_not_merged(item)
         requests.check_version(item, form.version.data)
         entry = apply(item, form)
         if checked:

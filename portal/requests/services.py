@@ -29,7 +29,6 @@ from ..models import (
     Skill,
     Team,
     User,
-    reference_for,
     utcnow,
 )
 from ..models.request import (
@@ -43,12 +42,10 @@ from ..models.request import (
     WAITING_ON_CUSTOMER,
 )
 from . import activity, clock
+from .errors import RequestError
+from .ratings import link_token
 
 CLOCK_RUNNING = (NEW, OPEN)
-
-
-class RequestError(ValueError):
-    """A rule refused the action; the message is written for the person."""
 
 
 @dataclass(frozen=True)
@@ -394,8 +391,6 @@ def change_status(actor: User, request: Request, status: str) -> None:
     clock.recompute(request)
     _touch(request)
     if status == RESOLVED:
-        from .ratings import link_token
-
         rate_link = current_app.config["BASE_URL"] + url_for(
             "customer.rate_by_link", token=link_token(request)
         )
@@ -547,11 +542,4 @@ def _check_same_audience(duplicate: Request, survivor: Request) -> None:
             f"{survivor.reference} by {survivor.requester.name}, who cannot see each other's "
             "requests. Merging would show each of them the other's messages: answer both "
             "instead."
-        )
-
-
-def ensure_not_merged(request: Request) -> None:
-    if request.merged_into_id:
-        raise RequestError(
-            f"This request was merged into {reference_for(request.merged_into_id)}: continue there."
         )
