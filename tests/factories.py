@@ -148,11 +148,11 @@ def raise_request(contact: User, account: Account, *, function=None, urgency="no
     """A request raised through the real service: routed, clocked, confirmed by mail."""
     import uuid
 
-    from portal.requests import services
+    from portal.requests import raising
 
-    return services.raise_request(
+    return raising.raise_request(
         contact,
-        services.NewRequest(
+        raising.NewRequest(
             account=account,
             function=function,
             subject=fields.get("subject", "A request"),

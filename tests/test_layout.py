@@ -22,7 +22,6 @@ TOO_LONG_FOR_NOW = {
     "portal.insights.views": "splitting by responsibility (#15)",
     "portal.procedures.services": "splitting by responsibility (#15)",
     "portal.procedures.views": "splitting by responsibility (#15)",
-    "portal.requests.services": "splitting by responsibility (#15)",
     "portal.seeding.demo": "splitting by responsibility (#15)",
     "portal.seeding.scale": "splitting by responsibility (#15)",
 }

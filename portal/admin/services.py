@@ -32,7 +32,7 @@ from ..models.request import EVENT
 from ..procedures.services import end_account_memberships
 from ..requests import activity
 from ..requests.clock import recompute_open
-from ..requests.services import routing_choice
+from ..requests.routing import routing_choice
 
 
 class AdminError(ValueError):

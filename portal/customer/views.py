@@ -13,7 +13,7 @@ from ..htmx import after_write, conditional_poll, is_partial, redirect_after_pos
 from ..inbox import timelines
 from ..limits import LINK_POSTS, contact_write
 from ..models import Account, Function, Request, utcnow
-from ..requests import clock, files, handoffs, ratings, timeline
+from ..requests import clock, files, handoffs, raising, ratings, timeline
 from ..requests import services as requests
 from ..requests.errors import RequestError
 from ..revalidation import revalidates
@@ -174,9 +174,9 @@ def new_request():
 
 
 def _raise(form):
-    return requests.raise_request(
+    return raising.raise_request(
         current_user,
-        requests.NewRequest(
+        raising.NewRequest(
             account=form.accounts_by_id[form.account.data],
             function=form.functions_by_id.get(form.about.data),
             subject=form.subject.data,

@@ -20,7 +20,7 @@ from ..models import (
     id_from_reference,
     utcnow,
 )
-from ..requests import errors, files, handoffs, timeline
+from ..requests import errors, files, handoffs, merging, timeline
 from ..requests import services as requests
 from ..web import MAX_ID
 from . import bp, cache, canned, drawn_forms, presence, queries, services, timelines
@@ -378,7 +378,7 @@ def merge(team_id: int, request_id: int):
         )
         if not survivor:
             raise requests.RequestError(f"No request {form.into.data} in this team's inbox.")
-        requests.merge(current_user, item, survivor)
+        merging.merge(current_user, item, survivor)
 
     return _write(
         team_id,
