@@ -29,7 +29,7 @@ from ..models import (
     utcnow,
 )
 from ..models.request import EVENT
-from ..procedures.services import end_account_memberships
+from ..procedures.group_membership import end_account_memberships
 from ..requests import activity
 from ..requests.clock import recompute_open
 from ..requests.routing import routing_choice

@@ -29,7 +29,7 @@ from ..models import (
     utcnow,
 )
 from ..models.request import NEW, OPEN
-from ..procedures import services as procedures
+from ..procedures import stances
 from . import services
 from .measures import (
     GROUPS,
@@ -347,6 +347,6 @@ def weekly_review(user: User, team: Team, now: datetime | None = None):
         "survey_period": survey_period,
         "goals_off_track": goals,
         "quiet_days": current_app.config["QUIET_DAYS"],
-        "unanswered_comments": procedures.unanswered_comments(team, limit=COMMENTS_SHOWN),
+        "unanswered_comments": stances.unanswered_comments(team, limit=COMMENTS_SHOWN),
         "comments_shown": COMMENTS_SHOWN,
     }
