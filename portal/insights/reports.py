@@ -17,25 +17,15 @@ from ..domain import insights as rules
 from ..domain.insights import Period, period_containing, periods_ending
 from ..extensions import db
 from ..inbox.queries import quiet_accounts
-from ..models import (
-    Account,
-    Goal,
-    Membership,
-    Rating,
-    Request,
-    SurveyScore,
-    Team,
-    User,
-    utcnow,
-)
+from ..models import Account, Goal, Membership, Rating, Request, SurveyScore, Team, User, utcnow
 from ..models.request import NEW, OPEN
 from ..procedures import stances
 from . import services
+from .aggregation import Scope
 from .measures import (
     GROUPS,
     MEASURES,
     MEMBER_MEASURES,
-    Scope,
     breakdown,
     csat_distribution,
     prefetch,
