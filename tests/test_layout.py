@@ -20,7 +20,6 @@ TOO_LONG_FOR_NOW = {
     "portal.access": "splitting by responsibility (#15)",
     "portal.procedures.views": "splitting by responsibility (#15)",
     "portal.seeding.demo": "splitting by responsibility (#15)",
-    "portal.seeding.scale": "splitting by responsibility (#15)",
 }
 
 FEATURES = (
