@@ -1,4 +1,5 @@
-"""The team's side of procedures, and the library every staff member reads."""
+"""The team's side of procedures: drafts, versions, review rounds, decisions and the
+reference group. The library is library_views.py, on the same blueprint."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import access
-from ..access import STAFF, TEAM_COACH, TEAM_MEMBER, policy
+from ..access import TEAM_COACH, TEAM_MEMBER, policy
 from ..domain.review import ReviewError
 from ..extensions import db
 from ..forms import EmptyForm
@@ -19,11 +20,9 @@ from ..htmx import is_partial, redirect_after_post, render_page
 from ..models import Function, Procedure, ReviewRound, Stance, Team, User, utcnow
 from . import authoring, bp, decisions, group_membership, review_rounds, shared_library, stances
 from .forms import (
-    AdoptForm,
     AnswerForm,
     DecisionForm,
     InviteForm,
-    LibraryFilterForm,
     OpenRoundForm,
     ProcedureForm,
 )
@@ -31,7 +30,7 @@ from .forms import (
 PREFIX = "/teams/<int:team_id>/procedures"
 
 
-def _functions() -> list[tuple[int, str]]:
+def function_choices() -> list[tuple[int, str]]:
     rows = db.session.scalars(
         select(Function).where(Function.active.is_(True)).order_by(Function.name)
     )
@@ -86,7 +85,7 @@ def index(team_id: int):
 
 def _procedure_form(formdata=None, **data) -> ProcedureForm:
     form = ProcedureForm(formdata=formdata, **data)
-    form.function.choices = [(0, "Any function"), *_functions()]
+    form.function.choices = [(0, "Any function"), *function_choices()]
     return form
 
 
@@ -417,87 +416,3 @@ def invite(team_id: int):
             flash(f"{contact.name} is invited; they join from the link in the mail.", "success")
             return redirect_after_post(url_for("procedures.group", team_id=team_id))
     return _group_page(team, form, status=422)
-
-
-# --- the library --------------------------------------------------------------------------------
-
-
-def _library_filters() -> LibraryFilterForm:
-    form = LibraryFilterForm(request.args)
-    form.function.choices = [(0, "Every function"), *_functions()]
-    teams = db.session.scalars(select(Team).order_by(Team.name))
-    form.team.choices = [(0, "Every team")] + [(t.id, t.name) for t in teams]
-    if not form.validate():
-        abort(400)
-    return form
-
-
-@bp.route("/library")
-@policy(STAFF)
-def library():
-    filters = _library_filters()
-    rows = shared_library.library(filters.q.data or "", filters.function.data, filters.team.data)
-    return render_page(
-        "procedures/library.html",
-        "procedures/_library_results.html",
-        filters=filters,
-        rows=rows,
-        used_by=shared_library.users_of([p.id for p, _ in rows]),
-    )
-
-
-def _adopt_form(formdata=None) -> AdoptForm:
-    form = AdoptForm(formdata=formdata)
-    teams = access.my_teams(current_user) or (
-        db.session.scalars(access.teams_visible_to(current_user)).all()
-        if current_user.is_admin
-        else []
-    )
-    form.team.choices = [(t.id, t.name) for t in teams]
-    return form
-
-
-def _library_item(procedure, form=None, status=200):
-    return render_page(
-        "procedures/library_item.html",
-        status=status,
-        procedure=procedure,
-        version=procedure.adopted_version,
-        used_by=shared_library.users_of([procedure.id]).get(procedure.id, 0),
-        lineage=shared_library.lineage(procedure),
-        decided=decisions.last_decided_round(procedure),
-        form=form or _adopt_form(),
-    )
-
-
-@bp.route("/library/<int:procedure_id>")
-@policy(STAFF)
-def library_item(procedure_id: int):
-    procedure = shared_library.library_procedure(procedure_id)
-    if procedure is None:
-        abort(404)
-    return _library_item(procedure)
-
-
-@bp.route("/library/<int:procedure_id>/adopt", methods=["POST"])
-@policy(STAFF)
-def adopt(procedure_id: int):
-    procedure = shared_library.library_procedure(procedure_id)
-    if procedure is None:
-        abort(404)
-    form = _adopt_form(request.form)
-    if form.validate_on_submit():
-        team = db.session.get(Team, form.team.data)
-        if not access.can_manage_team(current_user, team.id):
-            abort(403)
-        try:
-            copy = shared_library.adopt_from_library(current_user, procedure, team)
-        except ReviewError as error:
-            form.team.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Copied into {team.name} as a draft: review it with your own group.", "success")
-            return redirect_after_post(
-                url_for("procedures.show", team_id=team.id, procedure_id=copy.id)
-            )
-    return _library_item(procedure, form, status=422)
