@@ -17,7 +17,8 @@ MAX_LINES = 500
 # Modules allowed over MAX_LINES, each with its reason. Remove an entry when its module shrinks.
 TOO_LONG_FOR_NOW = {
     "portal.inbox.views": "being rewritten with the drawn forms (#15); split after that lands",
-    "portal.access": "splitting by responsibility (#15)",
+    "portal.access": "its session rule (signed_in, load_person) is being made one with web.py's "
+    "(#15, each rule written once); that rule leaves with the change, under 500",
 }
 
 FEATURES = (
