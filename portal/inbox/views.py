@@ -20,7 +20,7 @@ from ..models import (
     id_from_reference,
     utcnow,
 )
-from ..requests import files, handoffs, timeline
+from ..requests import errors, files, handoffs, merging, timeline
 from ..requests import services as requests
 from ..web import MAX_ID
 from . import bp, cache, canned, presence, queries, services, timelines
@@ -346,7 +346,7 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
         form.attachments.errors.append(str(error))
         return _detail(team, item, http_status=422, **{key: form})
     try:
-        requests.ensure_not_merged(item)
+        errors.ensure_not_merged(item)
         requests.check_version(item, form.version.data)
         entry = apply(item, form)
         if checked:
@@ -376,7 +376,7 @@ def merge(team_id: int, request_id: int):
         )
         if not survivor:
             raise requests.RequestError(f"No request {form.into.data} in this team's inbox.")
-        requests.merge(current_user, item, survivor)
+        merging.merge(current_user, item, survivor)
 
     return _write(
         team_id,
