@@ -126,27 +126,20 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from .drawn import time_tag
-    from .forms import csrf_token, hidden_fields, plain_select, render_field, shortcuts_on
+    from .forms import TYPING_ATTRS, shortcuts_on
     from .htmx import is_partial
-    from .inbox import drawn_forms, timelines
+    from .inbox import timelines
     from .navigation import navigation_for
     from .richtext import render_markdown
 
-    app.jinja_env.globals["csrf_token"] = csrf_token  # Flask-WTF's, remembering signatures
     app.jinja_env.globals["is_partial"] = is_partial
     app.jinja_env.globals["shortcuts_on"] = shortcuts_on
-    app.jinja_env.globals["render_field"] = render_field
-    app.jinja_env.globals["render_select"] = plain_select
-    app.jinja_env.globals["render_hidden"] = hidden_fields
-    app.jinja_env.globals["time_tag"] = time_tag
+    app.jinja_env.globals["typing_attrs"] = TYPING_ATTRS
     app.jinja_env.globals["timeline_drawn"] = timelines.drawn
-    app.jinja_env.globals["forms_drawn"] = drawn_forms.drawn
     app.jinja_env.filters["markdown"] = render_markdown
 
     @app.context_processor
     def page_context():
         from flask_login import current_user
 
-        # Flask-WTF's context processor offers its own csrf_token; this one comes later.
-        return {"navigation": navigation_for(current_user), "csrf_token": csrf_token}
+        return {"navigation": navigation_for(current_user)}

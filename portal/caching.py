@@ -25,7 +25,8 @@ in the same request as a write shows the write.
 What is not here, on purpose, because none of it is data from the database, so no server
 can hold a stale copy: statements built once with `functools.cache`/`lru_cache` (access,
 customer/services, inbox/services, admin/forms' time zones), which are query shapes;
-`richtext._render`, a pure function of its text; and the 304 gate's memos of cookie
+`richtext._render`, a pure function of its text; static_files' gzipped files, keyed by
+path and modification time; and the 304 gate's memos of cookie
 signatures, routed paths and compiled statements (portal/revalidation.py), pure functions
 of the cookie, the URL map and the statement, kept there because the gate runs before any
 app context. The README's Performance section says what each region saves.

@@ -51,7 +51,7 @@ def register(app: Flask) -> None:
         then deliver queued mail."""
         from .insights.services import run_survey_schedules
         from .mail import deliver_pending
-        from .procedures.services import tick as tick_reviews
+        from .procedures.review_rounds import tick as tick_reviews
         from .requests.clock import record_breaches
 
         breaches = record_breaches()

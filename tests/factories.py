@@ -148,11 +148,11 @@ def raise_request(contact: User, account: Account, *, function=None, urgency="no
     """A request raised through the real service: routed, clocked, confirmed by mail."""
     import uuid
 
-    from portal.requests import services
+    from portal.requests import raising
 
-    return services.raise_request(
+    return raising.raise_request(
         contact,
-        services.NewRequest(
+        raising.NewRequest(
             account=account,
             function=function,
             subject=fields.get("subject", "A request"),
@@ -169,15 +169,15 @@ def raise_request(contact: User, account: Account, *, function=None, urgency="no
 
 
 def join_reference_group(contact: User, account: Account):
-    from portal.procedures import services
+    from portal.procedures import group_membership
 
-    return services.join(contact, account)
+    return group_membership.join(contact, account)
 
 
 def make_procedure(team: Team, author: User, *, title="Returns collected in two days", **fields):
-    from portal.procedures import services
+    from portal.procedures import authoring
 
-    return services.create_procedure(
+    return authoring.create_procedure(
         author,
         team,
         fields.pop("function_id", None),
@@ -192,9 +192,9 @@ def open_review_round(procedure, coach: User, *, days=7, **options):
     from datetime import timedelta
 
     from portal.models import utcnow
-    from portal.procedures import services
+    from portal.procedures import review_rounds
 
-    return services.open_round(coach, procedure, utcnow() + timedelta(days=days), **options)
+    return review_rounds.open_round(coach, procedure, utcnow() + timedelta(days=days), **options)
 
 
 def age_chases(request, hours: float = 2) -> None:

@@ -262,6 +262,11 @@ ROWS = {
     # A plain GET of the poll sends people to the request page.
     "inbox.who_else": ("GET", _team_request_url("inbox.who_else"), signed_in(302, **STAFF_OF_X)),
     "inbox.here": ("POST", _team_request_url("inbox.here"), signed_in(204, **STAFF_OF_X)),
+    "inbox.handoff_form": (
+        "GET",
+        _team_request_url("inbox.handoff_form"),
+        signed_in(200, **STAFF_OF_X),
+    ),
     "inbox.hand_off": (
         "POST",
         _team_request_url("inbox.hand_off"),

@@ -42,6 +42,7 @@ def two_servers(app, server_b, client, login_as, world):
     pages = {
         "inbox": url_for("inbox.index", team_id=world.team_x.id),
         "request": url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id),
+        "handoff": url_for("inbox.handoff_form", team_id=world.team_x.id, request_id=item.id),
     }
 
     def get(on, page: str) -> str:
@@ -95,9 +96,10 @@ def test_a_member_added_on_one_server_can_be_assigned_on_the_other(two_servers, 
 
 def test_a_renamed_person_shows_on_the_other_server(two_servers, world):
     _, b, get, _ = two_servers
-    world.member_y.name = "Renamed Elsewhere"  # listed in the handoff owner picker
+    assert "Member Y" in get(b, "handoff")  # the owner picker lists every staff member
+    world.member_y.name = "Renamed Elsewhere"
     db.session.commit()
-    assert "Renamed Elsewhere" in get(b, "request")
+    assert "Renamed Elsewhere" in get(b, "handoff")
 
 
 def test_a_function_and_a_canned_reply_added_on_one_server_show_on_the_other(two_servers, world):
@@ -105,7 +107,8 @@ def test_a_function_and_a_canned_reply_added_on_one_server_show_on_the_other(two
     factories.make_function("Logistics")
     db.session.commit()
     assert ">Logistics</option>" in get(b, "inbox")  # the filter's function menu
-    assert ">Logistics</option>" in get(b, "request")  # the classify and handoff menus
+    assert ">Logistics</option>" in get(b, "request")  # the classify menu
+    assert ">Logistics</option>" in get(b, "handoff")
     db.session.add(CannedReply(team_id=world.team_x.id, title="Shipping delay", body="Sorry"))
     db.session.commit()
     assert "Shipping delay" in get(b, "request")

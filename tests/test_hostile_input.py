@@ -105,13 +105,13 @@ def test_a_hostile_file_name_is_kept_as_text_and_downloads_as_a_plain_attachment
 def test_hostile_titles_and_team_names_reach_mail_subjects_safely(app, world, text):
     """A procedure's title and a team's name are printed in mail subjects."""
     from portal.insights import services as insights
-    from portal.procedures import services as procedures
+    from portal.procedures import group_membership
 
     world.team_x.name = printable(text)[:80]
     factories.join_reference_group(world.contact_a, world.account_a)
     procedure = factories.make_procedure(world.team_x, world.coach_x, title=printable(text)[:160])
     factories.open_review_round(procedure, world.coach_x)
-    procedures.invite(world.coach_x, world.team_x, world.contact_a2)
+    group_membership.invite(world.coach_x, world.team_x, world.contact_a2)
     insights.send_survey(world.coach_x, world.team_x, world.account_a2)
     db.session.commit()
     assert len(outbox(None)) >= 3

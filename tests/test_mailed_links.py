@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.insights import services as insights
 from portal.models import Contact, Rating, Stance, SurveyInvitation, SurveyResponse, utcnow
-from portal.procedures import services as procedures
+from portal.procedures import group_membership
 from portal.requests import ratings
 from tests import factories
 from tests.conftest import outbox
@@ -116,7 +116,7 @@ def test_a_requester_who_left_the_account_no_longer_sees_or_rates_it_in_the_app(
 
 
 def left_the_group(world, _round):
-    procedures.leave(world.contact_a, world.team_x.id)
+    group_membership.leave(world.contact_a, world.team_x.id)
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from ..models import (
     STAFF,
     Account,
     Contact,
-    Entry,
     Function,
     Membership,
     Request,
@@ -28,11 +27,11 @@ from ..models import (
     User,
     utcnow,
 )
-from ..models.request import EVENT
-from ..procedures.services import end_account_memberships
+from ..procedures.group_membership import end_account_memberships
 from ..requests import activity
 from ..requests.clock import recompute_open
-from ..requests.services import routing_choice
+from ..requests.routing import routing_choice
+from ..requests.services import record_event
 
 
 class AdminError(ValueError):
@@ -366,7 +365,7 @@ def _move_open_requests(actor: User, account: Account, team: Team) -> list[Reque
     now = utcnow()
     for item in items:
         old_name = db.session.get(Team, item.team_id).name
-        _event(
+        record_event(
             item,
             actor,
             "moved",
@@ -384,7 +383,7 @@ def _move_open_requests(actor: User, account: Account, team: Team) -> list[Reque
             item.assignee_id = choice.user_id if choice else None
             item.routing_reason = choice.reason if choice else ""
             if choice is not None:
-                _event(
+                record_event(
                     item,
                     None,
                     "assigned",
@@ -393,23 +392,9 @@ def _move_open_requests(actor: User, account: Account, team: Team) -> list[Reque
                     reason=choice.reason,
                 )
             else:
-                _event(item, actor, "unassigned", public=False)
+                record_event(item, actor, "unassigned", public=False)
     db.session.flush()
     return list(items)
-
-
-def _event(item: Request, actor: User | None, event: str, *, public: bool, body="", **data):
-    db.session.add(
-        Entry(
-            request_id=item.id,
-            author_id=actor.id if actor else None,
-            kind=EVENT,
-            public=public,
-            event=event,
-            body=body,
-            data=data,
-        )
-    )
 
 
 def set_contact_visibility(actor: User, contact: Contact, sees_account_requests: bool) -> None:

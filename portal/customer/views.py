@@ -8,13 +8,14 @@ from sqlalchemy.orm import joinedload
 from .. import access
 from ..access import CONTACT, PUBLIC, policy
 from ..extensions import db, limiter
-from ..forms import display_form, query_args
+from ..forms import query_args
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..inbox import timelines
 from ..limits import LINK_POSTS, contact_write
 from ..models import Account, Function, Request, utcnow
-from ..requests import clock, files, handoffs, ratings, timeline
+from ..requests import clock, files, handoffs, raising, ratings, timeline
 from ..requests import services as requests
+from ..requests.errors import RequestError
 from ..revalidation import revalidates
 from ..workspace.services import team_people
 from . import bp, services
@@ -151,7 +152,7 @@ def new_request():
     if checked is not None:
         try:
             raised, created = _raise(form)
-        except requests.RequestError as error:
+        except RequestError as error:
             # Nothing was written: end the transaction (on SQLite, the write lock the
             # INSERT took) before rendering, so other posts need not wait for the page.
             db.session.rollback()
@@ -173,9 +174,9 @@ def new_request():
 
 
 def _raise(form):
-    return requests.raise_request(
+    return raising.raise_request(
         current_user,
-        requests.NewRequest(
+        raising.NewRequest(
             account=form.accounts_by_id[form.account.data],
             function=form.functions_by_id.get(form.about.data),
             subject=form.subject.data,
@@ -241,7 +242,7 @@ def _request_page(item, reply_form=None, status=200, rating_form=None):
         item=item,
         **_live_context(item),
         # Only an open request takes replies.
-        reply_form=reply_form or (display_form(ReplyForm) if item.is_open else None),
+        reply_form=reply_form or (ReplyForm(formdata=None) if item.is_open else None),
         as_requester=as_requester,
         can_reopen=as_requester and requests.can_reopen(item),
         reopen_deadline=requests.reopen_deadline(item),
@@ -312,7 +313,7 @@ def reply(request_id: int):
     if checked is not None:
         try:
             entry = requests.reply_as_contact(current_user, item, form.body.data)
-        except requests.RequestError as error:
+        except RequestError as error:
             form.body.errors.append(str(error))
         else:
             files.store(current_user, item, checked, entry=entry)
@@ -324,7 +325,7 @@ def reply(request_id: int):
 def _action(item, action, message: str):
     try:
         action(current_user, item)
-    except requests.RequestError as error:
+    except RequestError as error:
         return _refused(item, error)
     db.session.commit()
     return _done(item, message)
@@ -346,7 +347,7 @@ def rate(request_id: int):
     if form.validate_on_submit():
         try:
             ratings.rate(current_user, item, int(form.score.data), form.comment.data or "")
-        except requests.RequestError as error:
+        except RequestError as error:
             form.score.errors.append(str(error))
             flash(str(error), "error")  # also shown when the form itself is gone
         else:
@@ -373,7 +374,7 @@ def rate_by_link(token: str):
     if request.method == "POST" and form.validate():
         try:
             ratings.rate(item.requester, item, int(form.score.data), form.comment.data or "")
-        except requests.RequestError as error:
+        except RequestError as error:
             form.score.errors.append(str(error))
         else:
             db.session.commit()
@@ -393,7 +394,7 @@ def chase(request_id: int):
     item = access.get_request(request_id)
     try:
         earlier = services.chase(current_user, item)
-    except requests.RequestError as error:
+    except RequestError as error:
         return _refused(item, error)
     if earlier is not None:  # nothing written, nothing to commit
         return _done(item, f"You asked for an update {_ago(earlier)}; the team has it.", "info")

@@ -8,7 +8,7 @@ from ..forms import EmptyForm, safe_next
 from ..htmx import redirect_after_post, render_page
 from ..inbox.forms import HandoffDoneForm
 from ..requests import files, handoffs
-from ..requests.services import RequestError
+from ..requests.errors import RequestError
 from ..requests.timeline import every_entry
 from . import bp
 

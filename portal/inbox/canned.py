@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..extensions import db
 from ..models import CannedReply, Request, Team, User
-from ..requests.services import RequestError
+from ..requests.errors import RequestError
 
 PLACEHOLDERS = {
     "customer": "the customer's first name",

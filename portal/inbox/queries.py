@@ -42,11 +42,11 @@ from ..models.request import (
     RESOLVED,
     WAITING_ON_CUSTOMER,
 )
+from ..requests.listing import RECENTLY
 from ..requests.search import search_condition
 from ..web import MAX_ID
 
 PAGE_SIZE = 50
-RECENTLY = timedelta(days=14)
 
 VIEWS = {
     "mine": "Mine",
@@ -230,14 +230,6 @@ def clocks_for(rows: list[Request], team: Team, now: datetime | None = None):
     now = now or utcnow()
     calendar = reference.calendar(team)
     return {item.id: clock_view(item, calendar, now) for item in rows}
-
-
-def shown(status: str, resolved_at: datetime | None, now: datetime) -> bool:
-    """Whether a request in this state is in some view (Handoffs for me aside): open, or
-    resolved within the Recently resolved window."""
-    if status in OPEN_STATUSES:
-        return True
-    return resolved_at is not None and resolved_at >= now - RECENTLY
 
 
 def view_counts(user: User, team: Team, now: datetime | None = None) -> dict[str, int]:

@@ -11,6 +11,7 @@ from .. import access
 from ..extensions import db
 from ..models import OPEN_STATUSES, Request, Team, User
 from ..requests import services as requests
+from ..requests.errors import RequestError
 
 
 # The request page's statements are built once, their values bound when they run (as
@@ -54,7 +55,7 @@ def bulk_change(
 ) -> int:
     """Apply one owner and/or status to the selected requests the actor may see."""
     if assignee_id is None and status is None:
-        raise requests.RequestError("Choose an owner or a status to apply.")
+        raise RequestError("Choose an owner or a status to apply.")
     items = db.session.scalars(
         access.requests_visible_to(actor).where(Request.team_id == team.id, Request.id.in_(ids))
     ).all()

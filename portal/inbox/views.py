@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import access, caching, reference
 from ..access import TEAM_MEMBER, policy
 from ..extensions import db
-from ..forms import EmptyForm, display_form, query_args
+from ..forms import EmptyForm, query_args
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..models import (
     Account,
@@ -20,10 +20,10 @@ from ..models import (
     id_from_reference,
     utcnow,
 )
-from ..requests import files, handoffs, timeline
+from ..requests import errors, files, handoffs, merging, timeline
 from ..requests import services as requests
 from ..web import MAX_ID
-from . import bp, canned, drawn_forms, presence, queries, services, timelines
+from . import bp, canned, presence, queries, services, timelines
 from .forms import (
     AssignForm,
     BulkForm,
@@ -163,7 +163,7 @@ def index(team_id: int):
     counts = caching.INBOX_COUNTS.get(
         lambda: queries.view_counts(current_user, team, now), **stamps, reader=current_user.id
     )
-    bulk = display_form(BulkForm)
+    bulk = BulkForm(formdata=None)
     bulk.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in members]
     args = query_args("after", "seen")
     return render_page(
@@ -224,8 +224,8 @@ def _team_request(team_id: int, request_id: int):
 
 
 class _Forms(dict):
-    """The page's forms, each built when the template first reads it: a block served from
-    portal/inbox/drawn_forms.py reads none."""
+    """The page's forms, each built when the template first reads it: a closed or merged
+    request shows neither the merge nor the handoff form, and builds neither."""
 
     def __init__(self, make, bound):
         super().__init__(bound)
@@ -249,15 +249,15 @@ def _forms(team, item, prefill, **bound) -> _Forms:
     version = item.version
 
     def assign():
-        form = display_form(AssignForm, version=version, assignee=item.assignee_id)
+        form = AssignForm(formdata=None, version=version, assignee=item.assignee_id)
         form.assignee.choices = [("", "Nobody (unassigned)")] + [
             (m.id, m.name) for m in _members(team)
         ]
         return form
 
     def classify():
-        form = display_form(
-            ClassifyForm, version=version, function=item.function_id, urgency=item.urgency
+        form = ClassifyForm(
+            formdata=None, version=version, function=item.function_id, urgency=item.urgency
         )
         form.function.choices = [("", "No function")] + [(f.id, f.name) for f in _functions()]
         return form
@@ -265,16 +265,15 @@ def _forms(team, item, prefill, **bound) -> _Forms:
     def status():
         # A new request is shown as open: saving the status form opens it.
         shown = "open" if item.status == "new" else item.status
-        return display_form(StatusForm, version=version, status=shown)
+        return StatusForm(formdata=None, version=version, status=shown)
 
     make = {
-        "reply": lambda: display_form(ReplyForm, version=version, body=prefill),
-        "merge": lambda: display_form(MergeForm, version=version),
-        "note": lambda: display_form(NoteForm, version=version),
+        "reply": lambda: ReplyForm(formdata=None, version=version, body=prefill),
+        "merge": lambda: MergeForm(formdata=None, version=version),
+        "note": lambda: NoteForm(formdata=None, version=version),
         "status": status,
         "assign": assign,
         "classify": classify,
-        "handoff": lambda: _handoff_form(team),
     }
     posted = bound.get("status")
     if posted is not None and posted.status.data == "new":
@@ -283,27 +282,27 @@ def _forms(team, item, prefill, **bound) -> _Forms:
 
 
 def _handoff_form(team, formdata=None) -> HandoffForm:
-    form = HandoffForm(formdata=formdata) if formdata is not None else display_form(HandoffForm)
+    form = HandoffForm(formdata=formdata)
     form.function.choices = [(f.id, f.name) for f in _functions() if f.active]
     everyone = reference.staff(team)  # a handoff may go to anyone
     form.owner.choices = [("", "Route by skill and load")] + [(p.id, p.name) for p in everyone]
     return form
 
 
-def _detail(team, item, http_status=200, held=None, **bound):
+def _detail(team, item, http_status=200, held=None, fragment="inbox/_detail.html", **bound):
     """The request page. `bound`: forms posted and refused (shown with their errors and
-    what was typed), by name; `held`, a reply or note held back by newer activity."""
+    what was typed), or asked for, by name; `held`, a reply or note held back by newer
+    activity; `fragment`, what an htmx request gets of it."""
     people = reference.staff(team)
     members = [p for p in people if p.member]
     entries = timeline.every_entry(item)
     attachments = files.for_request(item, public_only=False)
     canned_replies = reference.canned_replies(team)
     prefill = _canned_prefill(item, bound)
-    plain = not bound and held is None and prefill is None
     handoff_rows = handoffs.for_request(item)
     return render_page(
         "inbox/request.html",
-        "inbox/_detail.html",
+        fragment,
         status=http_status,
         team=team,
         item=item,
@@ -313,14 +312,13 @@ def _detail(team, item, http_status=200, held=None, **bound):
         clock=queries.clocks_for([item], team)[item.id],
         other_open=services.other_open_requests(current_user, item),
         forms=_forms(team, item, prefill, **bound),
-        forms_key=drawn_forms.key(team, item, people, canned_replies) if plain else None,
         handoffs=handoff_rows,
         canned_replies=canned_replies,
         held=held,
         # "Assign to me" only for someone the owner picker offers (an admin outside the
         # team would be refused).
         can_take=any(m.id == current_user.id for m in members),
-        done_form=display_form(HandoffDoneForm) if handoff_rows else None,
+        done_form=HandoffDoneForm(formdata=None) if handoff_rows else None,
     )
 
 
@@ -375,7 +373,7 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
         form.attachments.errors.append(str(error))
         return _detail(team, item, http_status=422, **{key: form})
     try:
-        requests.ensure_not_merged(item)
+        errors.ensure_not_merged(item)
         requests.check_version(item, form.version.data)
         entry = apply(item, form)
         if checked:
@@ -405,7 +403,7 @@ def merge(team_id: int, request_id: int):
         )
         if not survivor:
             raise requests.RequestError(f"No request {form.into.data} in this team's inbox.")
-        requests.merge(current_user, item, survivor)
+        merging.merge(current_user, item, survivor)
 
     return _write(
         team_id,
@@ -585,6 +583,19 @@ def here(team_id: int, request_id: int):
     presence.heartbeat(current_user, item, request.form.get("state", "viewing"))
     db.session.commit()
     return "", 204
+
+
+@bp.route("/requests/<int:request_id>/handoffs/new")
+@policy(TEAM_MEMBER)
+def handoff_form(team_id: int, request_id: int):
+    """The handoff form, asked for when its section of the request page opens: the form
+    alone for htmx, else the request page with the form open."""
+    team = access.get_team(team_id)
+    item = _team_request(team_id, request_id)
+    if not item.is_open:
+        return redirect(url_for("inbox.detail", team_id=team_id, request_id=request_id))
+    form = _handoff_form(team)
+    return _detail(team, item, fragment="inbox/_handoff_form.html", handoff=form)
 
 
 @bp.route("/requests/<int:request_id>/handoffs", methods=["POST"])

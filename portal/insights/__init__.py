@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("insights", __name__)
 
-from . import views  # noqa: E402,F401
+from . import admin_views, exports, survey_views, views  # noqa: E402,F401

@@ -11,11 +11,9 @@ tests check they agree on hand-computed data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from collections.abc import Sequence
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, text, union_all
+from sqlalchemy import and_, exists, func, literal, or_, select, union_all
 
 from ..domain import insights as rules
 from ..domain.insights import AT_LEAST, AT_MOST, Period
@@ -31,6 +29,22 @@ from ..models import (
     SurveyResponse,
     SurveyScore,
 )
+from .aggregation import (
+    Measure,
+    Rows,
+    Scope,
+    aggregate_one,
+    aggregate_together,
+    average,
+    count,
+    epoch,
+    in_period,
+    moment,
+    period_bucket,
+    share,
+    within_periods,
+    without_jit,
+)
 
 INPUTS, PROCESSES, OUTPUTS, RESULTS = "inputs", "processes", "outputs", "results"
 GROUPS = {
@@ -39,46 +53,6 @@ GROUPS = {
     OUTPUTS: "Outputs",
     RESULTS: "Results",
 }
-
-
-def moment(day: date) -> datetime:
-    """Periods start and end at midnight UTC."""
-    return datetime.combine(day, time(), UTC)
-
-
-def _in(column, period: Period):
-    return and_(column >= moment(period.start), column < moment(period.end))
-
-
-def _without_jit() -> None:
-    """PostgreSQL's JIT compiler spends longer compiling these aggregates than running
-    them (a year of a team's requests: 1.1 s with it, 0.24 s without); turn it off for the
-    rest of this transaction, once."""
-    session = db.session()  # the request's Session itself (the scoped proxy lacks the API)
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    if session.info.get("insights_no_jit") is not session.get_transaction():
-        session.execute(text("SET LOCAL jit = off"))
-        session.info["insights_no_jit"] = session.get_transaction()
-
-
-def _epoch(column):
-    """Seconds since 1970 for a stored UTC timestamp, on SQLite and PostgreSQL."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return (func.julianday(column) - 2440587.5) * 86400.0
-    return func.extract("epoch", column)
-
-
-@dataclass(frozen=True)
-class Rows:
-    """The rows a measure aggregates: a table (with its joins), the timestamp that puts a
-    row in a period, and the columns that say whose it is (a team; a member)."""
-
-    select_from: Callable[[], object]  # () -> a FROM clause
-    dated: object
-    team: object
-    member: object | None
-    where: Callable[[], list] = lambda: []
 
 
 REQUESTS_RECEIVED = Rows(lambda: Request, Request.created_at, Request.team_id, Request.assignee_id)
@@ -115,138 +89,11 @@ GAP_SCORES = Rows(
 )
 
 
-@dataclass(frozen=True)
-class Aggregate:
-    """SQL columns for one period's rows (given their filter) and how to read them back."""
-
-    columns: Callable[[object], list]
-    value: Callable[[Sequence], float | None]
-
-
-def _where(*conditions):
-    present = [c for c in conditions if c is not None]
-    return and_(*present) if present else None
-
-
-def _count(condition):
-    return func.count() if condition is None else func.count().filter(condition)
-
-
-def count(condition=None) -> Aggregate:
-    return Aggregate(lambda f: [_count(_where(f, condition))], lambda row: float(row[0] or 0))
-
-
-def share(good, eligible=None) -> Aggregate:
-    """Percent of the eligible rows that are good (None with no eligible rows)."""
-
-    def columns(f):
-        base = _where(f, eligible)
-        return [_count(_where(base, good)), _count(base)]
-
-    return Aggregate(columns, lambda row: rules.share(row[0] or 0, row[1] or 0))
-
-
-def average(expression) -> Aggregate:
-    def columns(f):
-        aggregate = func.avg(expression)
-        return [aggregate if f is None else aggregate.filter(f)]
-
-    return Aggregate(columns, lambda row: float(row[0]) if row[0] is not None else None)
-
-
-@dataclass(frozen=True)
-class Measure:
-    key: str
-    group: str
-    label: str
-    unit: str  # "requests", "%", "business hours", "days", "/ 5", "points", "accounts"
-    direction: str  # the usual good direction, offered when a coach sets a goal
-    help: str
-    rows: Rows | None = None
-    aggregate: Aggregate | None = None
-    # Measures that need more than one aggregate (median, backlog age, quiet accounts).
-    custom: Callable | None = None
-    per_member: bool = False
-    # The survey gap may be narrowed to one dimension.
-    by_dimension: bool = False
-    decimals: int = 1
-
-    def format(self, value: float | None) -> str:
-        if value is None:
-            return "–"
-        if self.unit == "%":
-            return f"{value:.0f}%"
-        if self.unit in ("requests", "accounts"):
-            return f"{value:.0f}"
-        if self.unit == "points":
-            return f"{value:+.{self.decimals}f}"
-        return f"{value:.{self.decimals}f}"
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Whose figures: one or more teams, split by team or by the team's members."""
-
-    team_ids: tuple[int, ...]
-    by_member: bool = False
-    dimension_id: int | None = None
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    # team id -> accounts with no word for too long, now (from the inbox's query)
-    quiet_counts: dict[int, int] | None = None
-    # Results already computed for this page (the goals and the tables share them).
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
-
-
-def _periods_filter(column, periods: Sequence[Period]):
-    return and_(column >= moment(periods[0].start), column < moment(periods[-1].end))
-
-
-def _bucket(column, periods: Sequence[Period]):
-    """Which of `periods` a row falls in (by `column`), as its index."""
-    return case(*((_in(column, p), index) for index, p in enumerate(periods)), else_=None)
-
-
-def _together(measures: list[Measure], scope: Scope, periods: Sequence[Period]):
-    """Measures over the same rows in one pass: each row is put in its period once (a
-    CASE) and every measure's aggregate is taken per (owner, period). Returns measure key ->
-    owner -> one value per period."""
-    rows = measures[0].rows
-    owner = rows.member if scope.by_member else rows.team
-    columns, widths = [], []
-    for measure in measures:
-        aggregate_columns = measure.aggregate.columns(None)
-        columns += aggregate_columns
-        widths.append(len(aggregate_columns))
-    bucket = _bucket(rows.dated, periods)
-    query = (
-        select(owner, bucket, *columns)
-        .select_from(rows.select_from())
-        .where(rows.team.in_(scope.team_ids), _periods_filter(rows.dated, periods), *rows.where())
-        .group_by(owner, bucket)
-    )
-    if scope.dimension_id and any(m.by_dimension for m in measures):
-        query = query.where(SurveyScore.dimension_id == scope.dimension_id)
-    results: dict[str, dict[int, list]] = {m.key: {} for m in measures}
-    for row in db.session.execute(query):
-        offset = 2
-        for measure, width in zip(measures, widths, strict=True):
-            empty = measure.aggregate.value([None] * width)  # 0 for counts, None otherwise
-            values = results[measure.key].setdefault(row[0], [empty] * len(periods))
-            if row[1] is not None:
-                values[int(row[1])] = measure.aggregate.value(row[offset : offset + width])
-            offset += width
-    return results
-
-
-def _simple(measure: Measure, scope: Scope, periods: Sequence[Period]):
-    return _together([measure], scope, periods)[measure.key]
-
-
 def _median_first_response(measure: Measure, scope: Scope, periods: Sequence[Period]):
     """Median business hours to the first reply, per period: the middle row(s) of each
     (owner, period) partition, found by window functions in one query."""
     key = Request.assignee_id if scope.by_member else Request.team_id
-    bucket = _bucket(Request.first_response_at, periods)
+    bucket = period_bucket(Request.first_response_at, periods)
     partition = (key, bucket)
     ranked = (
         select(
@@ -260,7 +107,7 @@ def _median_first_response(measure: Measure, scope: Scope, periods: Sequence[Per
         )
         .where(
             Request.team_id.in_(scope.team_ids),
-            _periods_filter(Request.first_response_at, periods),
+            within_periods(Request.first_response_at, periods),
             Request.first_response_minutes.is_not(None),
         )
         .subquery()
@@ -298,7 +145,7 @@ def _backlog_age(measure: Measure, scope: Scope, periods: Sequence[Period]):
             Request.resolved_at >= moment(periods[0].start), *common
         ),
     ).subquery()
-    created = _epoch(candidates.c.created_at)
+    created = epoch(candidates.c.created_at)
     columns = []
     for end in ends:
         at = literal(end, Request.created_at.type)
@@ -508,8 +355,8 @@ def series(measure: Measure, scope: Scope, periods: Sequence[Period]) -> dict[in
         raise ValueError(f"{measure.key} is not measured per member")
     key = _memo_key(measure, scope, periods)
     if key not in scope.memo:
-        _without_jit()
-        compute = measure.custom or _simple
+        without_jit()
+        compute = measure.custom or aggregate_one
         scope.memo[key] = compute(measure, scope, periods)
     return scope.memo[key]
 
@@ -530,9 +377,9 @@ def prefetch(keys, scope: Scope, periods: Sequence[Period]) -> None:
         if _memo_key(measure, scope, periods) not in scope.memo:
             groups.setdefault(id(measure.rows), []).append(measure)
     if groups:
-        _without_jit()
+        without_jit()
     for measures in groups.values():
-        for key, result in _together(measures, scope, periods).items():
+        for key, result in aggregate_together(measures, scope, periods).items():
             scope.memo[_memo_key(MEASURES[key], scope, periods)] = result
 
 
@@ -546,14 +393,14 @@ def value(measure: Measure, scope: Scope, period: Period, owner: int) -> float |
 def breakdown(measure: Measure, scope: Scope, period: Period, group_by) -> list[tuple]:
     """(group value, measure value) for one team and period, grouped by `group_by` (a
     column reachable from the measure's rows, e.g. Request.function_id)."""
-    _without_jit()
+    without_jit()
     rows = measure.rows
-    columns = measure.aggregate.columns(_in(rows.dated, period))
+    columns = measure.aggregate.columns(in_period(rows.dated, period))
     query = select(group_by, *columns).select_from(rows.select_from())
     if group_by.table is Account.__table__:
         query = query.join(Account, Account.id == Request.account_id)
     query = query.where(
-        rows.team.in_(scope.team_ids), _in(rows.dated, period), *rows.where()
+        rows.team.in_(scope.team_ids), in_period(rows.dated, period), *rows.where()
     ).group_by(group_by)
     return [(row[0], measure.aggregate.value(row[1:])) for row in db.session.execute(query)]
 
@@ -567,7 +414,7 @@ def csat_distribution(scope: Scope, period: Period) -> dict[int, int]:
         .select_from(rows.select_from())
         .where(
             rows.team.in_(scope.team_ids),
-            _in(rows.dated, period),
+            in_period(rows.dated, period),
             Rating.score.is_not(None),
             *rows.where(),
         )

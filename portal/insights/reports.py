@@ -17,25 +17,15 @@ from ..domain import insights as rules
 from ..domain.insights import Period, period_containing, periods_ending
 from ..extensions import db
 from ..inbox.queries import quiet_accounts
-from ..models import (
-    Account,
-    Goal,
-    Membership,
-    Rating,
-    Request,
-    SurveyScore,
-    Team,
-    User,
-    utcnow,
-)
+from ..models import Account, Goal, Membership, Rating, Request, SurveyScore, Team, User, utcnow
 from ..models.request import NEW, OPEN
-from ..procedures import services as procedures
+from ..procedures import stances
 from . import services
+from .aggregation import Scope
 from .measures import (
     GROUPS,
     MEASURES,
     MEMBER_MEASURES,
-    Scope,
     breakdown,
     csat_distribution,
     prefetch,
@@ -347,6 +337,6 @@ def weekly_review(user: User, team: Team, now: datetime | None = None):
         "survey_period": survey_period,
         "goals_off_track": goals,
         "quiet_days": current_app.config["QUIET_DAYS"],
-        "unanswered_comments": procedures.unanswered_comments(team, limit=COMMENTS_SHOWN),
+        "unanswered_comments": stances.unanswered_comments(team, limit=COMMENTS_SHOWN),
         "comments_shown": COMMENTS_SHOWN,
     }

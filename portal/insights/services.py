@@ -38,6 +38,7 @@ from ..models import (
     utcnow,
 )
 from ..models.request import CLOSED, RESOLVED
+from ..requests.clock import business_minutes_since_raised
 from ..tokens import hash_token, new_token
 from .measures import MEASURES
 
@@ -414,8 +415,6 @@ def backfill_first_response_minutes(batch: int = 500) -> int:
     """Business minutes to the first reply for requests answered before they were recorded
     (the median first response counts only requests that have them). A one-off task run by
     `flask --app portal backfill-first-responses`; returns how many were filled."""
-    from ..requests.clock import business_minutes_since_raised
-
     filled = 0
     while True:
         items = db.session.scalars(

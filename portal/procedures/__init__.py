@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("procedures", __name__)
 
-from . import views  # noqa: E402,F401
+from . import library_views, views  # noqa: E402,F401

@@ -1,4 +1,5 @@
-"""The team's side of procedures, and the library every staff member reads."""
+"""The team's side of procedures: drafts, versions, review rounds, decisions and the
+reference group. The library is library_views.py, on the same blueprint."""
 
 from __future__ import annotations
 
@@ -11,27 +12,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import access
-from ..access import STAFF, TEAM_COACH, TEAM_MEMBER, policy
+from ..access import TEAM_COACH, TEAM_MEMBER, policy
+from ..domain.review import ReviewError
 from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import is_partial, redirect_after_post, render_page
 from ..models import Function, Procedure, ReviewRound, Stance, Team, User, utcnow
-from . import bp, services
+from . import authoring, bp, decisions, group_membership, review_rounds, shared_library, stances
 from .forms import (
-    AdoptForm,
     AnswerForm,
     DecisionForm,
     InviteForm,
-    LibraryFilterForm,
     OpenRoundForm,
     ProcedureForm,
 )
-from .services import ReviewError
 
 PREFIX = "/teams/<int:team_id>/procedures"
 
 
-def _functions() -> list[tuple[int, str]]:
+def function_choices() -> list[tuple[int, str]]:
     rows = db.session.scalars(
         select(Function).where(Function.active.is_(True)).order_by(Function.name)
     )
@@ -53,7 +52,7 @@ def _procedure(team_id: int, procedure_id: int) -> Procedure:
     )
     if procedure is None:
         abort(404)
-    if services.settle(procedure):
+    if review_rounds.settle(procedure):
         db.session.commit()  # a round that reached its deadline stays closed, page or not
     return procedure
 
@@ -79,19 +78,19 @@ def index(team_id: int):
     return render_page(
         "procedures/index.html",
         team=team,
-        procedures=services.team_procedures(team),
+        procedures=authoring.team_procedures(team),
         is_coach=_is_coach(team_id),
     )
 
 
 def _procedure_form(formdata=None, **data) -> ProcedureForm:
     form = ProcedureForm(formdata=formdata, **data)
-    form.function.choices = [(0, "Any function"), *_functions()]
+    form.function.choices = [(0, "Any function"), *function_choices()]
     return form
 
 
 def _fields(form: ProcedureForm) -> dict:
-    return {key: getattr(form, key).data or "" for key in services.FIELDS}
+    return {key: getattr(form, key).data or "" for key in authoring.FIELDS}
 
 
 @bp.route(PREFIX + "/new", methods=["GET", "POST"])
@@ -100,7 +99,7 @@ def new(team_id: int):
     team = access.get_team(team_id)
     form = _procedure_form(request.form if request.method == "POST" else None)
     if form.validate_on_submit():
-        procedure = services.create_procedure(
+        procedure = authoring.create_procedure(
             current_user, team, form.function.data or None, **_fields(form)
         )
         db.session.commit()
@@ -116,14 +115,14 @@ def new(team_id: int):
 @policy(TEAM_MEMBER)
 def edit(team_id: int, procedure_id: int):
     procedure = _procedure(team_id, procedure_id)
-    latest = services.latest_version(procedure)
+    latest = authoring.latest_version(procedure)
     if request.method == "POST":
         form = _procedure_form(request.form)
     else:
         form = _procedure_form(function=procedure.function_id or 0, obj=latest)
     if form.validate_on_submit():
         try:
-            version = services.edit_procedure(
+            version = authoring.edit_procedure(
                 current_user, procedure, form.function.data or None, **_fields(form)
             )
         except ReviewError as error:
@@ -141,7 +140,7 @@ def edit(team_id: int, procedure_id: int):
         team=procedure.team,
         form=form,
         procedure=procedure,
-        frozen=services.is_frozen(latest),
+        frozen=authoring.is_frozen(latest),
     )
 
 
@@ -153,21 +152,23 @@ def _open_round_form(team: Team, formdata=None) -> OpenRoundForm:
 
 
 def _show(procedure: Procedure, round_form=None, status=200):
-    rounds = services.rounds_of(procedure)
+    rounds = review_rounds.rounds_of(procedure)
     current = rounds[0] if rounds and rounds[0].status in ("open", "closed") else None
-    result = services.result_of(current) if current else None
+    result = stances.result_of(current) if current else None
     return render_page(
         "procedures/show.html",
         status=status,
         team=procedure.team,
         procedure=procedure,
-        latest=services.latest_version(procedure),
+        latest=authoring.latest_version(procedure),
         rounds=rounds,
         current=current,
         result=result,
-        lineage=services.lineage(procedure),
+        lineage=shared_library.lineage(procedure),
         round_form=round_form or _open_round_form(procedure.team),
-        group_size=result.members if result else len(services.group_members(procedure.team)),
+        group_size=result.members
+        if result
+        else len(group_membership.group_members(procedure.team)),
         is_coach=_is_coach(procedure.team_id),
         action_form=EmptyForm(),
     )
@@ -198,7 +199,7 @@ def compare(team_id: int, procedure_id: int):
         procedure=procedure,
         old=versions[a],
         new=versions[b],
-        changes=services.changes_between(versions[a], versions[b]),
+        changes=authoring.changes_between(versions[a], versions[b]),
     )
 
 
@@ -210,7 +211,7 @@ def open_round(team_id: int, procedure_id: int):
     if form.validate_on_submit():
         local = form.closes_at.data.replace(tzinfo=ZoneInfo(procedure.team.timezone))
         try:
-            services.open_round(
+            review_rounds.open_round(
                 current_user,
                 procedure,
                 local.astimezone(UTC),
@@ -235,7 +236,7 @@ def withdraw(team_id: int, procedure_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.withdraw(current_user, procedure)
+        authoring.withdraw(current_user, procedure)
     except ReviewError as error:
         flash(str(error), "error")
     else:
@@ -247,10 +248,10 @@ def withdraw(team_id: int, procedure_id: int):
 
 
 def _round_page(procedure, round_, decision_form=None, status=200):
-    result = services.result_of(round_)
+    result = stances.result_of(round_)
     # Deciding to adopt links each comment to the change that answers it.
-    latest = services.latest_version(procedure)
-    changes = services.changes_between(round_.version, latest) if round_.status == "closed" else []
+    latest = authoring.latest_version(procedure)
+    changes = authoring.changes_between(round_.version, latest) if round_.status == "closed" else []
     return render_page(
         "procedures/round.html",
         "procedures/_tally.html",  # the live tally's poll
@@ -285,7 +286,7 @@ def close_round(team_id: int, procedure_id: int, round_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.close_round(current_user, round_, early=True)
+        review_rounds.close_round(current_user, round_, early=True)
     except ReviewError as error:
         flash(str(error), "error")
     else:
@@ -313,7 +314,7 @@ def answer(team_id: int, procedure_id: int, round_id: int, stance_id: int):
     saved = False
     if form.validate_on_submit():
         try:
-            services.answer(current_user, stance, form.body.data)
+            stances.answer(current_user, stance, form.body.data)
         except ReviewError as error:
             form.body.errors.append(str(error))
         else:
@@ -352,7 +353,7 @@ def decide(team_id: int, procedure_id: int, round_id: int):
             if key.startswith("link-") and key[5:].isdigit() and value.isdigit():
                 links[int(key[5:])] = int(value) or None
         try:
-            services.decide(current_user, round_, form.decision.data, form.statement.data, links)
+            decisions.decide(current_user, round_, form.decision.data, form.statement.data, links)
         except ReviewError as error:
             form.decision.errors.append(str(error))
         else:
@@ -379,14 +380,14 @@ def _group_page(team: Team, form=None, status=200):
         form = InviteForm(formdata=None)
     form.contact.choices = [
         (user.id, f"{user.name} ({account.name}, {account.tier.name})")
-        for user, account in services.invitable_contacts(team)
+        for user, account in group_membership.invitable_contacts(team)
     ]
     return render_page(
         "procedures/group.html",
         status=status,
         team=team,
-        members=services.group_members(team),
-        history=services.group_history(team),
+        members=group_membership.group_members(team),
+        history=group_membership.group_history(team),
         form=form,
         is_coach=_is_coach(team.id),
     )
@@ -403,11 +404,11 @@ def group(team_id: int):
 def invite(team_id: int):
     team = access.get_team(team_id)
     form = InviteForm()
-    form.contact.choices = [(u.id, u.name) for u, _ in services.invitable_contacts(team)]
+    form.contact.choices = [(u.id, u.name) for u, _ in group_membership.invitable_contacts(team)]
     if form.validate_on_submit():
         contact = db.session.get(User, form.contact.data)
         try:
-            services.invite(current_user, team, contact)
+            group_membership.invite(current_user, team, contact)
         except ReviewError as error:
             form.contact.errors.append(str(error))
         else:
@@ -415,87 +416,3 @@ def invite(team_id: int):
             flash(f"{contact.name} is invited; they join from the link in the mail.", "success")
             return redirect_after_post(url_for("procedures.group", team_id=team_id))
     return _group_page(team, form, status=422)
-
-
-# --- the library --------------------------------------------------------------------------------
-
-
-def _library_filters() -> LibraryFilterForm:
-    form = LibraryFilterForm(request.args)
-    form.function.choices = [(0, "Every function"), *_functions()]
-    teams = db.session.scalars(select(Team).order_by(Team.name))
-    form.team.choices = [(0, "Every team")] + [(t.id, t.name) for t in teams]
-    if not form.validate():
-        abort(400)
-    return form
-
-
-@bp.route("/library")
-@policy(STAFF)
-def library():
-    filters = _library_filters()
-    rows = services.library(filters.q.data or "", filters.function.data, filters.team.data)
-    return render_page(
-        "procedures/library.html",
-        "procedures/_library_results.html",
-        filters=filters,
-        rows=rows,
-        used_by=services.users_of([p.id for p, _ in rows]),
-    )
-
-
-def _adopt_form(formdata=None) -> AdoptForm:
-    form = AdoptForm(formdata=formdata)
-    teams = access.my_teams(current_user) or (
-        db.session.scalars(access.teams_visible_to(current_user)).all()
-        if current_user.is_admin
-        else []
-    )
-    form.team.choices = [(t.id, t.name) for t in teams]
-    return form
-
-
-def _library_item(procedure, form=None, status=200):
-    return render_page(
-        "procedures/library_item.html",
-        status=status,
-        procedure=procedure,
-        version=procedure.adopted_version,
-        used_by=services.users_of([procedure.id]).get(procedure.id, 0),
-        lineage=services.lineage(procedure),
-        decided=services.last_decided_round(procedure),
-        form=form or _adopt_form(),
-    )
-
-
-@bp.route("/library/<int:procedure_id>")
-@policy(STAFF)
-def library_item(procedure_id: int):
-    procedure = services.library_procedure(procedure_id)
-    if procedure is None:
-        abort(404)
-    return _library_item(procedure)
-
-
-@bp.route("/library/<int:procedure_id>/adopt", methods=["POST"])
-@policy(STAFF)
-def adopt(procedure_id: int):
-    procedure = services.library_procedure(procedure_id)
-    if procedure is None:
-        abort(404)
-    form = _adopt_form(request.form)
-    if form.validate_on_submit():
-        team = db.session.get(Team, form.team.data)
-        if not access.can_manage_team(current_user, team.id):
-            abort(403)
-        try:
-            copy = services.adopt_from_library(current_user, procedure, team)
-        except ReviewError as error:
-            form.team.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Copied into {team.name} as a draft: review it with your own group.", "success")
-            return redirect_after_post(
-                url_for("procedures.show", team_id=team.id, procedure_id=copy.id)
-            )
-    return _library_item(procedure, form, status=422)

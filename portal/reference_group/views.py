@@ -14,12 +14,12 @@ from sqlalchemy.orm import joinedload
 
 from .. import access
 from ..access import CONTACT, PUBLIC, policy
+from ..domain.review import ReviewError
 from ..extensions import db, limiter
 from ..htmx import is_partial, redirect_after_post, render_page
 from ..limits import LINK_POSTS, contact_write
 from ..models import Procedure, ReviewRound, utcnow
-from ..procedures import services
-from ..procedures.services import ReviewError
+from ..procedures import decisions, group_membership, review_rounds, shared_library, stances
 from . import bp
 from .forms import JoinForm, LeaveForm, StanceForm
 
@@ -34,9 +34,9 @@ def _round(round_id: int) -> ReviewRound:
             joinedload(ReviewRound.procedure).joinedload(Procedure.team),
         )
     )
-    if round_ is None or not services.may_see_round(current_user, round_):
+    if round_ is None or not stances.may_see_round(current_user, round_):
         abort(404)
-    if services.settle(round_.procedure):
+    if review_rounds.settle(round_.procedure):
         db.session.commit()
     return round_
 
@@ -44,7 +44,7 @@ def _round(round_id: int) -> ReviewRound:
 @bp.route("/reference-group")
 @policy(CONTACT)
 def index():
-    memberships = services.memberships_of(current_user)
+    memberships = group_membership.memberships_of(current_user)
     joined = {m.team_id for m in memberships}
     joinable = [c.account for c in access.contact_accounts(current_user)]
     joinable = [a for a in joinable if a.team_id not in joined]
@@ -52,7 +52,7 @@ def index():
         "reference/index.html",
         memberships=memberships,
         joinable={a.team_id: a for a in joinable}.values(),
-        rounds=services.open_rounds_for(current_user),
+        rounds=review_rounds.open_rounds_for(current_user),
         join_form=JoinForm(formdata=None),
         leave_form=LeaveForm(formdata=None),
         now=utcnow(),
@@ -81,7 +81,7 @@ def join():
     )
     if account is None:
         abort(404)
-    services.join(current_user, account)
+    group_membership.join(current_user, account)
     db.session.commit()
     flash(
         f"Welcome to {account.team.name}'s reference group: we will ask your view on "
@@ -98,21 +98,21 @@ def leave():
     form = LeaveForm()
     if not form.validate_on_submit():
         abort(400)
-    services.leave(current_user, form.team.data)
+    group_membership.leave(current_user, form.team.data)
     db.session.commit()
     flash("You have left the reference group. You can join again at any time.", "success")
     return redirect_after_post(_back())
 
 
 def _stance_context(round_, user, form=None) -> dict:
-    stance = services.stance_of(user, round_)
+    stance = stances.stance_of(user, round_)
     closed = round_.status != "open"
     context = {
         "round": round_,
         "procedure": round_.procedure,
         "version": round_.version,
         "stance": stance,
-        "history": services.stance_history(stance),
+        "history": stances.stance_history(stance),
         "form": form
         or StanceForm(
             formdata=None,
@@ -120,11 +120,12 @@ def _stance_context(round_, user, form=None) -> dict:
             reason=stance.reason if stance else "",
         ),
         "closed": closed,
-        "is_member": services.current_membership(user, round_.procedure.team_id) is not None,
+        "is_member": group_membership.current_membership(user, round_.procedure.team_id)
+        is not None,
     }
     # Nobody sees anyone else's stance while the round is open.
     if closed:
-        context["result"] = services.result_of(round_)
+        context["result"] = stances.result_of(round_)
     return context
 
 
@@ -143,7 +144,7 @@ def stance(round_id: int):
     status = 422
     if form.validate_on_submit():
         try:
-            services.take_stance(current_user, round_, form.kind.data, form.reason.data)
+            stances.take_stance(current_user, round_, form.kind.data, form.reason.data)
         except ReviewError as error:
             form.reason.errors.append(str(error))
             status = 409 if round_.status != "open" else 422
@@ -172,7 +173,7 @@ def decision(round_id: int):
     round_ = _round(round_id)
     if round_.decided_at is None:
         abort(404)
-    changes, comments = services.you_said_we_did(round_)
+    changes, comments = decisions.you_said_we_did(round_)
     return render_page(
         "reference/decision.html",
         round=round_,
@@ -183,7 +184,7 @@ def decision(round_id: int):
             c.number: [s for s in comments if s.answer and s.answer.change_number == c.number]
             for c in changes
         },
-        result=services.result_of(round_),
+        result=stances.result_of(round_),
     )
 
 
@@ -193,13 +194,13 @@ def decision(round_id: int):
 def vote_by_link(token: str):
     """From the round's mail: opens the stance page; only the confirming post records it.
     The link acts for its person only while they may take a stance themselves."""
-    link = services.stance_link(token)
+    link = stances.stance_link(token)
     if link is None:
         return render_page("reference/link_invalid.html", status=404, reason="unknown")
     round_ = link.round
-    if services.stance_membership(link.user, round_.procedure.team_id) is None:
+    if group_membership.stance_membership(link.user, round_.procedure.team_id) is None:
         return render_page("reference/link_invalid.html", status=410, reason="refused")
-    if services.settle(round_.procedure):
+    if review_rounds.settle(round_.procedure):
         db.session.commit()
     if link.used_at is not None:
         return render_page("reference/link_invalid.html", status=410, reason="used", round=round_)
@@ -208,7 +209,7 @@ def vote_by_link(token: str):
     form = StanceForm(formdata=request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
         try:
-            services.take_stance(link.user, round_, form.kind.data, form.reason.data)
+            stances.take_stance(link.user, round_, form.kind.data, form.reason.data)
         except ReviewError as error:
             form.reason.errors.append(str(error))
         else:
@@ -235,13 +236,13 @@ def vote_by_link(token: str):
 @bp.route("/how-we-work")
 @policy(CONTACT)
 def how_we_work():
-    return render_page("reference/how_we_work.html", rows=services.how_we_work(current_user))
+    return render_page("reference/how_we_work.html", rows=shared_library.how_we_work(current_user))
 
 
 @bp.route("/how-we-work/<int:procedure_id>")
 @policy(CONTACT)
 def how_we_work_item(procedure_id: int):
-    rows = {p.id: (p, v) for p, v in services.how_we_work(current_user)}
+    rows = {p.id: (p, v) for p, v in shared_library.how_we_work(current_user)}
     if procedure_id not in rows:
         abort(404)
     procedure, version = rows[procedure_id]
@@ -249,7 +250,7 @@ def how_we_work_item(procedure_id: int):
         "reference/how_we_work_item.html",
         procedure=procedure,
         version=version,
-        decided=services.last_decided_round(procedure),
+        decided=decisions.last_decided_round(procedure),
     )
 
 
@@ -257,6 +258,6 @@ def how_we_work_item(procedure_id: int):
 def reference_group_state(account) -> dict:
     """For the team page: is the contact in the group of `account`'s team, and how many of
     its open rounds still wait for their stance."""
-    member = services.current_membership(current_user, account.team_id) is not None
-    waiting = services.rounds_waiting_for(current_user, account.team_id) if member else 0
+    member = group_membership.current_membership(current_user, account.team_id) is not None
+    waiting = review_rounds.rounds_waiting_for(current_user, account.team_id) if member else 0
     return {"member": member, "open_rounds": waiting}

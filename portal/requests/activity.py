@@ -18,8 +18,8 @@ from __future__ import annotations
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
-from ..inbox.queries import shown
 from ..models import HANDOFF_OPEN, Handoff, Request, Team, utcnow
+from .listing import shown
 
 _PENDING = "onestop.activity_teams"  # in session.info: teams changed, counted at commit
 

@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..models.request import EVENT
 from .clock import team_calendar
-from .services import RequestError
+from .errors import RequestError
 
 
 def open_handoff_loads() -> dict[int, int]:

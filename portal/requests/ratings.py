@@ -16,7 +16,7 @@ from .. import access
 from ..extensions import db
 from ..models import Entry, Rating, Request, User, utcnow
 from ..models.request import CLOSED, EVENT, RESOLVED
-from .services import RequestError, ensure_not_merged
+from .errors import RequestError, ensure_not_merged
 
 CHANGE_WINDOW = timedelta(days=7)
 LINK_DAYS = 30

@@ -21,7 +21,14 @@ from ..models import (
     User,
     utcnow,
 )
-from ..procedures import services
+from ..procedures import (
+    authoring,
+    decisions,
+    group_membership,
+    review_rounds,
+    shared_library,
+    stances,
+)
 
 RETURNS = {
     "title": "Returns collected within two working days",
@@ -86,7 +93,7 @@ def _backdate(round_, opened_days_ago: float, now) -> None:
 def _join(user, account, now) -> None:
     """Join well before the back-dated rounds: a stance counts only when its author was in
     the group when the round closed."""
-    services.join(user, account).joined_at = now - timedelta(days=60)
+    group_membership.join(user, account).joined_at = now - timedelta(days=60)
 
 
 def seed_procedures(now=None) -> None:
@@ -107,28 +114,28 @@ def _seed(now) -> None:
         _join(user, account, now)
 
     # 1. Adopted after a round that changed it: "you said, we did".
-    returns = services.create_procedure(coach, north, functions.get("Delivery"), **RETURNS)
-    round_ = services.open_round(coach, returns, now + timedelta(days=1))
+    returns = authoring.create_procedure(coach, north, functions.get("Delivery"), **RETURNS)
+    round_ = review_rounds.open_round(coach, returns, now + timedelta(days=1))
     (first, _), (second, _), (third, _), (fourth, _) = members
-    objection = services.take_stance(
+    objection = stances.take_stance(
         first, round_, "object", "Five working days is a week without the space in our store."
     )
-    concern = services.take_stance(
+    concern = stances.take_stance(
         second, round_, "concern", "A two-hour slot is hard for us; we need a morning slot."
     )
-    services.take_stance(third, round_, "support", "One call instead of three is what we want.")
-    services.take_stance(fourth, round_, "support", "")
-    services.answer(coach, objection, "Agreed: we now collect within 2 working days.")
-    services.answer(
+    stances.take_stance(third, round_, "support", "One call instead of three is what we want.")
+    stances.take_stance(fourth, round_, "support", "")
+    stances.answer(coach, objection, "Agreed: we now collect within 2 working days.")
+    stances.answer(
         coach,
         concern,
         "Every slot can already be a morning: the customer picks it. We have said so in the step.",
     )
-    services.close_round(coach, round_, early=True)
-    services.edit_procedure(
+    review_rounds.close_round(coach, round_, early=True)
+    authoring.edit_procedure(
         coach, returns, functions.get("Delivery"), **{**RETURNS, "body": FASTER}
     )
-    services.decide(
+    decisions.decide(
         coach,
         round_,
         "adopted",
@@ -143,19 +150,19 @@ def _seed(now) -> None:
     harbour_coach = _coach(harbour)
     for user, account in _contacts(harbour, 2):
         _join(user, account, now)
-    copy = services.adopt_from_library(harbour_coach, returns, harbour)
-    copy_round = services.open_round(harbour_coach, copy, now + timedelta(days=1))
+    copy = shared_library.adopt_from_library(harbour_coach, returns, harbour)
+    copy_round = review_rounds.open_round(harbour_coach, copy, now + timedelta(days=1))
     for user, _ in _contacts(harbour, 2):
-        services.take_stance(user, copy_round, "support", "Works for us.")
-    services.close_round(harbour_coach, copy_round, early=True)
-    services.decide(harbour_coach, copy_round, "adopted", "Adopted as Team North runs it.")
+        stances.take_stance(user, copy_round, "support", "Works for us.")
+    review_rounds.close_round(harbour_coach, copy_round, early=True)
+    decisions.decide(harbour_coach, copy_round, "adopted", "Adopted as Team North runs it.")
     _backdate(copy_round, 3, now)
 
     # 3. An active round with some stances in; the demo contact has not answered yet.
-    disputes = services.create_procedure(coach, north, functions.get("Billing"), **DISPUTES)
-    active = services.open_round(coach, disputes, now + timedelta(days=5), quorum_min=3)
+    disputes = authoring.create_procedure(coach, north, functions.get("Billing"), **DISPUTES)
+    active = review_rounds.open_round(coach, disputes, now + timedelta(days=5), quorum_min=3)
     _backdate(active, 2, now)
-    services.take_stance(second, active, "support", "Small corrections on the spot, please.")
-    services.take_stance(
+    stances.take_stance(second, active, "support", "Small corrections on the spot, please.")
+    stances.take_stance(
         third, active, "concern", "Who checks that 500 is not used to end an argument?"
     )

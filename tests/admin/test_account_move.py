@@ -26,7 +26,7 @@ from portal.models import (
     StanceChange,
     Team,
 )
-from portal.procedures import services as procedures
+from portal.procedures import decisions, group_membership, review_rounds, stances
 from portal.requests import clock
 from portal.requests import services as requests
 from tests import factories
@@ -83,9 +83,9 @@ def test_the_contacts_leave_the_old_teams_group_and_the_rows_stay_as_history(wor
     assert mine.left_at is not None  # ended, not deleted
     assert db.session.scalar(select(func.count(ReferenceMembership.id))) == 2
     assert other.left_at is None  # another account of the old team: untouched
-    assert procedures.current_membership(world.contact_a, world.team_x.id) is None
+    assert group_membership.current_membership(world.contact_a, world.team_x.id) is None
     # Joining the new team's group is the contact's own choice: nobody joins for them.
-    assert procedures.current_membership(world.contact_a, world.team_y.id) is None
+    assert group_membership.current_membership(world.contact_a, world.team_y.id) is None
     [left] = events("reference.left")
     assert left.actor_id == world.admin.id and left.detail["reason"] == "account moved"
     assert events("account.moved")[0].detail["reference_memberships_ended"] == 1
@@ -103,35 +103,35 @@ def rounds(world):
     closed = factories.open_review_round(
         factories.make_procedure(world.team_x, world.member_x, title="Closed one"), world.coach_x
     )
-    procedures.take_stance(world.contact_a, closed, "support", "")
-    procedures.take_stance(world.contact_a2, closed, "support", "")
-    procedures.close_round(world.coach_x, closed, early=True)
+    stances.take_stance(world.contact_a, closed, "support", "")
+    stances.take_stance(world.contact_a2, closed, "support", "")
+    review_rounds.close_round(world.coach_x, closed, early=True)
     open_ = factories.open_review_round(
         factories.make_procedure(world.team_x, world.member_x, title="Open one"),
         world.coach_x,
         quorum_min=2,
     )
-    procedures.take_stance(world.contact_a, open_, "object", "Too slow for us")
-    procedures.take_stance(world.contact_a2, open_, "support", "")
+    stances.take_stance(world.contact_a, open_, "object", "Too slow for us")
+    stances.take_stance(world.contact_a2, open_, "support", "")
     db.session.commit()
     return closed, open_
 
 
 def test_stances_stop_counting_in_open_rounds_and_closed_rounds_keep_them(world, rounds):
     closed, open_ = rounds
-    before = procedures.result_of(open_)
+    before = stances.result_of(open_)
     assert (before.tally.overall.total, before.quorum.met, before.members) == (2, True, 2)
 
     move(world)
 
-    after = procedures.result_of(open_)
+    after = stances.result_of(open_)
     assert [s.user_id for s in after.stances] == [world.contact_a2.id]
     assert (after.tally.overall.total, after.tally.overall.object) == (1, 0)
     assert (after.quorum.met, after.quorum.stances, after.members) == (False, 1, 1)
     assert after.unanswered == 0 and after.comments == []
-    assert procedures.unanswered_comments(world.team_x) == []
+    assert stances.unanswered_comments(world.team_x) == []
     # History: the closed round's result is as it was; no stance or change row is lost.
-    assert procedures.result_of(closed).tally.overall.total == 2
+    assert stances.result_of(closed).tally.overall.total == 2
     assert db.session.scalar(select(func.count(Stance.id))) == 4
     assert db.session.scalar(select(func.count(StanceChange.id))) == 4
 
@@ -139,20 +139,20 @@ def test_stances_stop_counting_in_open_rounds_and_closed_rounds_keep_them(world,
 def test_the_close_and_the_decision_count_by_the_same_rule(world, rounds):
     _, open_ = rounds
     move(world)
-    procedures.close_round(world.coach_x, open_, early=True)
-    result = procedures.result_of(open_)
+    review_rounds.close_round(world.coach_x, open_, early=True)
+    result = stances.result_of(open_)
     assert result.tally.overall.total == 1
     assert result.blockers == []  # the unanswered objection no longer counts
-    procedures.decide(world.coach_x, open_, "adopted", "Adopted; thank you.")
+    decisions.decide(world.coach_x, open_, "adopted", "Adopted; thank you.")
     assert open_.status == "adopted"
 
 
 def test_a_moved_contact_sees_the_rounds_they_were_counted_in_only(world, rounds):
     closed, open_ = rounds
     move(world)
-    assert procedures.may_see_round(world.contact_a, closed)
-    assert not procedures.may_see_round(world.contact_a, open_)
-    listed = [r.id for r, _ in procedures.open_rounds_for(world.contact_a)]
+    assert stances.may_see_round(world.contact_a, closed)
+    assert not stances.may_see_round(world.contact_a, open_)
+    listed = [r.id for r, _ in review_rounds.open_rounds_for(world.contact_a)]
     assert listed == [closed.id]
 
 
@@ -248,7 +248,7 @@ def test_keep_leaves_open_requests_and_owners_with_the_old_team(world):
     assert (item.team_id, item.assignee_id) == (world.team_x.id, world.member_x.id)
     assert timeline(item, "moved") == []
     # The reference group follows the account whatever happens to its requests.
-    assert procedures.current_membership(world.contact_a, world.team_x.id) is None
+    assert group_membership.current_membership(world.contact_a, world.team_x.id) is None
     assert events("account.moved")[0].detail["requests_moved"] == []
 
 
@@ -287,7 +287,7 @@ def test_moving_to_the_same_team_changes_nothing(world):
     db.session.commit()
     assert move(world, team=world.team_x) == {}
     assert item.assignee_id == world.member_x.id and timeline(item, "moved") == []
-    assert procedures.current_membership(world.contact_a, world.team_x.id) is not None
+    assert group_membership.current_membership(world.contact_a, world.team_x.id) is not None
     assert events("account.moved") == []
 
 

@@ -98,21 +98,21 @@ def test_procedures_rounds_and_stances_follow_the_services_rules(app):
         SurveyResponse,
         SurveyScore,
     )
-    from portal.procedures import services
+    from portal.procedures import group_membership, shared_library, stances
 
     scale = seed_scale(3000, seed=5, now=NOW, log=lambda _: None)
     assert scale.counts["procedure"] >= 3 * scale.teams
     contact = db.session.scalar(select(User).where(User.email == BENCH_PEOPLE["contact"]))
     account = db.session.scalar(select(Contact.account_id).where(Contact.user_id == contact.id))
     team_id = db.session.get(Request, scale.long_request).team_id
-    assert services.current_membership(contact, team_id).account_id == account
+    assert group_membership.current_membership(contact, team_id).account_id == account
     open_in_team = db.session.scalars(
         select(ReviewRound)
         .join(Procedure)
         .where(Procedure.team_id == team_id, ReviewRound.status == "open")
     ).all()
     assert open_in_team and all(r.closes_at > NOW for r in open_in_team)
-    assert services.may_see_round(contact, open_in_team[0])
+    assert stances.may_see_round(contact, open_in_team[0])
     statuses = set(db.session.scalars(select(ReviewRound.status).distinct()))
     assert statuses == {"open", "closed", "adopted", "revised", "withdrawn"}
     assert set(db.session.scalars(select(Procedure.status).distinct())) == {
@@ -131,11 +131,11 @@ def test_procedures_rounds_and_stances_follow_the_services_rules(app):
             assert procedure.status == "in_review" and round_.closed_at is None
         if round_.status == "adopted":
             # Adoption needs every objection answered at its latest revision.
-            result = services.result_of(round_)
+            result = stances.result_of(round_)
             assert all(s.is_answered for s in result.stances if s.kind == "object")
-        members = {m.user_id for m in services.group_members(procedure.team)}
-        stances = services.stances_in(round_)
-        assert {s.user_id for s in stances} <= members
+        members = {m.user_id for m in group_membership.group_members(procedure.team)}
+        in_round = stances.stances_in(round_)
+        assert {s.user_id for s in in_round} <= members
     # Every procedure's versions are 1..n; an adopted one points at one of its own.
     for procedure in db.session.scalars(select(Procedure)).all():
         assert [v.number for v in procedure.versions] == list(range(1, len(procedure.versions) + 1))
@@ -158,7 +158,7 @@ def test_procedures_rounds_and_stances_follow_the_services_rules(app):
     assert db.session.scalar(select(func.count(Procedure.adopted_from_id)))
     # A stance's history ends at its current kind and reason, revisions 1..n.
     for stance in db.session.scalars(select(Stance)).all():
-        history = services.stance_history(stance)
+        history = stances.stance_history(stance)
         assert [c.revision for c in history] == list(range(1, stance.revision + 1))
         assert (history[-1].kind, history[-1].reason) == (stance.kind, stance.reason)
         if stance.kind != "support":
@@ -175,7 +175,7 @@ def test_procedures_rounds_and_stances_follow_the_services_rules(app):
         assert 1 <= answer.stance_revision <= answer.stance.revision
     assert db.session.scalar(select(func.count(StanceChange.id))) >= scale.counts["stance"]
     # The library search finds some procedures by a common word.
-    assert services.library("return")
+    assert shared_library.library("return")
     assert db.session.scalar(select(func.count(ProcedureVersion.id))) > scale.counts["procedure"]
     # Insights: surveys answered on every active dimension, goals for every team.
     responses = scale.counts["survey_response"]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.insights import services as insights
 from portal.models import SurveyInvitation, utcnow
-from portal.procedures import services as procedures
+from portal.procedures import group_membership
 from tests import factories
 from tests.auth.test_rate_limits import assert_too_many, from_ip, limited_app, quick_check
 from tests.conftest import IsolatedClient, outbox
@@ -102,7 +102,7 @@ def feedback(world):
 
 def join(world):
     def next_post():
-        procedures.leave(world.contact_a, world.team_x.id)
+        group_membership.leave(world.contact_a, world.team_x.id)
         return "reference.join", {}, {"account": world.account_a.id}
 
     return next_post

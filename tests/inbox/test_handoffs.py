@@ -153,3 +153,27 @@ def test_the_request_page_lists_each_handoff_state(client, world, login_as, cred
     assert text.count("Cancelled</span>") == 1 and "In progress</span>" in text
     assert url_for("handoffs.complete", handoff_id=open_.id) in text
     assert text.count('name="outcome"') == 1  # only the open one can be marked done
+
+
+def test_the_handoff_form_is_built_when_its_section_opens(client, world, login_as, credit):
+    """The request page links to the form (its owner menu lists every active staff member);
+    htmx loads the form alone when the section opens, a plain link shows the page with the
+    form open, and a closed request offers none."""
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    login_as(world.member_x)
+    form_url = url_for("inbox.handoff_form", team_id=world.team_x.id, request_id=item.id)
+    page = client.get(url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id))
+    assert f'href="{form_url}"' in page.text and 'id="handoff-owner"' not in page.text
+    fragment = client.get(form_url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "HX-Request" in fragment.headers["Vary"]
+    assert fragment.text.lstrip().startswith('<form id="handoff-form"')
+    assert f'<option value="{world.member_y.id}">{world.member_y.name}</option>' in fragment.text
+    assert '<label class="label" for="handoff-owner">Handoff owner</label>' in fragment.text
+    full = client.get(form_url)
+    assert full.status_code == 200 and "<html" in full.text
+    assert 'id="handoff-form"' in full.text and 'class="side-form" open' in full.text
+    item.status = "closed"
+    db.session.commit()
+    closed = client.get(form_url)
+    assert closed.status_code == 302
+    assert 'id="handoff-form"' not in client.get(closed.headers["Location"]).text

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import CannedReply, Contact, Entry, OutboxMessage, Request
+from portal.requests.errors import RequestError
 from tests import factories
 
 HX = {"HX-Request": "true"}
@@ -166,12 +167,12 @@ def test_merge_within_an_account_keeps_each_contacts_opt_in(client, world, login
 
 
 def test_merge_service_refuses_another_account_whoever_calls_it(world):
-    from portal.requests import services
+    from portal.requests import merging
 
     mine = factories.make_request(world.account_a, world.contact_a, status="open")
     theirs = factories.make_request(world.account_a2, world.contact_a2, status="open")
-    with pytest.raises(services.RequestError, match="another account"):
-        services.merge(world.member_x, mine, theirs)
+    with pytest.raises(RequestError, match="another account"):
+        merging.merge(world.member_x, mine, theirs)
     assert mine.merged_into_id is None and mine.status == "open"
 
 

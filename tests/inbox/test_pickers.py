@@ -9,18 +9,23 @@ from portal.extensions import db
 from portal.models import Membership
 from tests import factories
 
+HX = {"HX-Request": "true"}
+
 
 @pytest.fixture
 def page(client, world, login_as):
     item = factories.make_request(world.account_a, world.contact_a, status="open")
     db.session.commit()
     login_as(world.coach_x)
-    url = url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id)
+    urls = [
+        url_for(endpoint, team_id=world.team_x.id, request_id=item.id)
+        for endpoint in ("inbox.detail", "inbox.handoff_form")
+    ]
 
-    def view():
-        response = client.get(url)
-        assert response.status_code == 200
-        return response.text
+    def view():  # the request page, and its handoff form as opening it loads it
+        answers = [client.get(url, headers=HX) for url in urls]
+        assert [a.status_code for a in answers] == [200, 200]
+        return "".join(a.text for a in answers)
 
     return view
 

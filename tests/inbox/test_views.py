@@ -431,8 +431,8 @@ def test_the_timeline_draws_every_kind_of_entry_and_author(client, world, member
 
 
 def test_every_form_on_the_request_page_carries_the_token_and_posts(client, world, login_as):
-    """The page's forms are drawn from display forms (no CSRF field of their own): each
-    post form still carries the session's token, and a reply posted with it is sent."""
+    """Each post form on the page carries the session's token (Flask-WTF's, from each
+    form's hidden_tag()), and a reply posted with it is sent."""
     login_as(world.member_x)
     item = factories.make_request(world.account_a, world.contact_a, status="open")
     url = url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id)
@@ -450,3 +450,46 @@ def test_every_form_on_the_request_page_carries_the_token_and_posts(client, worl
     )
     assert sent.status_code == 303
     assert db.session.scalar(select(Entry.id).where(Entry.body == "With token")) is not None
+
+
+def _form_values(form: str) -> tuple[str, dict]:
+    """What a browser posts for a form as drawn: its action, hidden and text inputs, each
+    select's chosen option, each textarea."""
+    data = {}
+    for tag in re.findall(r"<input[^>]*>", form):
+        name, kind = re.search(r'name="([^"]*)"', tag), re.search(r'type="([^"]*)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name and (kind is None or kind.group(1) not in ("checkbox", "file", "radio")):
+            data[name.group(1)] = value.group(1) if value else ""
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"', options) or re.search(
+            r'<option[^>]*value="([^"]*)"', options
+        )
+        data[name] = chosen.group(1) if chosen else ""
+    for name, text in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
+        data[name] = text.strip()
+    return re.search(r'action="([^"]+)"', form).group(1), data
+
+
+def test_every_form_on_the_request_page_posts_as_drawn(client, world, login_as):
+    """Every post form of the staff request page, submitted as drawn, is accepted or
+    answered with its form again (422): never refused for its token or missing fields."""
+    login_as(world.member_x)
+
+    def forms():  # of a new open request each time: a post changes what its page offers
+        item = factories.make_request(world.account_a, world.contact_a, status="open")
+        db.session.commit()
+        url = url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id)
+        drawn = re.findall(r'<form[^>]*method="post".*?</form>', client.get(url).text, re.S)
+        return item, [f for f in drawn if url_for("auth.logout") not in f]  # the page's own
+
+    count = len(forms()[1])
+    assert count >= 9
+    answers = {}
+    for i in range(count):
+        item, drawn = forms()
+        action, data = _form_values(drawn[i])
+        answers[action.replace(f"/{item.id}/", "/-/")] = client.post(action, data=data).status_code
+    assert set(answers.values()) <= {204, 303, 422}, answers
+    classify = url_for("inbox.classify", team_id=world.team_x.id, request_id=item.id)
+    assert answers[classify.replace(f"/{item.id}/", "/-/")] == 303, answers

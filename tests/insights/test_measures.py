@@ -8,7 +8,8 @@ from portal.domain import insights as rules
 from portal.domain.insights import period_containing
 from portal.extensions import db
 from portal.insights import reports
-from portal.insights.measures import MEASURES, Scope, breakdown, csat_distribution, series
+from portal.insights.aggregation import Scope
+from portal.insights.measures import MEASURES, breakdown, csat_distribution, series
 from portal.models import InternalCheck, Rating, Request, SurveyResponse, SurveyScore
 from tests import factories
 

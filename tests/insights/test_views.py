@@ -414,20 +414,20 @@ def test_signed_in_contact_answers_from_their_home_page(client, world, login_as,
 
 
 def test_weekly_review_lists_objections_and_concerns_still_unanswered(client, world, login_as):
-    from portal.procedures import services as procedures
+    from portal.procedures import stances
 
     contact_b2 = factories.make_contact(world.account_a, name="Second Contact")
     for contact in (world.contact_a, contact_b2):
         factories.join_reference_group(contact, world.account_a)
     procedure = factories.make_procedure(world.team_x, world.member_x, title="Returns in 2 days")
     round_ = factories.open_review_round(procedure, world.coach_x)
-    objection = procedures.take_stance(world.contact_a, round_, "object", "Two days is too slow")
-    concern = procedures.take_stance(contact_b2, round_, "concern", "Who pays the courier?")
-    procedures.answer(world.member_x, concern, "We do, always.")
+    objection = stances.take_stance(world.contact_a, round_, "object", "Two days is too slow")
+    concern = stances.take_stance(contact_b2, round_, "concern", "Who pays the courier?")
+    stances.answer(world.member_x, concern, "We do, always.")
     factories.join_reference_group(world.contact_b, world.account_b)
     other_team = factories.make_procedure(world.team_y, world.member_y, title="Team Y only")
     other_round = factories.open_review_round(other_team, world.member_y)
-    procedures.take_stance(world.contact_b, other_round, "object", "Team Y's objection")
+    stances.take_stance(world.contact_b, other_round, "object", "Team Y's objection")
     db.session.commit()
 
     login_as(world.member_x)
@@ -438,8 +438,8 @@ def test_weekly_review_lists_objections_and_concerns_still_unanswered(client, wo
     assert "Team Y only" not in page and "Team Y's objection" not in page
 
     # The member rewords the concern: the old answer no longer covers it.
-    procedures.take_stance(contact_b2, round_, "concern", "Who pays the courier, and when?")
-    procedures.answer(world.member_x, objection, "We will offer next-day slots.")
+    stances.take_stance(contact_b2, round_, "concern", "Who pays the courier, and when?")
+    stances.answer(world.member_x, objection, "We will offer next-day slots.")
     db.session.commit()
     page = client.get(url).text
     assert "Who pays the courier, and when?" in page

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import url_for
 
 from portal.extensions import db
-from portal.procedures import services
+from portal.procedures import decisions, review_rounds, stances
 from tests import factories
 
 
@@ -17,14 +17,14 @@ def _stanced_round(w):
     factories.join_reference_group(w.contact_a, w.account_a)
     procedure = factories.make_procedure(w.team_x, w.member_x)
     round_ = factories.open_review_round(procedure, w.coach_x)
-    stance = services.take_stance(w.contact_a, round_, "concern", "Too slow")
+    stance = stances.take_stance(w.contact_a, round_, "concern", "Too slow")
     return procedure, round_, stance
 
 
 def _adopted(w):
     procedure, round_, _stance = _stanced_round(w)
-    services.close_round(w.coach_x, round_, early=True)
-    services.decide(w.coach_x, round_, "adopted", "Adopted.")
+    review_rounds.close_round(w.coach_x, round_, early=True)
+    decisions.decide(w.coach_x, round_, "adopted", "Adopted.")
     return procedure, round_
 
 

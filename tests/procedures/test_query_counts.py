@@ -3,7 +3,7 @@
 from flask import url_for
 
 from portal.extensions import db
-from portal.procedures import services
+from portal.procedures import decisions, review_rounds, stances
 from tests import factories
 from tests.test_query_counts import queries_for
 
@@ -12,12 +12,12 @@ def _round_with(world, n):
     factories.join_reference_group(world.contact_a, world.account_a)
     procedure = factories.make_procedure(world.team_x, world.member_x)
     round_ = factories.open_review_round(procedure, world.coach_x)
-    services.take_stance(world.contact_a, round_, "object", "Too slow")
+    stances.take_stance(world.contact_a, round_, "object", "Too slow")
     for i in range(n):
         contact = factories.make_contact(world.account_a, name=f"Voter {i}")
         factories.join_reference_group(contact, world.account_a)
-        stance = services.take_stance(contact, round_, "concern", f"Reason {i}")
-        services.answer(world.member_x, stance, f"Answer {i}")
+        stance = stances.take_stance(contact, round_, "concern", f"Reason {i}")
+        stances.answer(world.member_x, stance, f"Answer {i}")
     db.session.commit()
     return procedure, round_
 
@@ -31,9 +31,9 @@ def _budgets(client, login_as, world, n):
         "round": queries_for(client, url_for("procedures.round", round_id=round_.id, **team)),
         "group": queries_for(client, url_for("procedures.group", team_id=world.team_x.id)),
     }
-    services.close_round(world.coach_x, round_, early=True)
-    services.answer(world.member_x, services.stance_of(world.contact_a, round_), "Faster now")
-    services.decide(world.coach_x, round_, "adopted", "Adopted.")
+    review_rounds.close_round(world.coach_x, round_, early=True)
+    stances.answer(world.member_x, stances.stance_of(world.contact_a, round_), "Faster now")
+    decisions.decide(world.coach_x, round_, "adopted", "Adopted.")
     db.session.commit()
     staff["library"] = queries_for(client, url_for("procedures.library"))
     login_as(world.contact_a)

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal.domain.review import ReviewError
 from portal.extensions import db
 from portal.models import (
     Procedure,
@@ -13,8 +14,14 @@ from portal.models import (
     StanceChange,
     utcnow,
 )
-from portal.procedures import services
-from portal.procedures.services import ReviewError
+from portal.procedures import (
+    authoring,
+    decisions,
+    group_membership,
+    review_rounds,
+    shared_library,
+    stances,
+)
 from tests import factories
 from tests.conftest import outbox
 
@@ -32,25 +39,25 @@ def group(world):
 
 
 def test_join_leave_and_join_again_keep_history(world):
-    first = services.join(world.contact_a, world.account_a)
-    assert services.join(world.contact_a, world.account_a) is first  # joining twice: no-op
-    services.leave(world.contact_a, world.team_x.id)
-    services.join(world.contact_a, world.account_a)
+    first = group_membership.join(world.contact_a, world.account_a)
+    assert group_membership.join(world.contact_a, world.account_a) is first  # joining twice: no-op
+    group_membership.leave(world.contact_a, world.team_x.id)
+    group_membership.join(world.contact_a, world.account_a)
     rows = db.session.scalars(select(ReferenceMembership).order_by(ReferenceMembership.id)).all()
     assert len(rows) == 2 and rows[0].left_at is not None and rows[1].left_at is None
 
 
 def test_a_contact_cannot_join_for_another_account(world):
     with pytest.raises(ReviewError):
-        services.join(world.contact_a, world.account_b)
+        group_membership.join(world.contact_a, world.account_b)
 
 
 def test_edits_after_a_round_opened_make_a_new_version(world, group):
     procedure = factories.make_procedure(world.team_x, world.member_x)
-    services.edit_procedure(world.member_x, procedure, None, title="Returns v1", body="a")
+    authoring.edit_procedure(world.member_x, procedure, None, title="Returns v1", body="a")
     assert len(procedure.versions) == 1  # never reviewed: edited in place
     factories.open_review_round(procedure, world.coach_x)
-    services.edit_procedure(world.member_x, procedure, None, title="Returns v1", body="a\nb")
+    authoring.edit_procedure(world.member_x, procedure, None, title="Returns v1", body="a\nb")
     assert [v.number for v in procedure.versions] == [1, 2]
     assert procedure.versions[0].body == "a"  # the reviewed text stays
 
@@ -79,18 +86,18 @@ def test_stances_change_until_close_with_history_and_one_row(world, group):
     round_ = factories.open_review_round(
         factories.make_procedure(world.team_x, world.member_x), world.coach_x
     )
-    services.take_stance(world.contact_a, round_, "object", "Five days is too slow")
-    services.take_stance(world.contact_a, round_, "object", "Five days is too slow")  # repeat
-    stance = services.take_stance(world.contact_a, round_, "concern", "Slow, but workable")
+    stances.take_stance(world.contact_a, round_, "object", "Five days is too slow")
+    stances.take_stance(world.contact_a, round_, "object", "Five days is too slow")  # repeat
+    stance = stances.take_stance(world.contact_a, round_, "concern", "Slow, but workable")
     assert stance.revision == 2
     assert db.session.scalar(select(func.count(Stance.id))) == 1
     kinds = db.session.scalars(select(StanceChange.kind).order_by(StanceChange.revision)).all()
     assert kinds == ["object", "concern"]
     with pytest.raises(ReviewError, match="reason"):
-        services.take_stance(group, round_, "object", " ")
-    services.close_round(world.coach_x, round_, early=True)
+        stances.take_stance(group, round_, "object", " ")
+    review_rounds.close_round(world.coach_x, round_, early=True)
     with pytest.raises(ReviewError, match="closed"):
-        services.take_stance(world.contact_a, round_, "support", "")
+        stances.take_stance(world.contact_a, round_, "support", "")
     assert stance.kind == "concern"
 
 
@@ -99,12 +106,12 @@ def test_outsiders_and_former_members_take_no_stance(world, group):
         factories.make_procedure(world.team_x, world.member_x), world.coach_x
     )
     with pytest.raises(ReviewError, match="Only members"):
-        services.take_stance(world.contact_b, round_, "support", "")
-    services.leave(group, world.team_x.id)
+        stances.take_stance(world.contact_b, round_, "support", "")
+    group_membership.leave(group, world.team_x.id)
     with pytest.raises(ReviewError, match="Only members"):
-        services.take_stance(group, round_, "support", "")
-    assert not services.may_see_round(world.contact_b, round_)
-    assert services.may_see_round(world.contact_a, round_)
+        stances.take_stance(group, round_, "support", "")
+    assert not stances.may_see_round(world.contact_b, round_)
+    assert stances.may_see_round(world.contact_a, round_)
 
 
 def test_a_stance_counts_while_its_author_is_in_the_group_at_the_count(world, group):
@@ -117,24 +124,24 @@ def test_a_stance_counts_while_its_author_is_in_the_group_at_the_count(world, gr
         for title in ("Closed", "Open")
     )
     for round_ in (closed, open_):
-        services.take_stance(world.contact_a, round_, "object", "Too slow")
-        services.take_stance(group, round_, "support", "")
-    services.close_round(world.coach_x, closed, early=True)
-    services.leave(world.contact_a, world.team_x.id)
+        stances.take_stance(world.contact_a, round_, "object", "Too slow")
+        stances.take_stance(group, round_, "support", "")
+    review_rounds.close_round(world.coach_x, closed, early=True)
+    group_membership.leave(world.contact_a, world.team_x.id)
 
-    now_open = services.result_of(open_)
+    now_open = stances.result_of(open_)
     assert [s.user_id for s in now_open.stances] == [group.id]
     assert (now_open.tally.overall.total, now_open.quorum.stances, now_open.members) == (1, 1, 1)
-    assert services.unanswered_comments(world.team_x) == [
-        s for s in services.stances_in(closed) if s.kind == "object"
+    assert stances.unanswered_comments(world.team_x) == [
+        s for s in stances.stances_in(closed) if s.kind == "object"
     ]
-    assert services.result_of(closed).tally.overall.total == 2
-    assert services.may_see_round(world.contact_a, closed)
-    assert not services.may_see_round(world.contact_a, open_)
+    assert stances.result_of(closed).tally.overall.total == 2
+    assert stances.may_see_round(world.contact_a, closed)
+    assert not stances.may_see_round(world.contact_a, open_)
     # Joining again counts again, in the open round only.
-    services.join(world.contact_a, world.account_a)
-    assert services.result_of(open_).tally.overall.total == 2
-    assert services.stance_of(world.contact_a, open_).kind == "object"  # never lost
+    group_membership.join(world.contact_a, world.account_a)
+    assert stances.result_of(open_).tally.overall.total == 2
+    assert stances.stance_of(world.contact_a, open_).kind == "object"  # never lost
 
 
 def test_deadline_closes_the_round_when_touched_and_by_tick(world, group):
@@ -142,25 +149,25 @@ def test_deadline_closes_the_round_when_touched_and_by_tick(world, group):
     round_ = factories.open_review_round(procedure, world.coach_x)
     round_.closes_at = utcnow() - timedelta(minutes=1)
     with pytest.raises(ReviewError, match="closed"):
-        services.take_stance(world.contact_a, round_, "support", "")
+        stances.take_stance(world.contact_a, round_, "support", "")
     assert round_.status == "closed" and round_.closed_early is False
     other = factories.open_review_round(
         factories.make_procedure(world.team_x, world.member_x), world.coach_x
     )
-    assert "closed: 0" in services.tick(utcnow())
-    assert "closed: 1" in services.tick(other.closes_at + timedelta(seconds=1))
+    assert "closed: 0" in review_rounds.tick(utcnow())
+    assert "closed: 1" in review_rounds.tick(other.closes_at + timedelta(seconds=1))
 
 
 def test_one_reminder_to_non_responders(world, group):
     round_ = factories.open_review_round(
         factories.make_procedure(world.team_x, world.member_x), world.coach_x
     )
-    services.take_stance(world.contact_a, round_, "support", "")
+    stances.take_stance(world.contact_a, round_, "support", "")
     before = len(outbox(None))
-    assert services.send_reminders(utcnow()) == 0  # a week out: too early
+    assert review_rounds.send_reminders(utcnow()) == 0  # a week out: too early
     late = round_.closes_at - timedelta(hours=2)
-    assert services.send_reminders(late) == 1
-    assert services.send_reminders(late + timedelta(minutes=30)) == 0  # only one
+    assert review_rounds.send_reminders(late) == 1
+    assert review_rounds.send_reminders(late + timedelta(minutes=30)) == 0  # only one
     reminders = outbox(None)[before:]
     assert [m.recipient for m in reminders] == [group.email]
     assert reminders[0].subject.startswith("Reminder")
@@ -171,20 +178,20 @@ def test_tally_by_tier_quorum_and_adoption_needs_every_objection_answered(world,
     round_ = factories.open_review_round(
         procedure, world.coach_x, quorum_min=2, quorum_each_tier=True
     )
-    objection = services.take_stance(world.contact_a, round_, "object", "Five days is too slow")
-    services.take_stance(group, round_, "support", "")
-    services.close_round(world.coach_x, round_, early=True)
-    result = services.result_of(round_)
+    objection = stances.take_stance(world.contact_a, round_, "object", "Five days is too slow")
+    stances.take_stance(group, round_, "support", "")
+    review_rounds.close_round(world.coach_x, round_, early=True)
+    result = stances.result_of(round_)
     assert result.quorum.met
     assert [(t.name, c.object, c.support) for t, c in result.tally.by_tier] == [
         ("Key", 1, 0),
         ("Standard", 0, 1),
     ]
     with pytest.raises(ReviewError, match="objection has no answer"):
-        services.decide(world.coach_x, round_, "adopted", "Adopted")
+        decisions.decide(world.coach_x, round_, "adopted", "Adopted")
     assert procedure.status == "in_review"
-    services.answer(world.member_x, objection, "We now collect within two days.")
-    services.edit_procedure(
+    stances.answer(world.member_x, objection, "We now collect within two days.")
+    authoring.edit_procedure(
         world.member_x,
         procedure,
         None,
@@ -193,10 +200,10 @@ def test_tally_by_tier_quorum_and_adoption_needs_every_objection_answered(world,
         customer_change=procedure.versions[0].customer_change,
         body="Call or write to us.\nWe collect within 2 working days.",
     )
-    services.decide(world.coach_x, round_, "adopted", "Adopted, faster.", {objection.id: 1})
+    decisions.decide(world.coach_x, round_, "adopted", "Adopted, faster.", {objection.id: 1})
     assert procedure.status == "adopted" and procedure.adopted_version.number == 2
     assert objection.answer.change_number == 1
-    changes, comments = services.you_said_we_did(round_)
+    changes, comments = decisions.you_said_we_did(round_)
     assert [c.after for c in changes] == ["We collect within 2 working days."]
     assert [s.id for s in comments] == [objection.id]
     told = [m for m in outbox(None) if m.subject.startswith("You said, we did")]
@@ -208,54 +215,54 @@ def test_a_changed_objection_needs_a_fresh_answer(world, group):
     round_ = factories.open_review_round(
         factories.make_procedure(world.team_x, world.member_x), world.coach_x
     )
-    stance = services.take_stance(world.contact_a, round_, "object", "Too slow")
-    services.answer(world.member_x, stance, "We will look at it")
-    services.take_stance(world.contact_a, round_, "object", "Too slow and only by phone")
-    services.close_round(world.coach_x, round_, early=True)
-    assert services.result_of(round_).unanswered == 1
+    stance = stances.take_stance(world.contact_a, round_, "object", "Too slow")
+    stances.answer(world.member_x, stance, "We will look at it")
+    stances.take_stance(world.contact_a, round_, "object", "Too slow and only by phone")
+    review_rounds.close_round(world.coach_x, round_, early=True)
+    assert stances.result_of(round_).unanswered == 1
     with pytest.raises(ReviewError):
-        services.decide(world.coach_x, round_, "adopted", "Adopted")
+        decisions.decide(world.coach_x, round_, "adopted", "Adopted")
 
 
 def test_withdrawn_procedures_take_no_stances_and_no_edits(world, group):
     procedure = factories.make_procedure(world.team_x, world.member_x)
     round_ = factories.open_review_round(procedure, world.coach_x)
-    services.close_round(world.coach_x, round_, early=True)
-    services.decide(world.coach_x, round_, "withdrawn", "Not now.")
+    review_rounds.close_round(world.coach_x, round_, early=True)
+    decisions.decide(world.coach_x, round_, "withdrawn", "Not now.")
     with pytest.raises(ReviewError, match="withdrawn"):
-        services.take_stance(world.contact_a, round_, "support", "")
+        stances.take_stance(world.contact_a, round_, "support", "")
     with pytest.raises(ReviewError, match="withdrawn"):
-        services.edit_procedure(world.member_x, procedure, None, title="x", body="y")
+        authoring.edit_procedure(world.member_x, procedure, None, title="x", body="y")
 
 
 def test_revised_starts_a_new_draft_version(world, group):
     procedure = factories.make_procedure(world.team_x, world.member_x)
     round_ = factories.open_review_round(procedure, world.coach_x)
-    services.close_round(world.coach_x, round_, early=True)
-    services.decide(world.coach_x, round_, "revised", "We will rework it.")
+    review_rounds.close_round(world.coach_x, round_, early=True)
+    decisions.decide(world.coach_x, round_, "revised", "We will rework it.")
     assert procedure.status == "draft" and len(procedure.versions) == 2
     factories.open_review_round(procedure, world.coach_x)  # the next round, on version 2
-    assert services.rounds_of(procedure)[0].version.number == 2
+    assert review_rounds.rounds_of(procedure)[0].version.number == 2
 
 
 def test_library_adopt_copies_as_draft_with_lineage(world, group):
     procedure = factories.make_procedure(world.team_x, world.member_x, title="Delivery slots")
     round_ = factories.open_review_round(procedure, world.coach_x)
-    services.close_round(world.coach_x, round_, early=True)
-    services.decide(world.coach_x, round_, "adopted", "Adopted.")
+    review_rounds.close_round(world.coach_x, round_, early=True)
+    decisions.decide(world.coach_x, round_, "adopted", "Adopted.")
     draft = factories.make_procedure(world.team_x, world.member_x, title="Unreviewed")
-    rows = services.library("slots")
+    rows = shared_library.library("slots")
     assert [p.id for p, _ in rows] == [procedure.id]
-    assert draft.id not in [p.id for p, _ in services.library()]
-    assert services.library(team_id=world.team_y.id) == []
-    copy = services.adopt_from_library(world.member_y, procedure, world.team_y)
+    assert draft.id not in [p.id for p, _ in shared_library.library()]
+    assert shared_library.library(team_id=world.team_y.id) == []
+    copy = shared_library.adopt_from_library(world.member_y, procedure, world.team_y)
     assert copy.status == "draft" and copy.adopted_from_id == procedure.id
     assert copy.versions[0].title == "Delivery slots"
-    assert services.lineage(copy).source.team.name == "Team X"
+    assert shared_library.lineage(copy).source.team.name == "Team X"
     with pytest.raises(ReviewError, match="already has a copy"):
-        services.adopt_from_library(world.member_y, procedure, world.team_y)
+        shared_library.adopt_from_library(world.member_y, procedure, world.team_y)
     with pytest.raises(ReviewError, match="already your team"):
-        services.adopt_from_library(world.member_x, procedure, world.team_x)
+        shared_library.adopt_from_library(world.member_x, procedure, world.team_x)
     assert db.session.scalar(select(func.count(Procedure.id))) == 3
 
 
@@ -267,17 +274,21 @@ def test_demo_has_an_active_round_an_adopted_procedure_and_one_used_by_two_teams
     statuses = db.session.scalars(select(ReviewRound.status)).all()
     assert "open" in statuses and statuses.count("adopted") == 2
     active = db.session.scalar(select(ReviewRound).where(ReviewRound.status == "open"))
-    assert 0 < len(services.stances_in(active)) < len(services.group_members(active.procedure.team))
+    assert (
+        0
+        < len(stances.stances_in(active))
+        < len(group_membership.group_members(active.procedure.team))
+    )
     # The first adopted round is the one revised after its review (the other team's copy
     # was adopted as it stood): without an order, PostgreSQL may return either.
     adopted = db.session.scalar(
         select(ReviewRound).where(ReviewRound.status == "adopted").order_by(ReviewRound.id)
     )
-    changes, comments = services.you_said_we_did(adopted)
+    changes, comments = decisions.you_said_we_did(adopted)
     assert changes and any(s.answer.change_number == 1 for s in comments)
-    library = services.library()
+    library = shared_library.library()
     assert len({p.team_id for p, _ in library}) == 2
-    assert services.users_of([p.id for p, _ in library]) != {}
+    assert shared_library.users_of([p.id for p, _ in library]) != {}
     assert outbox(None) == []  # the demo sends nobody mail
 
 

@@ -8,7 +8,14 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Stance, StanceChange
-from portal.procedures import services
+from portal.procedures import (
+    authoring,
+    decisions,
+    group_membership,
+    review_rounds,
+    shared_library,
+    stances,
+)
 from tests import factories
 from tests.conftest import outbox
 
@@ -27,7 +34,7 @@ def _round_with_two(world):
 
 def test_others_stances_are_hidden_until_the_round_closes(client, world, login_as, app):
     procedure, round_, other = _round_with_two(world)
-    services.take_stance(other, round_, "object", "Secret objection text")
+    stances.take_stance(other, round_, "object", "Secret objection text")
     db.session.commit()
     login_as(world.contact_a)
     page = client.get(url_for("reference.round", round_id=round_.id)).get_data(as_text=True)
@@ -39,7 +46,7 @@ def test_others_stances_are_hidden_until_the_round_closes(client, world, login_a
         "procedures.round", team_id=world.team_x.id, procedure_id=procedure.id, round_id=round_.id
     )
     assert "Secret objection text" in staff.get(team_url).get_data(as_text=True)
-    services.close_round(world.coach_x, round_, early=True)
+    review_rounds.close_round(world.coach_x, round_, early=True)
     db.session.commit()
     page = client.get(url_for("reference.round", round_id=round_.id)).get_data(as_text=True)
     assert "Secret objection text" in page
@@ -64,8 +71,8 @@ def test_stance_by_post_then_htmx_change_and_reason_required(client, world, logi
 
 def test_closed_round_refuses_a_stance_and_nothing_changes(client, world, login_as, no_csrf):
     _, round_, _ = _round_with_two(world)
-    services.take_stance(world.contact_a, round_, "support", "")
-    services.close_round(world.coach_x, round_, early=True)
+    stances.take_stance(world.contact_a, round_, "support", "")
+    review_rounds.close_round(world.coach_x, round_, early=True)
     db.session.commit()
     login_as(world.contact_a)
     response = client.post(
@@ -101,7 +108,7 @@ def test_signed_link_opens_a_page_only_the_post_records_and_reuse_is_refused(cli
 def test_a_link_after_the_deadline_says_the_round_closed(client, world):
     _, round_, _ = _round_with_two(world)
     link = _link_from_mail(world.contact_a.email)
-    services.close_round(world.coach_x, round_, early=True)
+    review_rounds.close_round(world.coach_x, round_, early=True)
     db.session.commit()
     response = client.get(link)
     assert response.status_code == 410 and "review has closed" in response.get_data(True)
@@ -122,7 +129,7 @@ def test_outsider_gets_404_on_rounds_and_decisions(client, world, login_as, no_c
 
 def test_answer_by_htmx_returns_the_comment_fragment(client, world, login_as, no_csrf):
     procedure, round_, _ = _round_with_two(world)
-    stance = services.take_stance(world.contact_a, round_, "object", "Too slow")
+    stance = stances.take_stance(world.contact_a, round_, "object", "Too slow")
     db.session.commit()
     login_as(world.member_x)
     url = url_for(
@@ -142,8 +149,8 @@ def test_answer_by_htmx_returns_the_comment_fragment(client, world, login_as, no
 
 def test_decide_adopt_refused_with_an_unanswered_objection(client, world, login_as, no_csrf):
     procedure, round_, _ = _round_with_two(world)
-    services.take_stance(world.contact_a, round_, "object", "Too slow")
-    services.close_round(world.coach_x, round_, early=True)
+    stances.take_stance(world.contact_a, round_, "object", "Too slow")
+    review_rounds.close_round(world.coach_x, round_, early=True)
     db.session.commit()
     login_as(world.coach_x)
     url = url_for(
@@ -158,7 +165,7 @@ def test_decide_adopt_refused_with_an_unanswered_objection(client, world, login_
 def test_compare_shows_a_word_diff(client, world, login_as):
     procedure, _, _ = _round_with_two(world)
     v1 = procedure.versions[0]
-    services.edit_procedure(
+    authoring.edit_procedure(
         world.member_x,
         procedure,
         None,
@@ -181,8 +188,8 @@ def test_compare_shows_a_word_diff(client, world, login_as):
 
 def test_library_lists_only_adopted_and_filters(client, world, login_as):
     _procedure, round_, _ = _round_with_two(world)
-    services.close_round(world.coach_x, round_, early=True)
-    services.decide(world.coach_x, round_, "adopted", "Adopted.")
+    review_rounds.close_round(world.coach_x, round_, early=True)
+    decisions.decide(world.coach_x, round_, "adopted", "Adopted.")
     draft = factories.make_procedure(world.team_x, world.member_x, title="Secret draft")
     db.session.commit()
     login_as(world.member_y)
@@ -237,7 +244,7 @@ def test_join_and_leave_from_the_team_page(client, world, login_as):
     )
     assert foreign.status_code == 404
     client.post(url_for("reference.leave"), data={"csrf_token": token, "team": world.team_x.id})
-    assert services.current_membership(world.contact_a, world.team_x.id) is None
+    assert group_membership.current_membership(world.contact_a, world.team_x.id) is None
 
 
 def test_coach_invites_a_contact_by_mail(client, world, login_as, no_csrf):
@@ -269,8 +276,8 @@ def test_hostile_text_is_shown_inert_everywhere(client, world, login_as, no_csrf
         world.team_x, world.member_x, title=HOSTILE[:150], body=HOSTILE, summary=HOSTILE
     )
     round_ = factories.open_review_round(procedure, world.coach_x)
-    stance = services.take_stance(world.contact_a, round_, "object", HOSTILE)
-    services.answer(world.member_x, stance, HOSTILE)
+    stance = stances.take_stance(world.contact_a, round_, "object", HOSTILE)
+    stances.answer(world.member_x, stance, HOSTILE)
     db.session.commit()
     login_as(world.member_x)
     pages = [
@@ -306,7 +313,7 @@ def test_coach_withdraws_a_draft_but_not_a_procedure_under_review(client, world,
 
 def test_live_tally_poll_answers_the_tally_fragment(client, world, login_as):
     procedure, round_, other = _round_with_two(world)
-    services.take_stance(other, round_, "support", "Fine by us")
+    stances.take_stance(other, round_, "support", "Fine by us")
     db.session.commit()
     login_as(world.member_x)
     url = url_for(
@@ -320,16 +327,16 @@ def test_live_tally_poll_answers_the_tally_fragment(client, world, login_as):
 
 def test_lists_show_only_the_contacts_own_groups_and_teams(client, world, login_as):
     procedure, round_, _ = _round_with_two(world)
-    services.close_round(world.coach_x, round_, early=True)
-    services.decide(world.coach_x, round_, "adopted", "Adopted.")
+    review_rounds.close_round(world.coach_x, round_, early=True)
+    decisions.decide(world.coach_x, round_, "adopted", "Adopted.")
     factories.join_reference_group(world.contact_b, world.account_b)
     theirs = factories.make_procedure(world.team_y, world.member_y, title="Team Y slots")
     factories.open_review_round(theirs, world.member_y)
     db.session.commit()
-    mine = services.open_rounds_for(world.contact_b)
+    mine = review_rounds.open_rounds_for(world.contact_b)
     assert [r.procedure_id for r, _ in mine] == [theirs.id]
-    assert services.how_we_work(world.contact_b) == []
-    assert [p.id for p, _ in services.how_we_work(world.contact_a)] == [procedure.id]
+    assert shared_library.how_we_work(world.contact_b) == []
+    assert [p.id for p, _ in shared_library.how_we_work(world.contact_a)] == [procedure.id]
     login_as(world.contact_b)
     page = client.get(url_for("reference.index")).get_data(as_text=True)
     assert "Team Y slots" in page and "Returns collected" not in page

@@ -35,14 +35,14 @@ def _counts():
 
 def test_a_post_that_fails_half_way_leaves_nothing(client, world, login_as, no_csrf, monkeypatch):
     """The request, its events and its receipt commit together or not at all."""
-    from portal.requests import services
+    from portal.requests import raising
 
     def broken(*args, **kwargs):
         raise RuntimeError("the outbox is unavailable")
 
     factories.make_skill(world.member_x, world.function, 2)
     login_as(world.contact_a)
-    monkeypatch.setattr(services, "queue_mail", broken)
+    monkeypatch.setattr(raising, "queue_mail", broken)
     with pytest.raises(RuntimeError):
         client.post(url_for("customer.new_request"), data=_form(world))
     assert _counts() == (0, 0, 0)

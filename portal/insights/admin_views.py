@@ -1,0 +1,125 @@
+"""The admins' insights pages: every team side by side, and the survey dimensions and
+schedules."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import access
+from ..access import ADMIN, policy
+from ..domain.insights import InsightError
+from ..extensions import db
+from ..forms import EmptyForm
+from ..htmx import render_page
+from ..models import ServiceDimension, Tier
+from . import bp, reports, services
+from .forms import DimensionForm
+from .measures import GROUPS
+from .views import period_kind
+
+
+@bp.route("/insights")
+@policy(ADMIN)
+def overview():
+    teams = db.session.scalars(access.teams_visible_to(current_user)).all()
+    kind = period_kind()
+    return render_page(
+        "insights/overview.html",
+        teams=teams,
+        kind=kind,
+        groups=GROUPS,
+        **reports.side_by_side(current_user, teams, kind),
+    )
+
+
+def _dimensions_page(form=None, status=200, edit_forms=None, schedule_error=None):
+    all_dimensions = services.dimensions(active_only=False)
+    edit_forms = edit_forms or {}
+    return render_page(
+        "insights/dimensions.html",
+        status=status,
+        tiers=db.session.scalars(select(Tier).order_by(Tier.rank)).all(),
+        schedules=services.schedules(),
+        schedule_error=schedule_error,
+        schedule_form=EmptyForm(),
+        form=form or DimensionForm(formdata=None),
+        dimensions=all_dimensions,
+        edit_forms={
+            d.id: edit_forms.get(d.id) or DimensionForm(formdata=None, obj=d, prefix=f"d{d.id}")
+            for d in all_dimensions
+        },
+    )
+
+
+@bp.route("/insights/dimensions")
+@policy(ADMIN)
+def dimensions():
+    return _dimensions_page()
+
+
+@bp.route("/insights/dimensions", methods=["POST"])
+@policy(ADMIN)
+def add_dimension():
+    form = DimensionForm()
+    if form.validate_on_submit():
+        try:
+            services.save_dimension(
+                current_user, None, form.name.data, form.description.data or "", form.active.data
+            )
+        except InsightError as error:
+            db.session.rollback()
+            form.name.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(f"Dimension {form.name.data} added.", "success")
+            return redirect(url_for("insights.dimensions"), code=303)
+    return _dimensions_page(form, 422)
+
+
+@bp.route("/insights/schedules", methods=["POST"])
+@policy(ADMIN)
+def save_schedules():
+    """Every tier's survey schedule at once: a number of days, or empty for none."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        for tier in db.session.scalars(select(Tier)):
+            raw = (request.form.get(f"tier-{tier.id}") or "").strip()
+            if raw and not raw.isdigit():
+                raise InsightError(f"{tier.name}: give a whole number of days, or leave it empty.")
+            services.set_schedule(current_user, tier, int(raw) if raw else None)
+    except InsightError as error:
+        db.session.rollback()
+        return _dimensions_page(status=422, schedule_error=str(error))
+    db.session.commit()
+    flash("Survey schedules saved: `tick` sends surveys when they fall due.", "success")
+    return redirect(url_for("insights.dimensions"), code=303)
+
+
+@bp.route("/insights/dimensions/<int:dimension_id>", methods=["POST"])
+@policy(ADMIN)
+def update_dimension(dimension_id: int):
+    dimension = db.session.get(ServiceDimension, dimension_id)
+    if dimension is None:
+        abort(404)
+    form = DimensionForm(prefix=f"d{dimension.id}")
+    if form.validate_on_submit():
+        try:
+            services.save_dimension(
+                current_user,
+                dimension,
+                form.name.data,
+                form.description.data or "",
+                form.active.data,
+            )
+        except InsightError as error:
+            db.session.rollback()
+            form.name.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(f"Dimension {form.name.data} saved.", "success")
+            return redirect(url_for("insights.dimensions"), code=303)
+    return _dimensions_page(status=422, edit_forms={dimension.id: form})
