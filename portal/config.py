@@ -57,7 +57,13 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "ONESTOP_ENV": "production" if production else "development",
         "SECRET_KEY": overrides.pop("SECRET_KEY", None) or _secret_key(instance_path, production),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No ping before every checkout (a round trip per request): a pooled connection the
+        # server has closed is noticed for free at checkout (portal/__init__.py), and one
+        # older than this many seconds is replaced, before a firewall or the server's idle
+        # timeout can drop it without a word.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_recycle": int(os.environ.get("DATABASE_POOL_RECYCLE", "1800"))
+        },
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Mail: "console" prints each message to the log; "smtp" sends through MAIL_SERVER.
         "MAIL_BACKEND": os.environ.get(
