@@ -53,6 +53,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
     """Build the Flask config mapping; `overrides` (tests) win over the environment."""
     overrides = dict(overrides or {})
     production = os.environ.get("ONESTOP_ENV", "").lower() == "production"
+    limits_store = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     config = {
         "ONESTOP_ENV": "production" if production else "development",
         "SECRET_KEY": overrides.pop("SECRET_KEY", None) or _secret_key(instance_path, production),
@@ -75,7 +76,17 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Onestop <onestop@localhost>"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": limits_store,
+        # While the shared store (Redis) cannot be reached, each process keeps counting the
+        # same limits in its own memory and goes back to Redis once it answers (Flask-Limiter
+        # re-checks after 1, 2, 4 … 32 s): sign-in stays limited and the app keeps serving.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": _flag("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True),
+        # A Redis that hangs instead of refusing must not hang every limited request with it.
+        "RATELIMIT_STORAGE_OPTIONS": (
+            {"socket_connect_timeout": 1, "socket_timeout": 1}
+            if limits_store.startswith("redis")
+            else {}
+        ),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Sessions: __Host- cookies are Secure, host-only and path=/; browsers accept them on
