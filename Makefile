@@ -86,10 +86,17 @@ test-postgresql: $(STAMP)
 	elif [ -n "$${CI:-}" ]; then echo "PostgreSQL is not reachable: under CI that is a failure"; exit 1; \
 	else echo "PostgreSQL not reachable: suite ran on SQLite only"; fi
 
-test: $(STAMP) browser-deps bench-deps lint
+# tests/cluster (marked `cluster`, left out of the runs above): two app servers behind HAProxy,
+# on a PostgreSQL database and a redis-server of its own; TEST_DATABASE_URL or the local server.
+test-cluster: $(STAMP) cluster-deps
+	@echo "== Cluster: two app servers behind HAProxy, on PostgreSQL and Redis"
+	$(PYTEST) -m cluster tests/cluster
+
+test: $(STAMP) browser-deps bench-deps cluster-deps lint
 	@echo "== SQLite"
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
+	$(MAKE) --no-print-directory test-cluster
 
 clean:
 	rm -rf $(VENV) test-results *.egg-info
