@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := portal
 
-.PHONY: demo test lint format serve migrate browser-deps test-sqlite test-postgresql clean bench bench-deps
+.PHONY: demo test lint format serve migrate browser-deps test-sqlite test-postgresql clean bench bench-deps \
+	cluster cluster-deps test-cluster
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +49,20 @@ bench-deps:
 bench: $(STAMP) bench-deps
 	$(BIN)/python bench/run.py --db $(DB) $(BENCH_ARGS)
 
+# `make cluster`: two gunicorn app servers behind HAProxy on http://127.0.0.1:8080, on
+# PostgreSQL (its own database, onestop_cluster) and Redis; Ctrl-C stops everything.
+# Options: make cluster CLUSTER_ARGS="--port 9000 --servers 9001,9002 --tick-every 0"
+CLUSTER_ARGS ?=
+cluster-deps:
+	@if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ] || ! command -v redis-server >/dev/null; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy redis-server >/dev/null; \
+	  else echo "HAProxy or redis-server is missing and cannot be installed here: the cluster tests will be skipped (a failure under CI)"; fi; \
+	fi
+
+cluster: $(STAMP) cluster-deps
+	$(BIN)/python bench/cluster.py $(CLUSTER_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -71,10 +86,17 @@ test-postgresql: $(STAMP)
 	elif [ -n "$${CI:-}" ]; then echo "PostgreSQL is not reachable: under CI that is a failure"; exit 1; \
 	else echo "PostgreSQL not reachable: suite ran on SQLite only"; fi
 
-test: $(STAMP) browser-deps bench-deps lint
+# tests/cluster (marked `cluster`, left out of the runs above): two app servers behind HAProxy,
+# on a PostgreSQL database and a redis-server of its own; TEST_DATABASE_URL or the local server.
+test-cluster: $(STAMP) cluster-deps
+	@echo "== Cluster: two app servers behind HAProxy, on PostgreSQL and Redis"
+	$(PYTEST) -m cluster tests/cluster
+
+test: $(STAMP) browser-deps bench-deps cluster-deps lint
 	@echo "== SQLite"
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
+	$(MAKE) --no-print-directory test-cluster
 
 clean:
 	rm -rf $(VENV) test-results *.egg-info

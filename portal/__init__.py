@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import select
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
 from . import config as config_module
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -62,13 +64,16 @@ def _configure_database(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options.pop("pool_pre_ping", None)
         # A writer waits for the lock instead of failing at once under concurrent posts.
         options.setdefault("connect_args", {}).setdefault("timeout", 15)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-    for name, hook in (("connect", _sqlite_pragmas), ("savepoint", _sqlite_savepoint)):
-        if not event.contains(Engine, name, hook):
-            event.listen(Engine, name, hook)
+    for target, name, hook in (
+        (Engine, "connect", _sqlite_pragmas),
+        (Engine, "savepoint", _sqlite_savepoint),
+        (Pool, "checkout", _drop_connections_the_server_closed),
+    ):
+        if not event.contains(target, name, hook):
+            event.listen(target, name, hook)
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
@@ -80,6 +85,34 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _drop_connections_the_server_closed(dbapi_connection, _record, _proxy):
+    """A pooled PostgreSQL connection the server has ended (a restart, `pg_terminate_backend`,
+    an idle timeout) is replaced before the request uses it, without a round trip.
+
+    An idle connection has nothing to read: every answer was read with its statement, and we
+    never LISTEN. So anything waiting on its socket is the server's goodbye (its FATAL
+    message, then end of file). Raising DisconnectionError here is SQLAlchemy's documented
+    way for a checkout check to refuse a connection: the pool discards it and connects
+    afresh. `pool_pre_ping` asked the server instead, a round trip on every checkout.
+
+    A connection that dies while a request is using it still fails that request (a 500, its
+    transaction rolled back); SQLAlchemy then invalidates the pool's older connections, and
+    this check replaces them one by one as they are checked out.
+    """
+    if not type(dbapi_connection).__module__.startswith("psycopg"):
+        return
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise exc.DisconnectionError("the connection is closed")
+    try:
+        waiting = select.poll()
+        waiting.register(dbapi_connection.fileno(), select.POLLIN)
+        closed_by_server = bool(waiting.poll(0))
+    except Exception:  # no socket left to ask (psycopg, the OS or select may say so)
+        closed_by_server = True
+    if closed_by_server:
+        raise exc.DisconnectionError("the server closed the connection")
 
 
 def _sqlite_savepoint(conn, _name):

@@ -54,12 +54,15 @@ def register(app: Flask) -> None:
         from .procedures.review_rounds import tick as tick_reviews
         from .requests.clock import record_breaches
 
-        breaches = record_breaches()
-        db.session.commit()
-        rounds = tick_reviews()
-        surveys = run_survey_schedules()
-        db.session.commit()
-        sent = deliver_pending()
+        # Reminders and surveys carry links: build them as for a request at the site's root
+        # (BASE_URL is put in front), since cron gives no request to build them from.
+        with app.test_request_context("/"):
+            breaches = record_breaches()
+            db.session.commit()
+            rounds = tick_reviews()
+            surveys = run_survey_schedules()
+            db.session.commit()
+            sent = deliver_pending()
         click.echo(
             f"breaches recorded: {breaches}; {rounds}; surveys sent: {surveys}; mail sent: {sent}"
         )

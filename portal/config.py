@@ -53,11 +53,18 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
     """Build the Flask config mapping; `overrides` (tests) win over the environment."""
     overrides = dict(overrides or {})
     production = os.environ.get("ONESTOP_ENV", "").lower() == "production"
+    limits_store = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     config = {
         "ONESTOP_ENV": "production" if production else "development",
         "SECRET_KEY": overrides.pop("SECRET_KEY", None) or _secret_key(instance_path, production),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No ping before every checkout (a round trip per request): a pooled connection the
+        # server has closed is noticed for free at checkout (portal/__init__.py), and one
+        # older than this many seconds is replaced, before a firewall or the server's idle
+        # timeout can drop it without a word.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_recycle": int(os.environ.get("DATABASE_POOL_RECYCLE", "1800"))
+        },
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Mail: "console" prints each message to the log; "smtp" sends through MAIL_SERVER.
         "MAIL_BACKEND": os.environ.get(
@@ -69,7 +76,17 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Onestop <onestop@localhost>"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": limits_store,
+        # While the shared store (Redis) cannot be reached, each process keeps counting the
+        # same limits in its own memory and goes back to Redis once it answers (Flask-Limiter
+        # re-checks after 1, 2, 4 … 32 s): sign-in stays limited and the app keeps serving.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": _flag("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True),
+        # A Redis that hangs instead of refusing must not hang every limited request with it.
+        "RATELIMIT_STORAGE_OPTIONS": (
+            {"socket_connect_timeout": 1, "socket_timeout": 1}
+            if limits_store.startswith("redis")
+            else {}
+        ),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Sessions: __Host- cookies are Secure, host-only and path=/; browsers accept them on

@@ -26,6 +26,18 @@ from portal.models import COACH, User
 from . import factories
 
 
+def pytest_collection_modifyitems(config, items):
+    """tests/cluster/ (marked `cluster`) starts app servers, HAProxy and Redis and takes a
+    minute or two: it runs when asked for by marker (`-m cluster`, as `make test-cluster`
+    does), never as part of a plain run."""
+    if "cluster" in (config.option.markexpr or ""):
+        return
+    cluster = [item for item in items if item.get_closest_marker("cluster")]
+    if cluster:
+        config.hook.pytest_deselected(items=cluster)
+        items[:] = [item for item in items if not item.get_closest_marker("cluster")]
+
+
 def _postgres_database(base_url: str, name: str) -> tuple[str, callable]:
     """Create database `name` next to `base_url`'s; return its URL and a dropper."""
     parts = urlsplit(base_url.replace("postgresql://", "postgresql+psycopg://", 1))

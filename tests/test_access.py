@@ -131,6 +131,7 @@ ROWS = {
     "main.landing": ("GET", lambda w: url_for("main.landing"), every(302, visitor=200)),
     "main.home": ("GET", lambda w: url_for("main.home"), signed_in(302)),
     "main.favicon": ("GET", lambda w: url_for("main.favicon"), every(200)),
+    "main.health": ("GET", lambda w: url_for("main.health"), every(200)),
     "main.attachment": (
         "GET",
         _attachment_url,

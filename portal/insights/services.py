@@ -16,6 +16,7 @@ from .. import access, audit
 from ..domain import insights as rules
 from ..domain.insights import InsightError
 from ..extensions import db
+from ..locks import only_one
 from ..mail import queue_mail
 from ..models import (
     DEFAULT_DIMENSIONS,
@@ -298,7 +299,10 @@ def schedules() -> dict[int, int]:
 
 def run_survey_schedules(now: datetime | None = None) -> int:
     """For each tier with a schedule, survey the accounts last surveyed longer ago than the
-    schedule says (or never). Run by `tick`; returns how many surveys went out."""
+    schedule says (or never). Run by `tick`; returns how many surveys went out. Ticks on
+    several servers take turns (`only_one`), so an account is surveyed once."""
+    if not only_one("tick: survey schedules"):
+        return 0
     now = now or utcnow()
     sent = 0
     last_sent = (

@@ -1,8 +1,11 @@
 from flask import abort, current_app, redirect, send_file, send_from_directory, url_for
 from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import access
 from ..access import PUBLIC, SIGNED_IN, policy
+from ..extensions import db
 from ..htmx import render_page
 from ..requests import files
 from . import bp
@@ -50,3 +53,20 @@ def favicon():
     return send_from_directory(
         current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400
     )
+
+
+@bp.route("/health")
+@policy(PUBLIC)
+def health():
+    """For the load balancer in front of several app servers: 200 while this server reaches
+    its database, 503 when it cannot, so the proxy sends people elsewhere. One `SELECT 1`
+    and no session. Redis is not asked: without it rate limits fall back to each process's
+    memory (README, "Running several app servers") and the server still serves."""
+    headers = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("health check: the database did not answer")
+        return "database unreachable\n", 503, headers
+    return "ok\n", 200, headers

@@ -96,12 +96,13 @@ def close_round(actor: User | None, round_: ReviewRound, *, early: bool = False)
 
 
 def _close_due(now: datetime | None, *conditions) -> int:
-    """Close every open round past its deadline that matches `conditions`; how many."""
+    """Close every open round past its deadline that matches `conditions`; how many. A round
+    another transaction is closing (a tick on another server, a page) is left to that one."""
     now = now or utcnow()
     due = db.session.scalars(
-        select(ReviewRound).where(
-            ReviewRound.status == OPEN, ReviewRound.closes_at <= now, *conditions
-        )
+        select(ReviewRound)
+        .where(ReviewRound.status == OPEN, ReviewRound.closes_at <= now, *conditions)
+        .with_for_update(skip_locked=True)
     ).all()
     for round_ in due:
         close_round(None, round_)
@@ -119,13 +120,15 @@ def close_due_rounds(now: datetime | None = None) -> int:
 
 
 def send_reminders(now: datetime | None = None) -> int:
-    """One reminder per round, to the members who have not taken a stance yet."""
+    """One reminder per round, to the members who have not taken a stance yet (a round
+    another tick holds is that tick's to remind)."""
     now = now or utcnow()
     sent = 0
     rounds = db.session.scalars(
         select(ReviewRound)
         .where(ReviewRound.status == OPEN, ReviewRound.reminded_at.is_(None))
         .options(joinedload(ReviewRound.procedure), joinedload(ReviewRound.version))
+        .with_for_update(skip_locked=True, of=ReviewRound)
     ).all()
     for round_ in rounds:
         if not review.reminder_due(round_.opened_at, round_.closes_at, now, round_.reminded_at):

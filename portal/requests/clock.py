@@ -19,6 +19,7 @@ from ..domain.business_hours import (
 )
 from ..domain.service_clock import NO_DUE_TIMES, DueTimes, due_times
 from ..extensions import db
+from ..locks import only_one
 from ..models import (
     ClockPause,
     Entry,
@@ -219,8 +220,12 @@ def record_breaches(now: datetime | None = None) -> int:
 
     Run by `flask --app portal tick`; idempotent, so running it often is harmless. One
     query however many requests are overdue (each with the breach events it already has),
-    so a tick stays cheap when a busy team has thousands, and the two always agree.
+    so a tick stays cheap when a busy team has thousands, and the two always agree. Ticks
+    started on several servers at once take turns (`only_one`): the one that finds another
+    at work records nothing, and the next tick sees what that one committed.
     """
+    if not only_one("tick: service-level breaches"):
+        return 0
     now = now or utcnow()
     rows = db.session.execute(
         select(Request.id, Request.first_response_at, Request.next_due_at, Entry.data)

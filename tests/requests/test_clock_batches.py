@@ -82,7 +82,12 @@ def test_breach_check_is_one_query_however_many_are_late(world):
     db.session.commit()
     with counting() as statements:
         assert clock.record_breaches() == 25
-    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    # One query finds them all; on PostgreSQL the tick's turn (an advisory lock) is asked first.
+    selects = [
+        s
+        for s in statements
+        if s.lstrip().upper().startswith("SELECT") and "pg_try_advisory_xact_lock" not in s
+    ]
     assert len(selects) == 1
     db.session.commit()
     assert clock.record_breaches() == 0
