@@ -20,7 +20,6 @@ from ..models import (
     HANDOFF_CANCELLED,
     HANDOFF_DONE,
     HANDOFF_OPEN,
-    Entry,
     Function,
     Handoff,
     Request,
@@ -28,9 +27,9 @@ from ..models import (
     User,
     utcnow,
 )
-from ..models.request import EVENT
 from .clock import team_calendar
 from .errors import RequestError
+from .services import record_event
 
 
 def open_handoff_loads() -> dict[int, int]:
@@ -51,20 +50,6 @@ def candidates(function: Function) -> list[Candidate]:
         .where(Skill.function_id == function.id, User.active.is_(True), User.kind == "staff")
     )
     return [Candidate(uid, name, level, loads.get(uid, 0), away) for uid, name, level, away in rows]
-
-
-def _event(request: Request, actor: User, event: str, body: str = "", **data) -> None:
-    db.session.add(
-        Entry(
-            request_id=request.id,
-            author_id=actor.id,
-            kind=EVENT,
-            public=False,
-            event=event,
-            body=body,
-            data=data,
-        )
-    )
 
 
 def create(
@@ -100,11 +85,12 @@ def create(
     )
     db.session.add(handoff)
     db.session.flush()
-    _event(
+    record_event(
         request,
         actor,
         "handoff",
-        what_is_needed,
+        public=False,
+        body=what_is_needed,
         function=function.name,
         owner=owner.name,
         reason=reason,
@@ -121,11 +107,12 @@ def complete(actor: User, handoff: Handoff, outcome: str) -> None:
     handoff.status = HANDOFF_DONE
     handoff.outcome = outcome
     handoff.completed_at = utcnow()
-    _event(
+    record_event(
         handoff.request,
         actor,
         "handoff_done",
-        outcome,
+        public=False,
+        body=outcome,
         function=handoff.function.name,
         on_time=handoff.on_time,
         handoff_id=handoff.id,
@@ -139,10 +126,11 @@ def cancel(actor: User, handoff: Handoff) -> None:
         raise RequestError("This handoff is already closed.")
     handoff.status = HANDOFF_CANCELLED
     handoff.completed_at = utcnow()
-    _event(
+    record_event(
         handoff.request,
         actor,
         "handoff_cancelled",
+        public=False,
         function=handoff.function.name,
         handoff_id=handoff.id,
     )
