@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 
-from flask import current_app
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, load_only
 
@@ -14,16 +13,12 @@ from ..extensions import db
 from ..models import (
     OPEN_STATUSES,
     URGENCIES,
-    Entry,
     Feedback,
     Request,
     ServiceLevel,
     User,
-    utcnow,
 )
-from ..models.request import EVENT
 from ..requests import clock
-from ..requests import services as requests
 from ..requests.search import search_condition
 
 PAGE_SIZE = 25
@@ -168,28 +163,3 @@ def give_feedback(user: User, account, kind: str, body: str) -> Feedback:
     db.session.add(feedback)
     db.session.flush()
     return feedback
-
-
-# The contact's latest chase of a request, within the quiet window; built once.
-_RECENT_CHASE = select(func.max(Entry.created_at)).where(
-    Entry.request_id == bindparam("request_id"),
-    Entry.author_id == bindparam("user_id"),
-    Entry.kind == EVENT,
-    Entry.event == "chase",
-    Entry.created_at >= bindparam("since", type_=Entry.created_at.type),
-)
-
-
-def chase(user: User, request: Request) -> datetime | None:
-    """'Any update?' Recorded once per contact and request within CHASE_QUIET_MINUTES: asking
-    again sooner writes nothing (the team already has it), so the team's activity number,
-    and with it every teammate's cached inbox, does not move for a storm of clicks. Returns
-    when the earlier chase was, or None when this one was recorded."""
-    if request.is_open:  # a closed request is refused by the chase itself
-        since = utcnow() - timedelta(minutes=current_app.config["CHASE_QUIET_MINUTES"])
-        params = {"request_id": request.id, "user_id": user.id, "since": since}
-        earlier = db.session.scalar(_RECENT_CHASE, params)
-        if earlier is not None:
-            return earlier
-    requests.chase(user, request)
-    return None

@@ -393,7 +393,7 @@ def chase(request_id: int):
     soon is acknowledged and writes nothing."""
     item = access.get_request(request_id)
     try:
-        earlier = services.chase(current_user, item)
+        earlier = requests.chase(current_user, item)
     except RequestError as error:
         return _refused(item, error)
     if earlier is not None:  # nothing written, nothing to commit

@@ -9,10 +9,10 @@ the service clock, so asking again never moves a request up the queue.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, render_template, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 
 from ..extensions import db
 from ..mail import queue_mail
@@ -62,14 +62,34 @@ def reply_as_contact(actor: User, request: Request, body: str) -> Entry:
     return entry
 
 
-def chase(actor: User, request: Request) -> None:
-    """'Any update?': recorded and counted; never a new request, never a new place in line."""
+# The person's latest chase of a request, within the quiet window; built once.
+_RECENT_CHASE = select(func.max(Entry.created_at)).where(
+    Entry.request_id == bindparam("request_id"),
+    Entry.author_id == bindparam("user_id"),
+    Entry.kind == EVENT,
+    Entry.event == "chase",
+    Entry.created_at >= bindparam("since", type_=Entry.created_at.type),
+)
+
+
+def chase(actor: User, request: Request) -> datetime | None:
+    """'Any update?': recorded and counted; never a new request, never a new place in line.
+    Recorded once per person and request within CHASE_QUIET_MINUTES: asking again sooner
+    writes nothing (the team already has it), so the team's activity number, and with it
+    every teammate's cached inbox, does not move for a storm of clicks, whichever channel
+    it comes by. Returns when the earlier chase was, or None when this one was recorded."""
     if not request.is_open:
         raise RequestError("Only an open request can be chased.")
+    since = utcnow() - timedelta(minutes=current_app.config["CHASE_QUIET_MINUTES"])
+    params = {"request_id": request.id, "user_id": actor.id, "since": since}
+    earlier = db.session.scalar(_RECENT_CHASE, params)
+    if earlier is not None:
+        return earlier
     request.chase_count += 1
     record_event(request, actor, "chase", public=True)
     mark_active(request)
     db.session.flush()
+    return None
 
 
 def resolve_as_contact(actor: User, request: Request) -> None:
