@@ -36,8 +36,10 @@ browser-deps:
 	fi
 
 # `make bench` (SQLite) or `make bench DB=postgresql` (BENCH_DATABASE_URL, default the local
-# server): 200,000 requests generated once and cached in bench/data/, results in bench/results/.
+# server): 200,000 requests (REQUESTS=1000000 for the scale check) generated once and cached
+# in bench/data/, results in bench/results/.
 DB ?= sqlite
+REQUESTS ?= 200000
 BENCH_ARGS ?=
 bench-deps:
 	@if ! command -v wrk >/dev/null; then \
@@ -47,7 +49,7 @@ bench-deps:
 	fi
 
 bench: $(STAMP) bench-deps
-	$(BIN)/python bench/run.py --db $(DB) $(BENCH_ARGS)
+	$(BIN)/python bench/run.py --db $(DB) --requests $(REQUESTS) $(BENCH_ARGS)
 
 # `make cluster`: two gunicorn app servers behind HAProxy on http://127.0.0.1:8080, on
 # PostgreSQL (its own database, onestop_cluster) and Redis; Ctrl-C stops everything.

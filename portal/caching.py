@@ -39,7 +39,8 @@ import weakref
 from collections import OrderedDict
 from itertools import chain
 
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, request
+from markupsafe import Markup
 from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
@@ -133,6 +134,24 @@ TIMELINE = Region(
 # Small reference tables every workspace page reads (portal/reference.py): `stamp`, the
 # versions of what the value is read from (the team's include its id).
 REFERENCE = Region("reference", 512, ("what", "stamp"))
+# Whole drawn fragments that hold no per-person secret (never a CSRF token): a page's
+# filter form, menus and property fields, drawn by WTForms from reference data. `inputs`,
+# built by the view, is every value the block prints (the stamps of the data it lists
+# among them); `name` tells one call site from another.
+FRAGMENTS = Region("fragments", 512, ("name", "script_root", "inputs"))
+
+
+def drawn(name: str, inputs: tuple | None, caller) -> Markup:
+    """`{% call drawn(name, inputs) %}...{% endcall %}`: the block's markup, drawn once per
+    `inputs`. `inputs` None draws it every time (a posted form shown with its errors)."""
+    if inputs is None:
+        return Markup(caller())  # noqa: S704  the template's own autoescaped output
+    return FRAGMENTS.get(
+        lambda: Markup(caller()),  # noqa: S704
+        name=name,
+        script_root=request.script_root,  # every link's prefix
+        inputs=inputs,
+    )
 
 
 def clear() -> None:

@@ -188,3 +188,74 @@ def test_a_teammate_never_sees_another_readers_query_values(client, app, world, 
     clean = teammate.get(url_for("inbox.index", team_id=world.team_x.id)).text
     assert "utm_source" not in clean and str(escape("evil<x>")) not in clean
     assert "after=" in clean
+
+
+# ---- drawn fragments (caching.FRAGMENTS): menus and empty form fields, never a token ----
+
+
+def test_drawn_menus_are_kept_and_reused(two_servers, server_b):
+    _, b, get, _ = two_servers
+    with server_b.app_context():
+        kept = len(caching.FRAGMENTS)
+        assert kept >= 4  # the inbox's filters and bulk bar, the request page's fields
+    get(b, "inbox")
+    get(b, "request")
+    with server_b.app_context():
+        assert len(caching.FRAGMENTS) == kept  # drawn once, served again
+
+
+def test_a_member_renamed_on_one_server_is_renamed_in_every_menu_of_the_other(two_servers, world):
+    _, b, get, _ = two_servers
+    world.member_x.name = "Renamed Member"
+    db.session.commit()
+    inbox = get(b, "inbox")
+    # The owner filter and the bulk owner menu, both drawn from the team's members.
+    assert inbox.count(f'<option value="{world.member_x.id}">Renamed Member</option>') == 2
+    assert f'<option value="{world.member_x.id}">Renamed Member</option>' in get(b, "request")
+
+
+def test_a_cached_form_never_carries_a_csrf_token(two_servers, server_b):
+    assert two_servers  # both servers warm
+    with server_b.app_context():
+        drawn = [
+            str(markup)
+            for markup in server_b.extensions["caching"][caching.FRAGMENTS].items.values()
+        ]
+    assert drawn and not any('name="csrf_token"' in markup for markup in drawn)
+
+
+def test_a_refused_change_shows_its_error_and_the_next_page_is_clean(two_servers, world, no_csrf):
+    a, _, get, item = two_servers
+    url = url_for("inbox.assign", team_id=world.team_x.id, request_id=item.id)
+    refused = a.post(url, data={"version": item.version, "assignee": "999999"})
+    assert refused.status_code == 422
+    assert "Not a valid choice" in refused.text
+    assert "Not a valid choice" not in get(a, "request")  # the cached field stayed clean
+
+
+def test_a_refused_reply_keeps_its_words_for_its_writer_only(app, client, world, login_as, no_csrf):
+    item = factories.make_request(
+        world.account_a, world.contact_a, subject="Pallets", status="open"
+    )
+    db.session.commit()
+    page = url_for("customer.request", request_id=item.id)
+    login_as(world.contact_a)
+    assert client.get(page).status_code == 200  # the empty reply box is drawn and kept
+    words = "Secret words " + "x" * 20000  # too long: refused, and shown again as typed
+    refused = client.post(url_for("customer.reply", request_id=item.id), data={"body": words})
+    assert refused.status_code == 422
+    assert "Secret words" in refused.text and "at most 20,000 characters" in refused.text
+    assert "Secret words" not in client.get(page).text
+
+
+def test_keyboard_shortcuts_are_declared_only_to_those_who_turned_them_on(
+    app, client, world, login_as
+):
+    world.member_x.keyboard_shortcuts = True
+    db.session.commit()
+    inbox = url_for("inbox.index", team_id=world.team_x.id)
+    login_as(world.member_x)
+    assert 'aria-keyshortcuts="/"' in client.get(inbox).text
+    teammate = app.test_client()
+    login_as(world.coach_x, on=teammate)
+    assert 'aria-keyshortcuts="/"' not in teammate.get(inbox).text

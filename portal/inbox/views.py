@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import access, caching, reference
 from ..access import TEAM_MEMBER, policy
 from ..extensions import db
-from ..forms import EmptyForm, query_args
+from ..forms import EmptyForm, query_args, shortcuts_on
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..models import (
     Account,
@@ -166,13 +166,23 @@ def index(team_id: int):
     bulk = BulkForm(formdata=None)
     bulk.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in members]
     args = query_args("after", "seen")
+    narrowed_to = _narrowed_to(team, filters.account_id)
+    # The menus list the team's members (settings) and the functions and tiers (site).
+    menus = (stamps["team"], stamps["settings"], stamps["site"])
     return render_page(
         "inbox/index.html",
         "inbox/_list.html",
         team=team,
         form=form,
         filters=filters,
-        narrowed_to=_narrowed_to(team, filters.account_id),
+        narrowed_to=narrowed_to,
+        drawn_filters=(
+            *menus,
+            tuple(filter_args(filters).items()),
+            narrowed_to,
+            shortcuts_on(),
+        ),
+        drawn_bulk=menus,
         listing=listing,
         updates_url=url_for("inbox.updates", team_id=team_id, seen=team.activity, **args),
         counts=counts,
@@ -281,6 +291,21 @@ def _forms(team, item, prefill, **bound) -> _Forms:
     return _Forms(make, bound)
 
 
+def _drawn_fields(team, item, prefill, bound) -> dict:
+    """What each of the request page's form field groups prints besides constant markup,
+    as its key in caching.FRAGMENTS; None for a posted form, drawn with its errors."""
+    menus = (caching.team_stamp(team), caching.site())  # members; functions
+    shortcuts = shortcuts_on()
+    keys = {
+        "assign": (*menus, item.assignee_id),
+        "status": ("open" if item.status == "new" else item.status,),
+        "classify": (*menus, item.function_id, item.urgency),
+        "reply": (item.id, prefill, shortcuts),  # its typing URL names the request
+        "note": (shortcuts,),
+    }
+    return {name: None if name in bound else key for name, key in keys.items()}
+
+
 def _handoff_form(team, formdata=None) -> HandoffForm:
     form = HandoffForm(formdata=formdata)
     form.function.choices = [(f.id, f.name) for f in _functions() if f.active]
@@ -312,6 +337,7 @@ def _detail(team, item, http_status=200, held=None, fragment="inbox/_detail.html
         clock=queries.clocks_for([item], team)[item.id],
         other_open=services.other_open_requests(current_user, item),
         forms=_forms(team, item, prefill, **bound),
+        drawn_fields=_drawn_fields(team, item, prefill, bound),
         handoffs=handoff_rows,
         canned_replies=canned_replies,
         held=held,
