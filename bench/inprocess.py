@@ -48,7 +48,7 @@ def main() -> None:
     from portal import create_app
     from portal.auth.services import open_session
     from portal.extensions import db
-    from portal.web import SESSION_ROW_KEY
+    from portal.sessions import SESSION_ROW_KEY
 
     app = create_app({"RATELIMIT_ENABLED": False})
     with app.app_context():

@@ -36,12 +36,14 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import caching, static_files, web
-    from .requests import activity, last_contact
+    from .requests import activity, last_contact, timeline
 
-    # Session hooks: the cache stamps, Team.activity and Account.last_contact_at.
+    # Session hooks: the cache stamps, Team.activity and Account.last_contact_at; a mapper
+    # hook: each entry's drawn body.
     caching.install(app)
     activity.install()
     last_contact.install()
+    timeline.install()
     web.install(app)
     _register_blueprints(app)
     _register_template_helpers(app)

@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 
 from flask import abort, current_app, g, request
 from flask_login import current_user
-from sqlalchemy import and_, bindparam, select, union_all
+from sqlalchemy import bindparam, select, union_all
 
 from . import caching
 from .extensions import db, login_manager
@@ -30,9 +30,9 @@ from .models import (
     Request,
     Team,
     User,
-    UserSession,
 )
 from .models.user import CONTACT as CONTACT_KIND
+from .sessions import signed_in
 
 
 @dataclass(frozen=True)
@@ -115,30 +115,6 @@ def check_every_view_has_a_policy(app) -> None:
 
 
 # --- who is this person to a team --------------------------------------------------------
-
-
-def signed_in(user_id, session_version, session_hash):
-    """The one rule for "this session is still good", as a condition on `User`: the person
-    is active, the cookie's session version is theirs (bumped by sign-out everywhere, a new
-    password, deactivation), and the session's own row is not ended (by signing out there).
-    Arguments are values or bind parameters. Folded into the statement that loads the
-    signed-in person (`load_person`) and into the poll gate's (`contact_request_version`),
-    so checking it costs neither a statement of its own."""
-    session_open = (
-        select(UserSession.id)
-        .where(
-            UserSession.token_hash == session_hash,
-            UserSession.user_id == User.id,
-            UserSession.ended_at.is_(None),
-        )
-        .exists()
-    )
-    return and_(
-        User.id == user_id,
-        User.active.is_(True),
-        User.session_version == session_version,
-        session_open,
-    )
 
 
 _SIGNED_IN = signed_in(
@@ -510,17 +486,3 @@ def get_invitation(invitation_id: int) -> Invitation:
     if invitation.account is None or not can_manage_team(current_user, invitation.account.team_id):
         abort(404)
     return invitation
-
-
-def home_endpoint(user) -> tuple[str, dict]:
-    """Where each role lands after signing in."""
-    if not user.is_authenticated:
-        return "main.landing", {}
-    if user.is_contact:
-        return "customer.home", {}
-    if user.is_admin:
-        return "admin.index", {}
-    teams = team_ids_of(user)
-    if teams:
-        return "inbox.index", {"team_id": teams[0]}
-    return "workspace.index", {}

@@ -52,3 +52,17 @@ def navigation_for(user) -> list[NavItem]:
         insights = url_for("insights.overview")
         items.append(NavItem("Insights", insights, (insights + "/",)))
     return items
+
+
+def home_endpoint(user) -> tuple[str, dict]:
+    """Where each role lands after signing in."""
+    if not user.is_authenticated:
+        return "main.landing", {}
+    if user.is_contact:
+        return "customer.home", {}
+    if user.is_admin:
+        return "admin.index", {}
+    teams = access.team_ids_of(user)
+    if teams:
+        return "inbox.index", {"team_id": teams[0]}
+    return "workspace.index", {}

@@ -32,7 +32,10 @@ from itsdangerous import BadSignature
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_cookie, parse_etags, quote_etag
 
+from .extensions import db
+from .headers import security_headers
 from .htmx import POLL_CACHE_CONTROL, POLL_VARY, partial_by
+from .sessions import session_in_time, signed_session
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +89,6 @@ class Gate:
         app.extensions["revalidation"] = self
 
     def _prepare(self) -> None:
-        from .extensions import db
-        from .web import security_headers
-
         app = self.app
         with app.app_context():
             self.engine = db.engine
@@ -162,8 +162,6 @@ class Gate:
     def _signed(self, environ) -> Signed | None:
         """The session cookie's person, if the cookie is ours and within its lifetimes, as
         Flask's session interface and web._load_user read it."""
-        from .web import session_in_time, signed_session
-
         value = parse_cookie(environ.get("HTTP_COOKIE", "")).get(self.cookie_name)
         verified = self._verified(value) if value else None
         if verified is None:

@@ -24,23 +24,11 @@ from werkzeug.routing import IntegerConverter
 
 from . import access, revalidation
 from .extensions import db, login_manager
+from .headers import CSP, HSTS, PRIVATE_NO_STORE, SECURITY_HEADERS
 from .htmx import POLL_CACHE_CONTROL, is_htmx, redirect_after_post, retarget_to_messages
 from .mail import deliver_after_response
 from .models import User
-from .tokens import hash_token
-
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-    ]
-)
+from .sessions import SESSION_ROW_KEY, idle_clock_step, session_in_time, signed_session
 
 ERROR_TEXT = {
     400: (
@@ -70,25 +58,6 @@ ERROR_TEXT = {
 }
 
 
-# On every answer; HSTS only over TLS. A view may set its own (narrower) CSP.
-SECURITY_HEADERS = (
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "same-origin"),
-    ("X-Frame-Options", "DENY"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
-)
-HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-# Signed-in answers: for this person's browser only, and not kept there either.
-PRIVATE_NO_STORE = "private, no-store"
-
-
-def security_headers(secure: bool) -> list[tuple[str, str]]:
-    """The headers every answer carries, in order: also sent by portal/revalidation.py,
-    which answers outside this pipeline."""
-    return [("Content-Security-Policy", CSP), *SECURITY_HEADERS, *([HSTS] if secure else [])]
-
-
 def _security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)  # a view may have set a narrower one
@@ -107,22 +76,6 @@ def _security_headers(response):
     return response
 
 
-# Where the session keeps the token of its server-side `UserSession` row (the row keeps its hash).
-SESSION_ROW_KEY = "sid"
-
-
-def signed_session(data) -> tuple[int, int, str] | None:
-    """The person's id, session version and session token hash a session's data names, as
-    both this pipeline and portal/revalidation.py read it; None when it names none. Whether
-    that session is still good is `access.signed_in`, asked in the statement that loads the
-    person."""
-    user_id, _, version = str(data.get("_user_id", "")).partition(":")
-    token = data.get(SESSION_ROW_KEY)
-    if not (user_id.isdigit() and version.isdigit() and isinstance(token, str) and token):
-        return None
-    return int(user_id), int(version), hash_token(token)
-
-
 def _load_user(login_id: str) -> User | None:
     """Flask-Login's loader; `login_id` is the session's `_user_id`, read here with the
     session's token."""
@@ -135,22 +88,6 @@ def _load_user(login_id: str) -> User | None:
     # Staff unless the session says otherwise: reading a contact's (empty) teams with them
     # costs more than the person alone.
     return access.load_person(*signed, with_teams=session.get("staff", True))
-
-
-def session_in_time(session_data, config, now: float) -> bool:
-    """Within both lifetimes: since sign-in (absolute) and since last use (idle)."""
-    absolute = config["SESSION_ABSOLUTE_HOURS"] * 3600
-    idle = config["SESSION_IDLE_MINUTES"] * 60
-    return (
-        now - session_data.get("auth_at", 0) <= absolute
-        and now - session_data.get("seen_at", 0) <= idle
-    )
-
-
-def idle_clock_step(idle_seconds: float) -> float:
-    """How stale `seen_at` may get before a request rewrites it: a minute, or a tenth of a
-    very short idle limit."""
-    return min(60.0, idle_seconds / 10)
 
 
 def _restart_idle_clock() -> None:

@@ -147,7 +147,7 @@ def login_as(client):
     """Sign a person in on `client` the way the sign-in view does (a session row, its token
     in the cookie), without hashing a password."""
     from portal.auth.services import open_session
-    from portal.web import SESSION_ROW_KEY
+    from portal.sessions import SESSION_ROW_KEY
 
     def sign_in(user: User, on=None):
         target = on or client

@@ -1,7 +1,7 @@
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from .. import access
+from .. import navigation
 from ..access import PUBLIC, SIGNED_IN, STAFF, policy
 from ..extensions import db, limiter
 from ..forms import EmptyForm, safe_next
@@ -39,7 +39,7 @@ def sign_out() -> None:
 
 
 def _home_url(user) -> str:
-    endpoint, values = access.home_endpoint(user)
+    endpoint, values = navigation.home_endpoint(user)
     return url_for(endpoint, **values)
 
 

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam
 
-from .. import access
+from .. import access, reference
 from ..extensions import db
 from ..models import OPEN_STATUSES, Request, Team, User
 from ..requests import services as requests
@@ -29,6 +29,11 @@ def _other_open_query(kind: str, limit: int):
         .order_by(Request.next_due_at.is_(None), Request.next_due_at, Request.id)
         .limit(limit)
     )
+
+
+def team_members(team) -> list[reference.StaffRef]:
+    """The team's members, as the owner pickers offer them (reference data)."""
+    return [person for person in reference.staff(team) if person.member]
 
 
 class OtherRequest(NamedTuple):

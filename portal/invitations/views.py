@@ -1,7 +1,7 @@
 from flask import flash, request, url_for
 from flask_login import current_user
 
-from .. import access
+from .. import access, navigation
 from ..access import PUBLIC, STAFF, policy
 from ..auth.services import AuthError
 from ..auth.views import sign_in
@@ -31,7 +31,7 @@ def accept(token: str):
             sign_in(user)
             db.session.commit()
             flash(f"Welcome to Onestop, {user.name}.", "success")
-            endpoint, values = access.home_endpoint(user)
+            endpoint, values = navigation.home_endpoint(user)
             return redirect_after_post(url_for(endpoint, **values))
     status = 422 if form.errors else 200
     return render_page("invitations/accept.html", status=status, form=form, invitation=invitation)

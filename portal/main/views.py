@@ -3,7 +3,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import access
+from .. import access, navigation
 from ..access import PUBLIC, SIGNED_IN, policy
 from ..extensions import db
 from ..htmx import render_page
@@ -22,7 +22,7 @@ def landing():
 @bp.route("/home")
 @policy(SIGNED_IN)
 def home():
-    endpoint, values = access.home_endpoint(current_user)
+    endpoint, values = navigation.home_endpoint(current_user)
     return redirect(url_for(endpoint, **values))
 
 

@@ -13,13 +13,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
-    inspect,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..richtext import render_html, stored_html
+from ..richtext import stored_html
 from .account import Account
 from .base import UTCDateTime, utcnow
 from .function import Function
@@ -202,9 +200,10 @@ class Entry(db.Model):
     kind: Mapped[str] = mapped_column(String(10))
     public: Mapped[bool] = mapped_column(default=True)
     body: Mapped[str] = mapped_column(Text, default="")
-    # `render_html(body)`, kept by the hooks below whenever the ORM writes the entry, so a
-    # page prints it instead of rendering markdown per entry per view. NULL only for rows
-    # written around the ORM, which `html` renders on the spot.
+    # `render_html(body)`, kept by requests/timeline.py's hooks (installed by create_app)
+    # whenever the ORM writes the entry, so a page prints it instead of rendering markdown
+    # per entry per view. NULL for rows written around the ORM, which `html` renders on the
+    # spot.
     body_html: Mapped[str | None] = mapped_column(Text)
     # For events: what happened ("status", "assigned", "chase", ...) and its details.
     event: Mapped[str | None] = mapped_column(String(40))
@@ -218,14 +217,3 @@ class Entry(db.Model):
     def html(self) -> Markup:
         """The body as safe HTML for a template."""
         return stored_html(self.body_html, self.body)
-
-
-@event.listens_for(Entry, "before_insert")
-def _render_new_body(_mapper, _connection, entry: Entry) -> None:
-    entry.body_html = render_html(entry.body)
-
-
-@event.listens_for(Entry, "before_update")
-def _render_changed_body(_mapper, _connection, entry: Entry) -> None:
-    if inspect(entry).attrs.body.history.has_changes():
-        entry.body_html = render_html(entry.body)

@@ -11,11 +11,12 @@ import json
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Text, bindparam, cast, select
+from sqlalchemy import Text, bindparam, cast, event, inspect, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Entry, Request, User
+from ..richtext import render_html
 
 
 class Author(NamedTuple):
@@ -91,3 +92,25 @@ def every_entry(item: Request) -> list[TimelineEntry]:
 def public_entries(item: Request) -> list[TimelineEntry]:
     """The customer's: public entries only, so internal notes and events never reach them."""
     return _entries(_PUBLIC_TIMELINE, item)
+
+
+# ---- each entry's body drawn once, when written ---------------------------------------------
+
+
+def _render_new_body(_mapper, _connection, entry: Entry) -> None:
+    entry.body_html = render_html(entry.body)
+
+
+def _render_changed_body(_mapper, _connection, entry: Entry) -> None:
+    if inspect(entry).attrs.body.history.has_changes():
+        entry.body_html = render_html(entry.body)
+
+
+def install() -> None:
+    """Called by `create_app`: keep `Entry.body_html` with every ORM write of an entry."""
+    for name, hook in (
+        ("before_insert", _render_new_body),
+        ("before_update", _render_changed_body),
+    ):
+        if not event.contains(Entry, name, hook):
+            event.listen(Entry, name, hook)

@@ -10,7 +10,7 @@ from flask import url_for
 from portal.auth import services
 from portal.extensions import db
 from portal.models import User
-from portal.web import idle_clock_step
+from portal.sessions import idle_clock_step
 from tests import factories
 from tests.auth.helpers import (
     COOKIE,

@@ -88,7 +88,7 @@ def test_members_share_the_rows_of_a_team_view_but_not_their_own_views(
 
 
 def test_the_rows_are_rebuilt_when_the_minute_turns(client, world, login_as, monkeypatch):
-    from portal.inbox import views
+    from portal.inbox import list_views as views
 
     factories.make_request(world.account_a, world.contact_a)
     db.session.commit()

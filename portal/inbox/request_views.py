@@ -1,16 +1,16 @@
-from typing import NamedTuple
+"""A request in the team workspace: its page (beside the list with htmx), every change to
+it, who else is on it, and its handoffs."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access, caching, reference
 from ..access import TEAM_MEMBER, policy
 from ..extensions import db
-from ..forms import EmptyForm, query_args, shortcuts_on
-from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
+from ..forms import shortcuts_on
+from ..htmx import after_write, conditional_poll, is_partial, render_page
 from ..models import (
     Account,
     CannedReply,
@@ -18,7 +18,6 @@ from ..models import (
     Request,
     User,
     id_from_reference,
-    utcnow,
 )
 from ..requests import errors, files, handoffs, merging, timeline
 from ..requests import services as requests
@@ -26,196 +25,14 @@ from ..web import MAX_ID
 from . import bp, canned, presence, queries, services, timelines
 from .forms import (
     AssignForm,
-    BulkForm,
-    CannedReplyForm,
     ClassifyForm,
     HandoffDoneForm,
     HandoffForm,
-    InboxFilterForm,
     MergeForm,
     NoteForm,
     ReplyForm,
     StatusForm,
 )
-
-
-def _members(team) -> list[reference.StaffRef]:
-    return [p for p in reference.staff(team) if p.member]
-
-
-def _functions():
-    return reference.functions()
-
-
-def _filter_form(members) -> InboxFilterForm:
-    form = InboxFilterForm(request.args)
-    form.function.choices = [("", "Any function")] + [(f.id, f.name) for f in _functions()]
-    form.tier.choices = [("", "Any tier")] + [(t.id, t.name) for t in reference.tiers()]
-    form.assignee.choices = [("", "Anyone")] + [(m.id, m.name) for m in members]
-    return form
-
-
-def _inbox_filters(members):
-    form = _filter_form(members)
-    # With nothing asked for (the default view) there is nothing to check: every filter is
-    # optional, and its data was set when the form was built, not by validate().
-    if request.args and not form.validate():
-        abort(400)
-    filters = queries.InboxFilter(
-        view=form.view.data or "open",
-        function_id=form.function.data,
-        tier_id=form.tier.data,
-        urgency=form.urgency.data or None,
-        assignee_id=form.assignee.data,
-        account_id=form.account.data,
-        account_name=form.account_name.data or "",
-        status=form.status.data or None,
-        q=form.q.data or "",
-        after=request.args.get("after"),
-    )
-    return form, filters
-
-
-def _narrowed_to(team, account_id: int | None) -> str | None:
-    """The name of the one account a link narrowed the inbox to (400 if it is not one of
-    the team's accounts this person may see, as a bad filter value always was)."""
-    if not account_id:
-        return None
-    name = db.session.scalar(
-        access.accounts_visible_to(current_user)
-        .with_only_columns(Account.name)
-        .where(Account.team_id == team.id, Account.id == account_id)
-    )
-    if name is None:
-        abort(400)
-    return name
-
-
-class Listing(NamedTuple):
-    """A page of the inbox, rendered: what the cache keeps."""
-
-    html: Markup  # the table and its pager
-    count: int
-
-
-def filter_args(filters: queries.InboxFilter) -> dict:
-    """The query values of a view, from the validated filter form's values only: what the
-    cached rows' links carry (never the raw query string, whose extra values would reach
-    every teammate served the same rows)."""
-    values = {
-        "view": filters.view if filters.view != "open" else None,
-        "function": filters.function_id,
-        "tier": filters.tier_id,
-        "urgency": filters.urgency,
-        "assignee": filters.assignee_id,
-        "account": filters.account_id,
-        "account_name": filters.account_name,
-        "status": filters.status,
-        "q": filters.q,
-    }
-    return {name: value for name, value in values.items() if value}
-
-
-def _listing(team, filters, now) -> Listing:
-    rows, next_cursor = queries.inbox_page(current_user, team, filters, now)
-    next_url = next_cursor and url_for(
-        "inbox.index", team_id=team.id, **filter_args(filters), after=next_cursor
-    )
-    html = render_template(
-        "inbox/_rows.html",
-        team=team,
-        filters=filters,
-        rows=rows,
-        clocks=queries.clocks_for(rows, team, now),
-        views=queries.VIEWS,
-        next_url=next_url,
-    )
-    # Our own template's output: everything in it was autoescaped when it was rendered.
-    return Listing(Markup(html), len(rows))  # noqa: S704
-
-
-@bp.route("/inbox")
-@policy(TEAM_MEMBER)
-def index(team_id: int):
-    team = access.get_team(team_id)
-    members = _members(team)
-    form, filters = _inbox_filters(members)
-    now = utcnow()
-    # What every cached piece of a team's inbox is drawn from besides its own inputs.
-    stamps = {
-        "team": (team.id, team.created_at),
-        "activity": team.activity,
-        "settings": team.settings_version,
-        "site": caching.site(),
-        "minute": int(now.timestamp() // 60),
-    }
-    quiet = listing = None
-    if filters.view == "quiet":
-        quiet = queries.quiet_accounts(current_user, team, current_app.config["QUIET_DAYS"], now)
-    else:
-        listing = caching.INBOX_ROWS.get(
-            lambda: _listing(team, filters, now),
-            **stamps,
-            reader=current_user.id if filters.view in queries.PERSONAL_VIEWS else None,
-            filters=filters,
-            script_root=request.script_root,
-        )
-    counts = caching.INBOX_COUNTS.get(
-        lambda: queries.view_counts(current_user, team, now), **stamps, reader=current_user.id
-    )
-    bulk = BulkForm(formdata=None)
-    bulk.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in members]
-    args = query_args("after", "seen")
-    narrowed_to = _narrowed_to(team, filters.account_id)
-    # The menus list the team's members (settings) and the functions and tiers (site).
-    menus = (stamps["team"], stamps["settings"], stamps["site"])
-    return render_page(
-        "inbox/index.html",
-        "inbox/_list.html",
-        team=team,
-        form=form,
-        filters=filters,
-        narrowed_to=narrowed_to,
-        drawn_filters=(
-            *menus,
-            tuple(filter_args(filters).items()),
-            narrowed_to,
-            shortcuts_on(),
-        ),
-        drawn_bulk=menus,
-        listing=listing,
-        updates_url=url_for("inbox.updates", team_id=team_id, seen=team.activity, **args),
-        counts=counts,
-        quiet=quiet,
-        quiet_days=current_app.config["QUIET_DAYS"],
-        views=queries.VIEWS,
-        bulk=bulk,
-    )
-
-
-@bp.route("/inbox/updates")
-@policy(TEAM_MEMBER)
-def updates(team_id: int):
-    """The inbox's poll. It never replaces the list under someone's selection; it says
-    there is news in the team's requests and offers a refresh, and answers 304 while
-    nothing changes: the team's activity number (loaded with the team by the policy
-    check) is all it compares."""
-    team = access.get_team(team_id)
-    if not is_partial():
-        return redirect(url_for("inbox.index", team_id=team_id, **query_args()))
-    now_print = str(team.activity)
-    seen = request.args.get("seen", "")
-    args = query_args("after", "seen")
-    return conditional_poll(
-        f"inbox-{now_print}-{seen}",
-        lambda: render_page(
-            "inbox/index.html",
-            "inbox/_news.html",
-            changed=now_print != seen,
-            refresh_url=url_for("inbox.index", team_id=team_id, **args),
-        ),
-    )
-
 
 # What the detail shows, loaded with the request in one query.
 DETAIL_OPTIONS = (
@@ -261,7 +78,7 @@ def _forms(team, item, prefill, **bound) -> _Forms:
     def assign():
         form = AssignForm(formdata=None, version=version, assignee=item.assignee_id)
         form.assignee.choices = [("", "Nobody (unassigned)")] + [
-            (m.id, m.name) for m in _members(team)
+            (m.id, m.name) for m in services.team_members(team)
         ]
         return form
 
@@ -269,7 +86,9 @@ def _forms(team, item, prefill, **bound) -> _Forms:
         form = ClassifyForm(
             formdata=None, version=version, function=item.function_id, urgency=item.urgency
         )
-        form.function.choices = [("", "No function")] + [(f.id, f.name) for f in _functions()]
+        form.function.choices = [("", "No function")] + [
+            (f.id, f.name) for f in reference.functions()
+        ]
         return form
 
     def status():
@@ -308,7 +127,7 @@ def _drawn_fields(team, item, prefill, bound) -> dict:
 
 def _handoff_form(team, formdata=None) -> HandoffForm:
     form = HandoffForm(formdata=formdata)
-    form.function.choices = [(f.id, f.name) for f in _functions() if f.active]
+    form.function.choices = [(f.id, f.name) for f in reference.functions() if f.active]
     everyone = reference.staff(team)  # a handoff may go to anyone
     form.owner.choices = [("", "Route by skill and load")] + [(p.id, p.name) for p in everyone]
     return form
@@ -388,9 +207,13 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
     item = _team_request(team_id, request_id)
     form = form_class()
     if key == "assign":
-        form.assignee.choices = [("", "Nobody")] + [(m.id, m.name) for m in _members(team)]
+        form.assignee.choices = [("", "Nobody")] + [
+            (m.id, m.name) for m in services.team_members(team)
+        ]
     if key == "classify":
-        form.function.choices = [("", "No function")] + [(f.id, f.name) for f in _functions()]
+        form.function.choices = [("", "No function")] + [
+            (f.id, f.name) for f in reference.functions()
+        ]
     if not form.validate_on_submit():
         return _detail(team, item, http_status=422, **{key: form})
     try:
@@ -439,62 +262,6 @@ def merge(team_id: int, request_id: int):
         "into",
         apply,
         "Merged: the timeline continues in the request you kept.",
-    )
-
-
-@bp.route("/canned")
-@policy(TEAM_MEMBER)
-def canned_replies(team_id: int):
-    team = access.get_team(team_id)
-    return _canned_page(team, CannedReplyForm(formdata=None))
-
-
-def _canned_page(team, form, status=200):
-    return render_page(
-        "inbox/canned.html",
-        "inbox/_canned.html",
-        status=status,
-        team=team,
-        form=form,
-        replies=canned.for_team(team),
-        placeholders=canned.PLACEHOLDERS,
-        delete_form=EmptyForm(),
-    )
-
-
-@bp.route("/canned", methods=["POST"])
-@policy(TEAM_MEMBER)
-def add_canned_reply(team_id: int):
-    team = access.get_team(team_id)
-    form = CannedReplyForm()
-    if form.validate_on_submit():
-        try:
-            canned.create(current_user, team, form.title.data, form.body.data)
-        except requests.RequestError as error:
-            form.title.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("Canned reply saved.", "success")
-            return after_write(
-                url_for("inbox.canned_replies", team_id=team_id),
-                lambda: _canned_page(team, CannedReplyForm(formdata=None)),
-            )
-    return _canned_page(team, form, status=422)
-
-
-@bp.route("/canned/<int:reply_id>/delete", methods=["POST"])
-@policy(TEAM_MEMBER)
-def delete_canned_reply(team_id: int, reply_id: int):
-    team = access.get_team(team_id)
-    reply = db.session.get(CannedReply, reply_id)
-    if reply is None or reply.team_id != team_id:
-        abort(404)
-    canned.delete(current_user, reply)
-    db.session.commit()
-    flash("Canned reply deleted.", "success")
-    return after_write(
-        url_for("inbox.canned_replies", team_id=team_id),
-        lambda: _canned_page(team, CannedReplyForm(formdata=None)),
     )
 
 
@@ -648,32 +415,3 @@ def hand_off(team_id: int, request_id: int):
             location = url_for("inbox.detail", team_id=team_id, request_id=request_id)
             return after_write(location, lambda: _detail(team, item))
     return _detail(team, item, http_status=422, handoff=form)
-
-
-@bp.route("/inbox/bulk", methods=["POST"])
-@policy(TEAM_MEMBER)
-def bulk(team_id: int):
-    team = access.get_team(team_id)
-    form = BulkForm()
-    form.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in _members(team)]
-    back = request.form.get("back") or url_for("inbox.index", team_id=team_id)
-    if not back.startswith(url_for("inbox.index", team_id=team_id)):
-        back = url_for("inbox.index", team_id=team_id)
-    if not form.validate_on_submit() or not form.ids.data:
-        flash("Select at least one request and a change to make.", "error")
-        return redirect_after_post(back)
-    try:
-        changed = services.bulk_change(
-            current_user,
-            team,
-            form.ids.data,
-            assignee_id=form.assignee.data,
-            status=form.status.data or None,
-        )
-    except requests.RequestError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(f"{changed} request{'s' if changed != 1 else ''} updated.", "success")
-    return redirect_after_post(back)
