@@ -300,16 +300,35 @@ def test_a_stale_version_is_refused_and_nothing_is_saved(client, world, member):
     ).all()
     assert bodies == ["First"]
     # Sending again with the version the held form now carries confirms it.
-    held_version = re.search(r'name="version" type="hidden" value="(\d+)"', response.text)
-    held_version = held_version or re.search(r'value="(\d+)"[^>]*name="version"', response.text)
     confirmed = _post(
-        client, world, "inbox.reply", item, body="Second", version=held_version.group(1)
+        client, world, "inbox.reply", item, body="Second", version=_version_in(response, "reply")
     )
     assert confirmed.status_code == 303
     bodies = db.session.scalars(
         select(Entry.body).where(Entry.kind != "event").order_by(Entry.id)
     ).all()
     assert bodies == ["First", "Second"]
+
+
+def _version_in(response, form_id: str) -> str:
+    """The version a form of the page posts (the reply form is `reply-form`)."""
+    form = re.search(rf'<form[^>]*class="card {form_id}-form".*?</form>', response.text, re.S)
+    return re.search(r'name="version"[^>]*value="(\d+)"', form.group(0)).group(1)
+
+
+def test_a_refused_note_keeps_the_version_its_writer_saw(client, world, member):
+    """A note refused for its length, written on a version someone has since moved, comes
+    back with the version its writer saw: sent again, it is held for the new activity, never
+    slipped past it."""
+    item = factories.make_request(world.account_a, world.contact_a)
+    seen = item.version
+    _post(client, world, "inbox.reply", item, body="Meanwhile, a colleague answered")
+    refused = _post(client, world, "inbox.note", item, body="x" * 20001, version=seen)
+    assert refused.status_code == 422
+    assert _version_in(refused, "note") == str(seen)
+    again = _post(client, world, "inbox.note", item, body="Short now", version=seen)
+    assert again.status_code == 409
+    assert "Short now" not in db.session.scalars(select(Entry.body)).all()
 
 
 def test_a_status_change_on_a_stale_version_is_refused(client, world, member):
@@ -431,8 +450,8 @@ def test_the_timeline_draws_every_kind_of_entry_and_author(client, world, member
 
 
 def test_every_form_on_the_request_page_carries_the_token_and_posts(client, world, login_as):
-    """Each post form on the page carries the session's token (Flask-WTF's, from each
-    form's hidden_tag()), and a reply posted with it is sent."""
+    """Each post form on the page carries the session's token (Flask-WTF's `csrf_token()`),
+    and a reply posted with it is sent."""
     login_as(world.member_x)
     item = factories.make_request(world.account_a, world.contact_a, status="open")
     url = url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id)
@@ -441,7 +460,7 @@ def test_every_form_on_the_request_page_carries_the_token_and_posts(client, worl
     tokens = {re.search(r'name="csrf_token"[^>]*value="([^"]+)"', f).group(1) for f in forms}
     assert len(forms) >= 10 and len(tokens) == 1
     reply_form = next(f for f in forms if 'id="reply-form"' in f)
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', reply_form).group(1)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', reply_form).group(1)
     action = url_for("inbox.reply", team_id=world.team_x.id, request_id=item.id)
     refused = client.post(action, data={"version": version, "body": "No token"})
     assert refused.status_code == 400
