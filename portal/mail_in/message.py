@@ -55,6 +55,7 @@ class InboundMessage:
     text_truncated: bool
     attachments: tuple[Attachment, ...]
     size: int
+    sha256: str  # of the raw bytes
     defects: tuple[str, ...]
     # The parsed message, for loops.py (its headers and report parts); not to be modified.
     mime: EmailMessage = field(compare=False, repr=False)
@@ -70,7 +71,7 @@ class InboundMessage:
         message without one, a digest of its bytes."""
         if self.message_id:
             return f"mid:{self.message_id}"
-        return f"sha256:{hashlib.sha256(self.mime.as_bytes(policy=policy.SMTP)).hexdigest()}"
+        return f"sha256:{self.sha256}"
 
 
 def read_message(
@@ -100,6 +101,7 @@ def read_message(
         text_truncated=len(text) > max_text_chars,
         attachments=tuple(attachments_of(mime, skip=_body_part(mime))),
         size=len(raw),
+        sha256=hashlib.sha256(raw).hexdigest(),
         defects=tuple(sorted({type(d).__name__ for part in mime.walk() for d in part.defects})),
         mime=mime,
     )
