@@ -119,6 +119,7 @@ def _drawn_fields(team, item, prefill, bound) -> dict:
         "assign": (*menus, item.assignee_id),
         "status": ("open" if item.status == "new" else item.status,),
         "classify": (*menus, item.function_id, item.urgency),
+        "merge": (),
         "reply": (item.id, prefill, shortcuts),  # its typing URL names the request
         "note": (shortcuts,),
     }
