@@ -6,9 +6,10 @@ page take to build, and with how many statements" on the same data, e.g.
     DATABASE_URL=sqlite:///bench/data/<file>.sqlite3 .venv/bin/python bench/inprocess.py \
         --as member /teams/{team}/inbox "/teams/{team}/inbox?q=invoice" /teams/{team}/insights
 
-`{team}` is the signed-in person's first team. Add `--profile` for a pyinstrument profile of
-the first path (pip install pyinstrument), or `--calls N` for cProfile's N costliest
-functions (exact call counts, for "how many times is this drawn").
+`{team}` is the signed-in person's first team. `--without FRAGMENTS` (any region of
+portal/caching.py, repeatable) shows what a cache saves. Add `--profile` for a pyinstrument
+profile of the first path (pip install pyinstrument), or `--calls N` for cProfile's N
+costliest functions (exact call counts, for "how many times is this drawn").
 """
 
 from __future__ import annotations
@@ -43,13 +44,23 @@ def main() -> None:
     parser.add_argument(
         "--calls", type=int, default=0, help="cProfile's N costliest functions of the first path"
     )
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="REGION",
+        help="a region of portal/caching.py to switch off (e.g. FRAGMENTS): what it saves",
+    )
     args = parser.parse_args()
 
-    from portal import create_app
+    from portal import caching, create_app
     from portal.auth.services import open_session
     from portal.extensions import db
     from portal.sessions import SESSION_ROW_KEY
 
+    for name in args.without:  # every lookup builds afresh, as with no cache at all
+        region = getattr(caching, name)
+        region.get = lambda make, **_inputs: make()
     app = create_app({"RATELIMIT_ENABLED": False})
     with app.app_context():
         person, team_id = _person(args.kind or "member")
