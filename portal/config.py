@@ -6,8 +6,10 @@ Every setting a deployment may change is listed in README.md's configuration tab
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 
@@ -36,6 +38,21 @@ def _secret_key(instance_path: Path, production: bool) -> str:
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+
+
+def _mail_domain(configured: str | None, sender: str) -> str:
+    """The domain of our Message-IDs: MAIL_DOMAIN, else the sender's. A Message-ID must be
+    unique in the world, and its domain is what makes it ours (portal/mail_threads.py)."""
+    domain = (configured or parseaddr(sender)[1].rpartition("@")[2]).strip().lower()
+    if not _HOST.match(domain):
+        raise ConfigError(
+            f"MAIL_DOMAIN must be a host name such as support.example.com, not {domain!r} "
+            "(set it, or give MAIL_SENDER an address with a domain)"
+        )
+    return domain
 
 
 def _database_url(instance_path: Path) -> str:
@@ -76,6 +93,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Onestop <onestop@localhost>"),
+        # The domain of our Message-IDs; None: the sender's (worked out below).
+        "MAIL_DOMAIN": os.environ.get("MAIL_DOMAIN") or None,
         "RATELIMIT_STORAGE_URI": limits_store,
         # While the shared store (Redis) cannot be reached, each process keeps counting the
         # same limits in its own memory and goes back to Redis once it answers (Flask-Limiter
@@ -126,4 +145,6 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
     }
     config.update(overrides)
+    # After the overrides, so the default follows the sender a test or deployment chose.
+    config["MAIL_DOMAIN"] = _mail_domain(config["MAIL_DOMAIN"], config["MAIL_SENDER"])
     return config

@@ -8,6 +8,9 @@ One message cannot hold up the others: whatever goes wrong while one is built or
 that message an attempt and is recorded on it. A message that can never go out (a header
 EmailMessage refuses, a permanent refusal of its recipient) or that runs out of attempts is
 marked failed, for an admin to retry or discard (portal/admin/mail.py).
+
+Every message carries a Message-ID, and mail about a request the headers that thread it
+(portal/mail_threads.py), worked out when it is queued and kept on its row.
 """
 
 from __future__ import annotations
@@ -21,13 +24,16 @@ from email.message import EmailMessage
 from flask import current_app, g
 from sqlalchemy import bindparam, func, or_, select, update
 
-from . import audit
+from . import audit, mail_threads
 from .extensions import db
-from .models import OutboxMessage, utcnow
+from .models import OutboxMessage, Request, utcnow
 
 MAX_ATTEMPTS = 5
 CLAIM_TIMEOUT = timedelta(minutes=5)
 SUBJECT_LENGTH = OutboxMessage.__table__.c.subject.type.length
+# The threading headers are ours, short by construction (ten Message-IDs at most); this
+# bound only stops a row written some other way from making a header without end.
+THREAD_HEADER_LENGTH = 8000
 ERROR_LENGTH = OutboxMessage.__table__.c.last_error.type.length
 
 # Every character `str.splitlines` breaks at (\n \r \v \f \x1c-\x1e \x85 U+2028 U+2029), which
@@ -51,8 +57,30 @@ def header_text(text: str, limit: int = SUBJECT_LENGTH) -> str:
     return text
 
 
-def queue_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
-    message = OutboxMessage(recipient=recipient, subject=header_text(subject), body=body)
+def queue_mail(
+    recipient: str,
+    subject: str,
+    body: str,
+    *,
+    about: Request | None = None,
+    automatic: bool = True,
+) -> OutboxMessage:
+    """Queue a message, sent after the commit. `about`: the request a mail to its customer
+    is about, which threads it with their earlier mails about it and, when the team has an
+    address, lets them answer by replying. `automatic`: False only for words a person wrote
+    to the recipient (a staff reply), which auto-responders may answer."""
+    if about is not None:
+        subject = mail_threads.tagged(about, subject)
+        headers = mail_threads.about_request(about, recipient)
+    else:
+        headers = {"message_id": mail_threads.new_message_id(current_app.config)}
+    message = OutboxMessage(
+        recipient=recipient,
+        subject=header_text(subject),
+        body=body,
+        auto_submitted=mail_threads.AUTO_GENERATED if automatic else None,
+        **headers,
+    )
     db.session.add(message)
     db.session.flush()
     g.mail_queued = True
@@ -60,14 +88,30 @@ def queue_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
 
 
 def _build(message, config) -> EmailMessage:
-    """`message`: anything with a recipient, a subject and a body (a claimed row). Raises
-    (ValueError and the like) for a message that can never be built: retrying cannot help."""
+    """`message`: anything with a recipient, a subject, a body and the threading columns (a
+    claimed row). Raises (ValueError and the like) for a message that can never be built:
+    retrying cannot help. Every header is cleaned again here, for a row written any other
+    way; a row queued before the threading columns (all None) goes out with a Message-ID
+    made now and nothing else new."""
     email = EmailMessage()
     email["From"] = config["MAIL_SENDER"]
     email["To"] = message.recipient
     email["Subject"] = header_text(message.subject)
+    email["Message-ID"] = _threading(message.message_id) or mail_threads.new_message_id(config)
+    for name, value in (
+        ("In-Reply-To", message.in_reply_to),
+        ("References", message.thread_references),
+        ("Reply-To", message.reply_to),
+        ("Auto-Submitted", message.auto_submitted),
+    ):
+        if value := _threading(value):
+            email[name] = value
     email.set_content(message.body)
     return email
+
+
+def _threading(value: str | None) -> str:
+    return header_text(value, limit=THREAD_HEADER_LENGTH) if value else ""
 
 
 def _transmit(email: EmailMessage, config) -> None:
@@ -136,12 +180,17 @@ _CLAIM = (
         OutboxMessage.subject,
         OutboxMessage.body,
         OutboxMessage.attempts,
+        OutboxMessage.message_id,
+        OutboxMessage.in_reply_to,
+        OutboxMessage.thread_references,
+        OutboxMessage.reply_to,
+        OutboxMessage.auto_submitted,
     )
     .execution_options(synchronize_session=False)
 )
 _MARK = (
     update(OutboxMessage)
-    .where(OutboxMessage.id == bindparam("message_id"))
+    .where(OutboxMessage.id == bindparam("outbox_id"))
     .execution_options(synchronize_session=False)
 )
 _MARK_SENT = _MARK.values(sent_at=bindparam("at"), last_error=None)
@@ -221,17 +270,17 @@ def _attempt(message, config) -> bool:
             retry_at = utcnow() + timedelta(minutes=2 ** (message.attempts - 1))
             error_text = _describe(error)
             db.session.execute(
-                _MARK_RETRY, {"message_id": message.id, "error": error_text, "retry_at": retry_at}
+                _MARK_RETRY, {"outbox_id": message.id, "error": error_text, "retry_at": retry_at}
             )
             current_app.logger.warning("mail %s not sent: %s", message.id, error_text)
         return False
-    db.session.execute(_MARK_SENT, {"message_id": message.id, "at": utcnow()})
+    db.session.execute(_MARK_SENT, {"outbox_id": message.id, "at": utcnow()})
     return True
 
 
 def _give_up(message, error: str) -> None:
     values = {
-        "message_id": message.id,
+        "outbox_id": message.id,
         "error": error[:ERROR_LENGTH],
         "at": utcnow(),
         "attempts": min(message.attempts, MAX_ATTEMPTS),

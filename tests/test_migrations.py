@@ -210,3 +210,52 @@ def test_outbox_messages_out_of_attempts_are_marked_failed_and_kept_back_when_un
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("empty_database", list(_databases()), indirect=True)
+def test_threading_columns_keep_queued_mail_and_the_failed_index(empty_database):
+    """0023 rebuilds outbox_message on SQLite (to add a foreign key): the queued rows stay,
+    with every new column empty, and the partial index on failed_at stays partial (a
+    rebuild that lost its WHERE would let it stand in for the index on sent_at)."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        try:
+            upgrade(revision="0022")
+            row = {"recipient": "queued@example.com", "subject": "s", "body": "b"}
+            with db.engine.begin() as connection:
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO outbox_message (recipient, subject, body, created_at, "
+                        "attempts) VALUES (:recipient, :subject, :body, :now, 0)"
+                    ),
+                    {**row, "now": utcnow()},
+                )
+
+            upgrade(revision="0023")
+            query = sa.text(
+                "SELECT recipient, request_id, message_id, thread_references, auto_submitted "
+                "FROM outbox_message"
+            )
+            with db.engine.connect() as connection:
+                stored = connection.execute(query)
+                assert [tuple(r) for r in stored] == [
+                    ("queued@example.com", None, None, None, None)
+                ]
+            if db.engine.dialect.name == "sqlite":
+                with db.engine.connect() as connection:
+                    index = connection.scalar(
+                        sa.text(
+                            "SELECT sql FROM sqlite_master "
+                            "WHERE name = 'ix_outbox_message_failed_at'"
+                        )
+                    )
+                assert "WHERE failed_at IS NOT NULL" in index
+            assert _differences() == []
+
+            downgrade(revision="0022")
+            with db.engine.connect() as connection:
+                count = connection.scalar(sa.text("SELECT count(*) FROM outbox_message"))
+            assert count == 1
+        finally:
+            db.session.remove()
+            db.engine.dispose()

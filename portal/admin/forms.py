@@ -15,8 +15,17 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
+from .. import mail_threads
 from ..forms import clean_text, email_field, name_field
 from ..models import MEMBERSHIP_ROLES, SKILL_LEVELS
 from ..web import MAX_ID
@@ -109,6 +118,12 @@ class TierForm(FlaskForm):
 # --- teams and memberships -----------------------------------------------------------------
 
 
+def team_mail_address(form, field) -> None:
+    problem = mail_threads.team_address_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
+
+
 class TeamForm(FlaskForm):
     name = name_field("Team name", 80)
     description = text_field("Description", 500)
@@ -118,6 +133,27 @@ class TeamForm(FlaskForm):
         validators=[InputRequired("Enter a time zone."), valid_timezone],
         filters=[clean_text],
         description="IANA name; business hours are counted in it. For example Europe/Berlin.",
+    )
+    mail_address = StringField(
+        "Mail address",
+        default="",
+        validators=[
+            Optional(),  # blank: the team takes no mail
+            Length(max=254, message="An email address has at most 254 characters."),
+            Email(
+                "Enter an address like support@example.com.",
+                check_deliverability=False,
+                allow_smtputf8=False,
+            ),
+            team_mail_address,
+        ],
+        filters=[clean_text],
+        description=(
+            "Optional. Customers' replies to the team's mails come back through it, so set "
+            "it only once mail to it reaches Onestop; leave it blank and mails say replies "
+            "are not read."
+        ),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
 
 

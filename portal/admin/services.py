@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from .. import audit, mail_threads
 from ..auth.services import revoke_sessions
 from ..extensions import db
 from ..models import (
@@ -51,7 +51,10 @@ UNIQUE = {
         "name": "Another tier already has that name.",
         "rank": "Another tier already has that rank.",
     },
-    Team: {"name": "Another team already has that name."},
+    Team: {
+        "name": "Another team already has that name.",
+        "mail_address": "Another team already uses that mail address.",
+    },
     Account: {"name": "Another account already has that name."},
 }
 
@@ -59,8 +62,8 @@ UNIQUE = {
 def _check_unique(obj, fields: dict) -> None:
     model = type(obj)
     for column, message in UNIQUE.get(model, {}).items():
-        if column not in fields:
-            continue
+        if column not in fields or fields[column] is None:
+            continue  # NULL never clashes: many teams may have no mail address
         value = fields[column]
         attribute = getattr(model, column)
         # Names are compared case-insensitively: "billing" and "Billing" would confuse people.
@@ -134,7 +137,23 @@ def create_tier(actor: User, **fields) -> Tier:
 
 
 def create_team(actor: User, **fields) -> Team:
-    return create(actor, Team, **fields)
+    return create(actor, Team, **_team_fields(fields))
+
+
+def update_team(actor: User, team: Team, **fields) -> dict:
+    return update(actor, team, **_team_fields(fields))
+
+
+def _team_fields(fields: dict) -> dict:
+    """A team's mail address is stored lowercased (servers and clients lowercase addresses,
+    and the unique index then holds whatever the case) or None when blank; the rule the
+    form shows is checked again here, for any other caller."""
+    if "mail_address" not in fields:
+        return fields
+    address = (fields["mail_address"] or "").strip().lower() or None
+    if address is not None and (problem := mail_threads.team_address_problem(address)):
+        raise AdminError(problem, "mail_address")
+    return {**fields, "mail_address": address}
 
 
 # --- memberships ---------------------------------------------------------------------------

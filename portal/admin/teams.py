@@ -42,6 +42,7 @@ def create_team():
                 name=form.name.data,
                 description=form.description.data,
                 timezone=form.timezone.data,
+                mail_address=form.mail_address.data,
             )
         except services.AdminError as error:
             form_error(form, error, "name")
@@ -61,17 +62,19 @@ def team(team_id: int):
 @bp.route("/teams/<int:team_id>", methods=["POST"])
 @policy(ADMIN)
 def update_team(team_id: int):
-    """Rename a team, describe it, or move it to another time zone (due times follow)."""
+    """Rename a team, describe it, give it a mail address, or move it to another time zone
+    (due times follow)."""
     team = db.get_or_404(Team, team_id)
     form = TeamForm()
     if form.validate_on_submit():
         try:
-            changes = services.update(
+            changes = services.update_team(
                 current_user,
                 team,
                 name=form.name.data,
                 description=form.description.data,
                 timezone=form.timezone.data,
+                mail_address=form.mail_address.data,
             )
         except services.AdminError as error:
             form_error(form, error, "name")

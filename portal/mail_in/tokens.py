@@ -10,7 +10,10 @@ Message-IDs in In-Reply-To/References, and the `[R-1042]` subject tag, strongest
 - Our Message-IDs (`<r1042.e5531.<random>.<sig>@domain>`) are signed too, so a forged
   one cannot name a request; but they travel further than the Reply-To (quoted in every
   reply's References, by anyone the thread was forwarded to), so they are a hint.
-- The subject tag is a hint only, trusted only when the sender may see that request.
+- The subject tag is a hint only, trusted only when the sender may see that request. It
+  carries the reference people see (`[R-1042]` for request id 42, portal/domain/
+  references.py), so a tag a customer types from the web page names the same request;
+  like every other function here, it takes and returns the request's database id.
 Whatever matched, the caller re-checks that the sender may see the request: a token proves
 the mail answers our mail about the request, not who wrote it.
 """
@@ -24,6 +27,8 @@ import re
 import secrets
 from collections.abc import Iterable
 
+from ..domain.references import id_from_reference, reference_for
+
 _REPLY_PURPOSE = b"onestop.mail.reply-address.v1"
 _MESSAGE_ID_PURPOSE = b"onestop.mail.message-id.v1"
 SIGNATURE_CHARS = 12
@@ -35,7 +40,7 @@ _OUR_ID = re.compile(
     r"\.(?P<sig>[a-z2-7]{12})@(?P<domain>[^@\s<>]+)$"
 )
 _REQUEST_IDENT = re.compile(r"^(?P<id>[1-9][0-9]{0,17})(?:\.[a-z0-9.]*)?$")
-_SUBJECT_TAG = re.compile(r"\[R-(?P<id>[1-9][0-9]{0,17})\]", re.IGNORECASE)
+_SUBJECT_TAG = re.compile(r"\[R-(?P<number>[1-9][0-9]{0,17})\]", re.IGNORECASE)
 _KIND = re.compile(r"^[a-z]{1,8}$")
 _IDENT = re.compile(r"^[0-9][a-z0-9.]{0,59}$")
 _DOMAIN = re.compile(r"^[a-z0-9.-]+$")
@@ -97,13 +102,15 @@ def request_from_references(ids: Iterable[str], domain: str, secret: bytes) -> i
 
 
 def subject_tag(subject: str) -> int | None:
-    """The request a `[R-1042]` tag names; the first tag when there are several."""
+    """The id of the request a `[R-1042]` tag names (42); the first tag when there are
+    several. None for a tag that is no reference (below the offset)."""
     match = _SUBJECT_TAG.search(subject)
-    return int(match["id"]) if match else None
+    return id_from_reference(match["number"]) if match else None
 
 
 def subject_tag_for(request_id: int) -> str:
-    return f"[R-{request_id}]"
+    """`[R-1042]` for request id 42: the reference its pages and mails show."""
+    return f"[{reference_for(request_id)}]"
 
 
 def _split(address: str) -> tuple[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -40,3 +40,18 @@ class OutboxMessage(db.Model):
     # Given up: refused for good (a header that cannot be built, a 5xx for the recipient) or
     # out of attempts. Delivery skips it until an admin retries it (portal/admin/mail.py).
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Threading (portal/mail_threads.py), set when the message is queued and sent as is, so a
+    # retry goes out under the same Message-ID. All None in rows written before 0023, which
+    # still send (delivery gives them a Message-ID of their own).
+    # The request the mail is about: its thread is the earlier mails about it to the same
+    # recipient. The index serves that lookup.
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("request.id", ondelete="SET NULL"), index=True
+    )
+    # Unique: a bounce or a reply names it, and finds this row by it.
+    message_id: Mapped[str | None] = mapped_column(String(400), unique=True, index=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(400))
+    # The References header (`references` is an SQL keyword).
+    thread_references: Mapped[str | None] = mapped_column(Text)
+    reply_to: Mapped[str | None] = mapped_column(String(254))
+    auto_submitted: Mapped[str | None] = mapped_column(String(32))

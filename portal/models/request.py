@@ -16,6 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+# Re-exported: callers have always found references with the models.
+from ..domain.references import REFERENCE_OFFSET, id_from_reference, reference_for  # noqa: F401
 from ..extensions import db
 from ..richtext import stored_html
 from .account import Account
@@ -52,21 +54,6 @@ URGENCIES = {
 REPLY = "reply"
 NOTE = "note"
 EVENT = "event"
-
-REFERENCE_OFFSET = 1000
-
-
-def reference_for(request_id: int) -> str:
-    return f"R-{request_id + REFERENCE_OFFSET}"
-
-
-def id_from_reference(reference: str) -> int | None:
-    """'R-1042' (or '1042', any case) -> 42; None when it is not a reference."""
-    text = reference.strip().upper().removeprefix("R-").removeprefix("R")
-    if not text.isdecimal() or not text.isascii() or len(text) > 12:
-        return None
-    request_id = int(text) - REFERENCE_OFFSET
-    return request_id if request_id > 0 else None
 
 
 class Request(db.Model):

@@ -35,6 +35,11 @@ class Team(db.Model):
     # Moves, in the same transaction, with every change to what the team's pages print of
     # the team itself (members, accounts, calendar, canned replies): portal/caching.py.
     settings_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Where customers write to the team and where their replies come back (portal/
+    # mail_threads.py). Stored lowercased (admin/services.py), so this plain unique index is
+    # unique whatever the case; no `+`, which is where reply tokens go. None: the team takes
+    # no mail, and its mails say replies are not read.
+    mail_address: Mapped[str | None] = mapped_column(String(254), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, render_template, url_for
 from sqlalchemy import update
 
-from .. import access
+from .. import access, mail_threads
 from ..extensions import db
 from ..mail import queue_mail
 from ..models import Attachment, Entry, Handoff, Request, User, utcnow
@@ -46,12 +46,20 @@ def merge(actor: User, duplicate: Request, survivor: Request) -> None:
     mark_active(duplicate)
     clock.recompute(survivor)
     link = current_app.config["BASE_URL"] + url_for("customer.request", request_id=survivor.id)
+    # About the duplicate (it threads with the customer's earlier mails about it); a reply
+    # lands on the survivor, where everything now continues (mail_threads.replies_land_on).
     queue_mail(
         duplicate.requester.email,
-        f"[{duplicate.reference}] Now followed as {survivor.reference}",
+        f"Now followed as {survivor.reference}",
         render_template(
-            "mail/request_merged.txt", duplicate=duplicate, survivor=survivor, link=link
+            "mail/request_merged.txt",
+            duplicate=duplicate,
+            survivor=survivor,
+            link=link,
+            reference=survivor.reference,
+            replies_by_mail=mail_threads.reply_address(duplicate) is not None,
         ),
+        about=duplicate,
     )
     db.session.flush()
 

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
 
+from .. import mail_threads
 from ..extensions import db
 from ..mail import queue_mail
 from ..models import Account, Entry, Function, Request, Team, User, utcnow
@@ -176,7 +177,7 @@ def _confirm_by_mail(actor: User, request: Request, team: Team, choice) -> None:
     link = current_app.config["BASE_URL"] + url_for("customer.request", request_id=request.id)
     queue_mail(
         actor.email,
-        f"[{request.reference}] We have your request: {request.subject}",
+        f"We have your request: {request.subject}",
         # Straight from the Jinja environment: Flask's render_template would also run the
         # page context processors (the signed-in person's navigation) for a plain-text mail.
         current_app.jinja_env.get_template("mail/request_received.txt").render(
@@ -185,5 +186,8 @@ def _confirm_by_mail(actor: User, request: Request, team: Team, choice) -> None:
             team=team,
             assignee_name=choice.name if choice else None,
             link=link,
+            reference=request.reference,
+            replies_by_mail=mail_threads.reply_address(request) is not None,
         ),
+        about=request,
     )

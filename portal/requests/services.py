@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app, render_template, url_for
 from sqlalchemy import bindparam, func, select
 
+from .. import mail_threads
 from ..extensions import db
 from ..mail import queue_mail
 from ..models import Entry, Function, Membership, Request, User, utcnow
@@ -162,7 +163,8 @@ def reply_as_staff(actor: User, request: Request, body: str, *, wait_for_custome
         _set_status(actor, request, WAITING_ON_CUSTOMER)
     clock.recompute(request)
     mark_active(request)
-    _notify_requester(request, f"New reply on {request.reference}", body)
+    # A person's words to the customer: not automatic, so their auto-responder may answer.
+    _notify_requester(request, f"New reply: {request.subject}", body, automatic=False)
     db.session.flush()
     return entry
 
@@ -190,7 +192,7 @@ def change_status(actor: User, request: Request, status: str) -> None:
         )
         _notify_requester(
             request,
-            f"Resolved: {request.subject} ({request.reference})",
+            f"Resolved: {request.subject}",
             "Your team has marked this request resolved. If it is not sorted, reopen it from "
             f"the request page.\n\nHow did we do? Rate it from 1 to 5 here:\n{rate_link}",
         )
@@ -262,10 +264,19 @@ def reclassify(actor: User, request: Request, *, function: Function | None, urge
     db.session.flush()
 
 
-def _notify_requester(request: Request, subject: str, body: str) -> None:
+def _notify_requester(request: Request, subject: str, body: str, *, automatic=True) -> None:
     link = current_app.config["BASE_URL"] + url_for("customer.request", request_id=request.id)
     queue_mail(
         request.requester.email,
-        f"[{request.reference}] {subject}",
-        render_template("mail/request_update.txt", request=request, body=body, link=link),
+        subject,
+        render_template(
+            "mail/request_update.txt",
+            request=request,
+            body=body,
+            link=link,
+            reference=request.reference,
+            replies_by_mail=mail_threads.reply_address(request) is not None,
+        ),
+        about=request,
+        automatic=automatic,
     )

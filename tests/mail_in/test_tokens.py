@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from portal.domain.references import reference_for
 from portal.mail_in.tokens import (
     MAX_LOCAL_PART,
     SIGNATURE_CHARS,
@@ -156,9 +157,11 @@ def test_a_message_id_of_another_kind_names_no_request():
 @pytest.mark.parametrize(
     ("subject", "request_id"),
     [
-        ("Re: [R-1042] Printer broken", 1042),
-        ("AW: [r-7] Drucker", 7),
-        ("[R-12] and [R-34]", 12),
+        ("Re: [R-1042] Printer broken", 42),
+        ("AW: [r-1007] Drucker", 7),
+        ("[R-1012] and [R-1034]", 12),
+        ("[R-7] below the reference offset", None),
+        ("[R-1000] the offset itself", None),
         ("R-1042 without brackets", None),
         ("[R-0] zero", None),
         ("[R-abc]", None),
@@ -171,3 +174,10 @@ def test_subject_tag(subject, request_id):
 
 def test_subject_tag_round_trip():
     assert subject_tag(f"Re: {subject_tag_for(1042)} Printer") == 1042
+
+
+def test_the_subject_tag_is_the_reference_people_see():
+    """The tag in our subjects must be the one on the request's page: a customer who types
+    `[R-1042]` from the page, or replies to our mail, means the same request."""
+    assert subject_tag_for(42) == f"[{reference_for(42)}]" == "[R-1042]"
+    assert subject_tag("Re: [R-1042] Printer") == 42
