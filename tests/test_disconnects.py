@@ -60,7 +60,7 @@ def test_a_connection_the_server_ended_is_replaced_before_use(postgresql):
 
 def test_without_the_check_the_first_statement_would_fail(postgresql):
     """The check is what saves the request: the same steps on an engine without it fail."""
-    from portal import _drop_connections_the_server_closed as check
+    from portal.database import _drop_connections_the_server_closed as check
 
     bare = sa.create_engine(postgresql.url)
     sa.event.remove(sa.pool.Pool, "checkout", check)
