@@ -203,6 +203,9 @@ class Gate:
                 row = cursor.fetchone()
             finally:
                 cursor.close()
+            # COMMIT ends the read: the pool's ROLLBACK would make psycopg forget its
+            # prepared statements (database.end_reading says why that matters).
+            connection.commit()
         finally:
             connection.close()
         return None if row is None else row[0]
