@@ -42,14 +42,30 @@ def _module_name(path: Path) -> str:
 MODULES = {_module_name(path): path for path in sorted(PORTAL.rglob("*.py"))}
 
 
+def _named(name: str, nodes) -> set[str]:
+    """The modules the import statements among `nodes` (of module `name`) name: a
+    submodule when `from package import submodule`, else the module itself."""
+    path = MODULES[name]
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    imported: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            for alias in node.names:
+                submodule = f"{module}.{alias.name}"
+                imported.add(submodule if submodule in MODULES else module)
+    return imported
+
+
 def _top_level_imports(name: str) -> set[str]:
     """The portal modules `name` imports when it is imported: statements at module level
     (inside `if`/`try` too, not under `if TYPE_CHECKING`), and the packages above each one,
     which Python imports first. Imports inside functions run later and are left out."""
-    path = MODULES[name]
-    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     statements: list[ast.stmt] = []
-    pending = list(ast.parse(path.read_text()).body)
+    pending = list(ast.parse(MODULES[name].read_text()).body)
     while pending:
         node = pending.pop()
         if isinstance(node, ast.If):
@@ -60,16 +76,7 @@ def _top_level_imports(name: str) -> set[str]:
             pending += [stmt for handler in node.handlers for stmt in handler.body]
         else:
             statements.append(node)
-    imported: set[str] = set()
-    for node in statements:
-        if isinstance(node, ast.Import):
-            imported.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = package[: len(package) - node.level + 1] if node.level else []
-            module = ".".join(base + ([node.module] if node.module else []))
-            for alias in node.names:
-                submodule = f"{module}.{alias.name}"
-                imported.add(submodule if submodule in MODULES else module)
+    imported = _named(name, statements)
     found = set()
     for module in imported:
         parts = module.split(".")
@@ -138,18 +145,7 @@ def _every_import(name: str) -> set[str]:
     """The portal modules `name` names in any import, at module level or inside a function
     (not the packages above them): a cycle "broken" by importing inside a function is still
     two modules that each need the other."""
-    path = MODULES[name]
-    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
-    imported: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = package[: len(package) - node.level + 1] if node.level else []
-            module = ".".join(base + ([node.module] if node.module else []))
-            for alias in node.names:
-                submodule = f"{module}.{alias.name}"
-                imported.add(submodule if submodule in MODULES else module)
+    imported = _named(name, ast.walk(ast.parse(MODULES[name].read_text())))
     return {m for m in imported if m in MODULES and m != name and not name.startswith(m + ".")}
 
 
