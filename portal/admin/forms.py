@@ -148,11 +148,7 @@ class TeamForm(FlaskForm):
             team_mail_address,
         ],
         filters=[clean_text],
-        description=(
-            "Optional. Customers' replies to the team's mails come back through it, so set "
-            "it only once mail to it reaches Onestop; leave it blank and mails say replies "
-            "are not read."
-        ),
+        description="Optional: where customers' replies arrive.",
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
 
