@@ -96,3 +96,26 @@ def sign_in(page):
         page.wait_for_load_state("networkidle")
 
     return go
+
+
+@pytest.fixture
+def signed_in_without_js(browser, base_url):
+    """`open_as(user)`: a page of a browser with JavaScript off, signed in through the real
+    form; each one closed after the test."""
+    from tests.factories import PASSWORD
+
+    contexts = []
+
+    def open_as(user):
+        context = browser.new_context(base_url=base_url, java_script_enabled=False)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/sign-in")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()

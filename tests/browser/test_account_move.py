@@ -7,7 +7,6 @@ from portal.extensions import db
 from portal.models import Account, Request
 from tests import factories
 from tests.browser.conftest import axe_violations
-from tests.factories import PASSWORD
 
 SHOTS = os.environ.get("SCREENSHOTS")  # a folder: keep the form's screenshot there
 
@@ -42,19 +41,13 @@ def test_admin_moves_an_account_and_its_open_requests(
     assert console_errors == []
 
 
-def test_leaving_the_open_requests_works_without_javascript(browser, base_url, world):
+def test_leaving_the_open_requests_works_without_javascript(world, signed_in_without_js):
     factories.make_request(world.account_a, world.contact_a)
     db.session.commit()
-    context = browser.new_context(base_url=base_url, java_script_enabled=False)
-    page = context.new_page()
-    page.goto("/sign-in")
-    page.get_by_label("Email").fill(world.admin.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page = signed_in_without_js(world.admin)
     page.goto(f"/admin/accounts/{world.account_a.id}")
     page.get_by_label("Owning team").select_option(label="Team Y")
     page.get_by_label("Leave them with the current team").check()
     page.get_by_role("button", name="Save details").click()
     assert page.url.endswith(f"/admin/accounts/{world.account_a.id}")  # 303 back to the page
     assert _teams(world) == (world.team_y.id, {world.team_x.id})
-    context.close()

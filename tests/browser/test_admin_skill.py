@@ -6,7 +6,6 @@ from portal.extensions import db
 from portal.models import Skill
 from tests import factories
 from tests.browser.conftest import axe_violations
-from tests.factories import PASSWORD
 
 
 def _skills(user):
@@ -44,13 +43,8 @@ def test_admin_adds_and_changes_a_skill_without_leaving_the_page(
     assert console_errors == []
 
 
-def test_adding_a_skill_works_without_javascript(browser, base_url, world):
-    context = browser.new_context(base_url=base_url, java_script_enabled=False)
-    page = context.new_page()
-    page.goto("/sign-in")
-    page.get_by_label("Email").fill(world.admin.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+def test_adding_a_skill_works_without_javascript(world, signed_in_without_js):
+    page = signed_in_without_js(world.admin)
     page.goto(f"/admin/people/{world.coach_x.id}")
     page.locator("#skills").get_by_label("Function").select_option(label="Billing")
     page.locator("#skills").get_by_label("Level").select_option("1")
@@ -58,4 +52,3 @@ def test_adding_a_skill_works_without_javascript(browser, base_url, world):
     assert page.url.endswith(f"/admin/people/{world.coach_x.id}")  # 303 back to the page
     assert page.locator("#skills").get_by_role("cell", name="Billing", exact=True).is_visible()
     assert _skills(world.coach_x) == {("Billing", 1)}
-    context.close()

@@ -74,15 +74,8 @@ def test_invited_contact_accepts_and_signs_in(
     assert console_errors == []
 
 
-def test_invitation_works_without_javascript(browser, base_url, world):
-    context = browser.new_context(base_url=base_url, java_script_enabled=False)
-    page = context.new_page()
-    page.goto("/sign-in")
-    page.get_by_label("Email").fill(world.coach_x.email)
-    from tests.factories import PASSWORD
-
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+def test_invitation_works_without_javascript(browser, base_url, world, signed_in_without_js):
+    page = signed_in_without_js(world.coach_x)
     assert page.get_by_role("heading", level=1).inner_text().startswith("Team X")
 
     _invite(page, world)
@@ -96,7 +89,6 @@ def test_invitation_works_without_javascript(browser, base_url, world):
     page.get_by_role("button", name="Send invitation").click()
     assert page.get_by_text("Enter an email address like").is_visible()
     assert page.get_by_label("Contact's name").input_value() == "Second"
-    context.close()
 
     other, visitor = _accept(browser, base_url, _invitation_link())
     assert visitor.get_by_role("heading", level=1).inner_text() == "Your requests"

@@ -6,7 +6,6 @@ import os
 from portal.extensions import db
 from portal.models import Team
 from tests.browser.conftest import axe_violations
-from tests.factories import PASSWORD
 
 SHOTS = os.environ.get("SCREENSHOTS")  # a folder: keep the form's screenshot there
 
@@ -42,13 +41,8 @@ def test_admin_sets_a_team_address_and_a_duplicate_is_refused(
     assert console_errors == []
 
 
-def test_a_team_address_is_set_without_javascript(browser, base_url, world):
-    context = browser.new_context(base_url=base_url, java_script_enabled=False)
-    page = context.new_page()
-    page.goto("/sign-in")
-    page.get_by_label("Email").fill(world.admin.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+def test_a_team_address_is_set_without_javascript(world, signed_in_without_js):
+    page = signed_in_without_js(world.admin)
     page.goto(f"/admin/teams/{world.team_y.id}")
     page.get_by_label("Mail address").fill("south+x@support.example")
     page.get_by_role("button", name="Save details").click()
@@ -58,4 +52,3 @@ def test_a_team_address_is_set_without_javascript(browser, base_url, world):
     page.get_by_role("button", name="Save details").click()
     assert page.url.endswith(f"/admin/teams/{world.team_y.id}")
     assert _address(world.team_y.id) == "south@support.example"
-    context.close()
