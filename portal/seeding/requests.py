@@ -78,13 +78,52 @@ DEMO_REQUESTS = [
 ]
 
 
+def _add_raised(item, replied_by: int | None, reply: str) -> None:
+    """Store a seeded request with the entries every request has: its "raised" event and,
+    once answered, the team's first reply."""
+    from ..models import Entry
+
+    db.session.add(item)
+    db.session.flush()
+    db.session.add(
+        Entry(
+            request_id=item.id,
+            author_id=item.requester_id,
+            kind="event",
+            public=True,
+            event="raised",
+            created_at=item.created_at,
+        )
+    )
+    if item.first_response_at:
+        db.session.add(
+            Entry(
+                request_id=item.id,
+                author_id=replied_by,
+                kind="reply",
+                public=True,
+                body=reply,
+                created_at=item.first_response_at,
+            )
+        )
+
+
+def _start_clock(item, now) -> None:
+    """The service clock of a seeded request, paused while it waits on its customer."""
+    from ..requests import clock
+
+    if item.status == "waiting_on_customer":
+        clock.pause(item)
+    db.session.flush()
+    clock.recompute(item, now)
+
+
 def seed_requests(now=None) -> None:
     """A few requests per team in every state, with service clocks set, for the demo."""
     from datetime import timedelta
     from uuid import UUID
 
     from ..models import Entry, Request, utcnow
-    from ..requests import clock
 
     now = now or utcnow()
     accounts = db.session.scalars(select(Account).order_by(Account.id)).all()
@@ -121,29 +160,8 @@ def seed_requests(now=None) -> None:
             resolved_at=created + timedelta(hours=20) if status in ("resolved", "closed") else None,
             closed_at=created + timedelta(hours=40) if status == "closed" else None,
         )
-        db.session.add(item)
-        db.session.flush()
-        db.session.add(
-            Entry(
-                request_id=item.id,
-                author_id=contact.user_id,
-                kind="event",
-                public=True,
-                event="raised",
-                created_at=created,
-            )
-        )
+        _add_raised(item, item.assignee_id, "Thanks for letting us know. I am looking into it now.")
         if item.first_response_at:
-            db.session.add(
-                Entry(
-                    request_id=item.id,
-                    author_id=item.assignee_id,
-                    kind="reply",
-                    public=True,
-                    body="Thanks for letting us know. I am looking into it now.",
-                    created_at=item.first_response_at,
-                )
-            )
             db.session.add(
                 Entry(
                     request_id=item.id,
@@ -165,10 +183,7 @@ def seed_requests(now=None) -> None:
                     created_at=created + timedelta(hours=n + 1),
                 )
             )
-        if status == "waiting_on_customer":
-            clock.pause(item)
-        db.session.flush()
-        clock.recompute(item, now)
+        _start_clock(item, now)
     db.session.flush()
 
 
@@ -194,7 +209,7 @@ def seed_monday(rng: random.Random, count: int = 300, now=None) -> None:
     from datetime import timedelta
     from uuid import UUID
 
-    from ..models import Entry, Handoff, Request, utcnow
+    from ..models import Handoff, Request, utcnow
     from ..requests import clock
 
     now = now or utcnow()
@@ -234,29 +249,7 @@ def seed_monday(rng: random.Random, count: int = 300, now=None) -> None:
             resolved_at=created + timedelta(hours=30) if status in ("resolved", "closed") else None,
             closed_at=created + timedelta(hours=60) if status == "closed" else None,
         )
-        db.session.add(item)
-        db.session.flush()
-        db.session.add(
-            Entry(
-                request_id=item.id,
-                author_id=item.requester_id,
-                kind="event",
-                public=True,
-                event="raised",
-                created_at=created,
-            )
-        )
-        if item.first_response_at:
-            db.session.add(
-                Entry(
-                    request_id=item.id,
-                    author_id=item.assignee_id or staff[0],
-                    kind="reply",
-                    public=True,
-                    body="Thank you, we are on it.",
-                    created_at=item.first_response_at,
-                )
-            )
+        _add_raised(item, item.assignee_id or staff[0], "Thank you, we are on it.")
         if status in ("open", "waiting_on_customer") and rng.random() < 0.25:
             other = rng.choice([f for f in functions.values() if f.name != function_name])
             done = rng.random() < 0.4
@@ -273,9 +266,6 @@ def seed_monday(rng: random.Random, count: int = 300, now=None) -> None:
                     outcome="Checked, all in order." if done else "",
                 )
             )
-        if status == "waiting_on_customer":
-            clock.pause(item)
-        db.session.flush()
-        clock.recompute(item, now)
+        _start_clock(item, now)
     clock.record_breaches(now)
     db.session.flush()
