@@ -140,8 +140,7 @@ def index(team_id: int):
     counts = caching.INBOX_COUNTS.get(
         lambda: queries.view_counts(current_user, team, now), **stamps, reader=current_user.id
     )
-    bulk = BulkForm(formdata=None)
-    bulk.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in members]
+    bulk = _bulk_form(members, formdata=None)
     args = query_args("after", "seen")
     narrowed_to = _narrowed_to(team, filters.account_id)
     # The menus list the team's members (settings) and the functions and tiers (site).
@@ -194,14 +193,18 @@ def updates(team_id: int):
     )
 
 
+def _bulk_form(members, **kwargs) -> BulkForm:
+    """The bulk bar's form, with the same owner menu drawn and posted."""
+    form = BulkForm(**kwargs)
+    form.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in members]
+    return form
+
+
 @bp.route("/inbox/bulk", methods=["POST"])
 @policy(TEAM_MEMBER)
 def bulk(team_id: int):
     team = access.get_team(team_id)
-    form = BulkForm()
-    form.assignee.choices = [("", "Keep owner")] + [
-        (m.id, m.name) for m in services.team_members(team)
-    ]
+    form = _bulk_form(services.team_members(team))
     back = request.form.get("back") or url_for("inbox.index", team_id=team_id)
     if not back.startswith(url_for("inbox.index", team_id=team_id)):
         back = url_for("inbox.index", team_id=team_id)

@@ -72,23 +72,28 @@ def _canned_prefill(item, bound) -> str | None:
     return None
 
 
+# The menus of the owner and classify forms: one list for the form drawn and the form posted.
+def _owner_choices(team) -> list:
+    return [("", "Nobody (unassigned)")] + [(m.id, m.name) for m in services.team_members(team)]
+
+
+def _function_choices() -> list:
+    return [("", "No function")] + [(f.id, f.name) for f in reference.functions()]
+
+
 def _forms(team, item, prefill, **bound) -> _Forms:
     version = item.version
 
     def assign():
         form = AssignForm(formdata=None, version=version, assignee=item.assignee_id)
-        form.assignee.choices = [("", "Nobody (unassigned)")] + [
-            (m.id, m.name) for m in services.team_members(team)
-        ]
+        form.assignee.choices = _owner_choices(team)
         return form
 
     def classify():
         form = ClassifyForm(
             formdata=None, version=version, function=item.function_id, urgency=item.urgency
         )
-        form.function.choices = [("", "No function")] + [
-            (f.id, f.name) for f in reference.functions()
-        ]
+        form.function.choices = _function_choices()
         return form
 
     def status():
@@ -208,13 +213,9 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
     item = _team_request(team_id, request_id)
     form = form_class()
     if key == "assign":
-        form.assignee.choices = [("", "Nobody")] + [
-            (m.id, m.name) for m in services.team_members(team)
-        ]
+        form.assignee.choices = _owner_choices(team)
     if key == "classify":
-        form.function.choices = [("", "No function")] + [
-            (f.id, f.name) for f in reference.functions()
-        ]
+        form.function.choices = _function_choices()
     if not form.validate_on_submit():
         return _detail(team, item, http_status=422, **{key: form})
     try:
