@@ -63,19 +63,27 @@ def dimensions():
 @policy(ADMIN)
 def add_dimension():
     form = DimensionForm()
-    if form.validate_on_submit():
-        try:
-            services.save_dimension(
-                current_user, None, form.name.data, form.description.data or "", form.active.data
-            )
-        except InsightError as error:
-            db.session.rollback()
-            form.name.errors = [str(error)]
-        else:
-            db.session.commit()
-            flash(f"Dimension {form.name.data} added.", "success")
-            return redirect(url_for("insights.dimensions"), code=303)
+    if _saved(form, None, "added"):
+        return redirect(url_for("insights.dimensions"), code=303)
     return _dimensions_page(form, 422)
+
+
+def _saved(form, dimension, done: str) -> bool:
+    """Save a new (`dimension` None) or changed dimension from its posted form and say so;
+    False, with the reason on the form, when it is refused."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        services.save_dimension(
+            current_user, dimension, form.name.data, form.description.data or "", form.active.data
+        )
+    except InsightError as error:
+        db.session.rollback()
+        form.name.errors = [str(error)]
+        return False
+    db.session.commit()
+    flash(f"Dimension {form.name.data} {done}.", "success")
+    return True
 
 
 @bp.route("/insights/schedules", methods=["POST"])
@@ -106,20 +114,6 @@ def update_dimension(dimension_id: int):
     if dimension is None:
         abort(404)
     form = DimensionForm(prefix=f"d{dimension.id}")
-    if form.validate_on_submit():
-        try:
-            services.save_dimension(
-                current_user,
-                dimension,
-                form.name.data,
-                form.description.data or "",
-                form.active.data,
-            )
-        except InsightError as error:
-            db.session.rollback()
-            form.name.errors = [str(error)]
-        else:
-            db.session.commit()
-            flash(f"Dimension {form.name.data} saved.", "success")
-            return redirect(url_for("insights.dimensions"), code=303)
+    if _saved(form, dimension, "saved"):
+        return redirect(url_for("insights.dimensions"), code=303)
     return _dimensions_page(status=422, edit_forms={dimension.id: form})
