@@ -95,6 +95,23 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Onestop <onestop@localhost>"),
         # The domain of our Message-IDs; None: the sender's (worked out below).
         "MAIL_DOMAIN": os.environ.get("MAIL_DOMAIN") or None,
+        # Mail in (portal/team_mail): a bigger message is refused (LMTP 552; left in the
+        # IMAP mailbox), one sender's mail beyond the hourly number is held for a member.
+        "MAIL_MAX_BYTES": int(os.environ.get("MAIL_MAX_BYTES", str(25 * 1024 * 1024))),
+        "MAIL_FLOOD_PER_HOUR": int(os.environ.get("MAIL_FLOOD_PER_HOUR", "20")),
+        # `flask mail-listen`: where the LMTP listener the mail server delivers to listens.
+        "MAIL_LISTEN_HOST": os.environ.get("MAIL_LISTEN_HOST", "127.0.0.1"),
+        "MAIL_LISTEN_PORT": int(os.environ.get("MAIL_LISTEN_PORT", "8024")),
+        # `flask mail-fetch` (and tick): a hosted mailbox read over IMAP; off without a host.
+        "MAIL_IMAP_HOST": os.environ.get("MAIL_IMAP_HOST") or None,
+        "MAIL_IMAP_PORT": int(os.environ.get("MAIL_IMAP_PORT", "993")),
+        # "tls" (implicit, port 993) or "starttls" (port 143); plain text is never used.
+        "MAIL_IMAP_SECURITY": os.environ.get("MAIL_IMAP_SECURITY", "tls"),
+        "MAIL_IMAP_USERNAME": os.environ.get("MAIL_IMAP_USERNAME") or None,
+        "MAIL_IMAP_PASSWORD": os.environ.get("MAIL_IMAP_PASSWORD") or None,
+        "MAIL_IMAP_FOLDER": os.environ.get("MAIL_IMAP_FOLDER", "INBOX"),
+        # A CA bundle to trust for the IMAP server (a private CA); None: the system's.
+        "MAIL_IMAP_CAFILE": os.environ.get("MAIL_IMAP_CAFILE") or None,
         "RATELIMIT_STORAGE_URI": limits_store,
         # While the shared store (Redis) cannot be reached, each process keeps counting the
         # same limits in its own memory and goes back to Redis once it answers (Flask-Limiter

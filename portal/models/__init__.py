@@ -9,6 +9,7 @@ from .feedback import FEEDBACK_KINDS, Feedback
 from .function import SKILL_LEVELS, Function, Skill
 from .goal import AT_LEAST, AT_MOST, DIRECTIONS, PERIOD_KINDS, Goal, InternalCheck
 from .handoff import HANDOFF_CANCELLED, HANDOFF_DONE, HANDOFF_OPEN, Handoff
+from .inbound import InboundMail
 from .invitation import Invitation, PasswordReset
 from .outbox import OutboxMessage
 from .presence import Presence
@@ -81,6 +82,7 @@ __all__ = [
     "Goal",
     "Handoff",
     "Holiday",
+    "InboundMail",
     "InternalCheck",
     "Invitation",
     "Membership",

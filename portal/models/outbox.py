@@ -55,3 +55,6 @@ class OutboxMessage(db.Model):
     thread_references: Mapped[str | None] = mapped_column(Text)
     reply_to: Mapped[str | None] = mapped_column(String(254))
     auto_submitted: Mapped[str | None] = mapped_column(String(32))
+    # A delivery report said it could not be delivered (portal/mail_in/intake.py).
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bounce_reason: Mapped[str | None] = mapped_column(String(300))

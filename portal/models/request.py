@@ -50,6 +50,10 @@ URGENCIES = {
     "critical": "We are stopped",
 }
 
+# How a request reached the team: the portal's form, a mail to the team's address, or a
+# member logging it for the customer (a call, a visit).
+CHANNELS = {"web": "Portal", "email": "Email", "phone": "Phone", "visit": "In person"}
+
 # Entry kinds: a public reply, an internal note, or an event (public or internal).
 REPLY = "reply"
 NOTE = "note"
@@ -124,6 +128,7 @@ class Request(db.Model):
     expected_by: Mapped[date | None]
     expected_outcome: Mapped[str] = mapped_column(String(1000), default="")
     status: Mapped[str] = mapped_column(String(24), default=NEW)
+    channel: Mapped[str] = mapped_column(String(10), default="web", server_default="web")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     routing_reason: Mapped[str] = mapped_column(String(200), default="")
     chase_count: Mapped[int] = mapped_column(default=0)

@@ -51,6 +51,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Mail to this address bounced for good: staff see it beside the person's name, and it
+    # stays until mail from the address arrives again or the address changes.
+    mail_bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mail_bounce_reason: Mapped[str | None] = mapped_column(String(300))
 
     @validates("email")
     def _normalize(self, _key, value: str) -> str:

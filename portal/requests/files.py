@@ -87,21 +87,32 @@ def check(files: list[FileStorage]) -> list[CheckedFile]:
     limit = current_app.config["ATTACHMENT_MAX_BYTES"]
     checked = []
     for upload in files:
-        name = clean_filename(upload.filename)
-        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if extension not in ALLOWED:
-            allowed = ", ".join(sorted(ALLOWED))
-            raise FileRejected(f"{name}: this type of file is not accepted (use {allowed}).")
-        data = upload.stream.read(limit + 1)
-        if len(data) > limit:
-            raise FileRejected(f"{name}: files may be at most {limit // (1024 * 1024)} MB.")
-        if not data:
-            raise FileRejected(f"{name}: the file is empty.")
-        content_type, sniff = ALLOWED[extension]
-        if not sniff(data[:4096]):
-            raise FileRejected(f"{name}: the content does not match its .{extension} name.")
-        checked.append(CheckedFile(name, content_type, data))
+        _check_type(clean_filename(upload.filename))  # before reading it
+        checked.append(check_one(upload.filename, upload.stream.read(limit + 1)))
     return checked
+
+
+def check_one(filename: str, data: bytes) -> CheckedFile:
+    """One file, whichever way it came (a form, a mail): the same rules."""
+    name = clean_filename(filename)
+    extension = _check_type(name)
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+    if len(data) > limit:
+        raise FileRejected(f"{name}: files may be at most {limit // (1024 * 1024)} MB.")
+    if not data:
+        raise FileRejected(f"{name}: the file is empty.")
+    content_type, sniff = ALLOWED[extension]
+    if not sniff(data[:4096]):
+        raise FileRejected(f"{name}: the content does not match its .{extension} name.")
+    return CheckedFile(name, content_type, data)
+
+
+def _check_type(name: str) -> str:
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ALLOWED:
+        allowed = ", ".join(sorted(ALLOWED))
+        raise FileRejected(f"{name}: this type of file is not accepted (use {allowed}).")
+    return extension
 
 
 def store(

@@ -32,6 +32,7 @@ class NewRequest:
     expected_by: date | None
     expected_outcome: str
     idempotency_key: str
+    channel: str = "web"  # models.request.CHANNELS
 
 
 def _event_row(request: Request, actor: User | None, event: str, *, public: bool, **data):
@@ -75,6 +76,7 @@ def raise_request(actor: User, new: NewRequest) -> tuple[Request, bool]:
         expected_by=new.expected_by,
         expected_outcome=new.expected_outcome,
         idempotency_key=new.idempotency_key,
+        channel=new.channel,
         status=NEW,
         created_at=now,
         last_activity_at=now,
