@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := portal
 
 .PHONY: demo test lint format serve migrate browser-deps test-sqlite test-postgresql clean bench bench-deps \
-	cluster cluster-deps test-cluster
+	cluster cluster-deps test-cluster mail-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,14 @@ cluster-deps:
 	  else echo "HAProxy or redis-server is missing and cannot be installed here: the cluster tests will be skipped (a failure under CI)"; fi; \
 	fi
 
+# Dovecot: the real IMAP server the mail fetcher's tests start on loopback.
+mail-deps:
+	@if [ ! -x /usr/sbin/dovecot ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
+	  else echo "Dovecot is missing and cannot be installed here: the IMAP tests will be skipped (a failure under CI)"; fi; \
+	fi
+
 cluster: $(STAMP) cluster-deps
 	$(BIN)/python bench/cluster.py $(CLUSTER_ARGS)
 
@@ -94,7 +102,7 @@ test-cluster: $(STAMP) cluster-deps
 	@echo "== Cluster: two app servers behind HAProxy, on PostgreSQL and Redis"
 	$(PYTEST) -m cluster tests/cluster
 
-test: $(STAMP) browser-deps bench-deps cluster-deps lint
+test: $(STAMP) browser-deps bench-deps cluster-deps mail-deps lint
 	@echo "== SQLite"
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql

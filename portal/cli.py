@@ -46,17 +46,24 @@ def register(app: Flask) -> None:
 
     @app.cli.command("tick")
     def tick() -> None:
-        """Periodic work with no daemon (run from cron every minute): record service-level
-        breaches, close due review rounds and send their reminders, send scheduled surveys,
-        then deliver queued mail."""
+        """Periodic work with no daemon (run from cron every minute): take mail from the
+        hosted mailbox (if one is set), record service-level breaches, close due review
+        rounds and send their reminders, send scheduled surveys, then deliver queued mail."""
         from .insights.services import run_survey_schedules
         from .mail import deliver_pending
         from .procedures.review_rounds import tick as tick_reviews
         from .requests.clock import record_breaches
+        from .team_mail import fetcher
 
         # Reminders and surveys carry links: build them as for a request at the site's root
         # (BASE_URL is put in front), since cron gives no request to build them from.
         with app.test_request_context("/"):
+            mail_in = "not configured"
+            if fetcher.configured():
+                try:
+                    mail_in = str(fetcher.fetch())
+                except fetcher.FetchError as error:  # the rest of tick still runs
+                    mail_in = f"the mailbox could not be read: {error}"
             breaches = record_breaches()
             db.session.commit()
             rounds = tick_reviews()
@@ -64,7 +71,8 @@ def register(app: Flask) -> None:
             db.session.commit()
             sent = deliver_pending()
         click.echo(
-            f"breaches recorded: {breaches}; {rounds}; surveys sent: {surveys}; mail sent: {sent}"
+            f"mail in: {mail_in}; breaches recorded: {breaches}; {rounds}; "
+            f"surveys sent: {surveys}; mail sent: {sent}"
         )
 
     @app.cli.command("backfill-first-responses")
@@ -93,6 +101,32 @@ def register(app: Flask) -> None:
         from .mail import deliver_pending
 
         click.echo(f"mail sent: {deliver_pending()}")
+
+    @app.cli.command("mail-listen")
+    @click.option("--host", default=None, help="Default: MAIL_LISTEN_HOST (127.0.0.1).")
+    @click.option("--port", default=None, type=int, help="Default: MAIL_LISTEN_PORT (8024).")
+    def mail_listen(host: str | None, port: int | None) -> None:
+        """Take mail for the teams' addresses by LMTP from the mail server (Postfix, Exim)."""
+        from .team_mail.listener import serve
+
+        host = host or app.config["MAIL_LISTEN_HOST"]
+        port = port or app.config["MAIL_LISTEN_PORT"]
+        click.echo(f"Listening for LMTP on {host}:{port}; Ctrl-C to stop.")
+        serve(app, host, port)
+
+    @app.cli.command("mail-fetch")
+    def mail_fetch() -> None:
+        """Take new mail from the hosted mailbox (MAIL_IMAP_HOST) over IMAP with TLS."""
+        from .team_mail import fetcher
+
+        if not fetcher.configured():
+            raise click.ClickException("Set MAIL_IMAP_HOST (and its username and password).")
+        with app.test_request_context("/"):  # receipts carry links, as in tick
+            try:
+                fetched = fetcher.fetch()
+            except fetcher.FetchError as error:
+                raise click.ClickException(f"The mailbox could not be read: {error}") from error
+        click.echo(f"mail in: {fetched}")
 
     @app.cli.command("create-admin")
     @click.option("--email", required=True)

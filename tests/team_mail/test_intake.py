@@ -358,3 +358,29 @@ def _dsn(failed: str, original_id: str) -> bytes:
         "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
         f"To: {failed}\r\nMessage-ID: {original_id}\r\n\r\n--b--\r\n"
     ).encode()
+
+
+def test_two_servers_taking_the_same_message_at_once_store_it_once(mailboxes, app):
+    """Two fetchers (two app servers' ticks) may take one message at the same moment: the
+    unique dedup key makes one of them wait and then see it stored."""
+    import threading
+
+    raw = mail(mailboxes.contact_a.email)
+    results, start = [], threading.Barrier(2)
+
+    def take():
+        with app.test_request_context("/"):
+            start.wait(timeout=10)
+            results.append(intake.receive(raw, source="imap"))
+            db.session.remove()
+
+    threads = [threading.Thread(target=take) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(r.duplicate for r in results) == [False, True]
+    assert len({r.mail_id for r in results}) == 1
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(Request.id))) == 1
