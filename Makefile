@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
-	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://127.0.0.1:5000, taking mail by LMTP on 127.0.0.1:8024 (Ctrl-C to stop)"
+	@$(BIN)/flask mail-listen & listener=$$!; trap 'kill $$listener 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 migrate: $(STAMP)
 	$(BIN)/flask db upgrade

@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .procedures import bp as procedures_bp
     from .reference_group import bp as reference_bp
+    from .team_mail.views import bp as team_mail_bp
     from .workspace import bp as workspace_bp
 
     app.register_blueprint(main_bp)
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(procedures_bp)
     app.register_blueprint(reference_bp)
     app.register_blueprint(insights_bp)
+    app.register_blueprint(team_mail_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

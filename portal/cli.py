@@ -30,6 +30,12 @@ def register(app: Flask) -> None:
         )
         for role, email in sign_in_details():
             click.echo(f"  {role:<8} {email}")
+        contact = dict(sign_in_details()).get("contact")
+        if contact:
+            click.echo(
+                "\nMail a team as that contact (make demo takes mail by LMTP):\n"
+                f'  .venv/bin/flask mail-try --sender {contact} --subject "Pallet arrived damaged"'
+            )
 
     @app.cli.command("seed-scale")
     @click.option("--requests", default=200_000, show_default=True, help="How many requests.")
@@ -113,6 +119,37 @@ def register(app: Flask) -> None:
         port = port or app.config["MAIL_LISTEN_PORT"]
         click.echo(f"Listening for LMTP on {host}:{port}; Ctrl-C to stop.")
         serve(app, host, port)
+
+    @app.cli.command("mail-try")
+    @click.option("--sender", required=True, help="The From address, e.g. a contact's.")
+    @click.option("--to", default=None, help="Default: the first team's mail address.")
+    @click.option("--subject", default="A question", show_default=True)
+    @click.option("--body", default="Hello, could you help me with this?", show_default=True)
+    def mail_try(sender: str, to: str | None, subject: str, body: str) -> None:
+        """Send one mail to the running LMTP listener (flask mail-listen), as a mail server
+        would: a way to try mail in by hand."""
+        import smtplib
+        from email.message import EmailMessage
+        from email.utils import make_msgid
+
+        from .models import Team
+
+        to = to or db.session.scalar(
+            select(Team.mail_address).where(Team.mail_address.is_not(None)).order_by(Team.id)
+        )
+        if not to:
+            raise click.ClickException("No team has a mail address: give one with --to.")
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = sender, to, subject
+        message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+        message.set_content(body)
+        host, port = app.config["MAIL_LISTEN_HOST"], app.config["MAIL_LISTEN_PORT"]
+        try:
+            with smtplib.LMTP(host, port) as client:
+                client.sendmail(sender, [to], message.as_bytes())
+        except (OSError, smtplib.SMTPException) as error:
+            raise click.ClickException(f"LMTP {host}:{port}: {error}") from error
+        click.echo(f"Delivered to {to}: see the team's Mail page, or the contact's requests.")
 
     @app.cli.command("mail-fetch")
     def mail_fetch() -> None:

@@ -6,6 +6,8 @@ Built from `app.url_map`, so a new route without a row here (or in a feature's
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from flask import url_for
 
@@ -99,6 +101,30 @@ def _feedback_url(w):
     db.session.add(item)
     db.session.commit()
     return url_for("workspace.feedback_seen", team_id=w.team_x.id, feedback_id=item.id)
+
+
+def _team_mail_url(endpoint):
+    """A waiting mail of Team X, new for each role (a discard deals with it)."""
+
+    def build(w):
+        from portal.models import InboundMail
+
+        mail = InboundMail(
+            dedup_key=uuid.uuid4().hex,
+            team_id=w.team_x.id,
+            source="lmtp",
+            sender="stranger@elsewhere.example",
+            subject="Hello",
+            size=40,
+            sha256="0" * 64,
+            raw=b"From: stranger@elsewhere.example\r\n\r\nHello\r\n",
+            outcome="unrecognised",
+        )
+        db.session.add(mail)
+        db.session.commit()
+        return url_for(endpoint, team_id=w.team_x.id, mail_id=mail.id)
+
+    return build
 
 
 def _canned_url(w):
@@ -285,6 +311,24 @@ ROWS = {
     "inbox.bulk": (
         "POST",
         lambda w: url_for("inbox.bulk", team_id=w.team_x.id),
+        signed_in(303, **STAFF_OF_X),
+    ),
+    "team_mail.index": (
+        "GET",
+        lambda w: url_for("team_mail.index", team_id=w.team_x.id),
+        signed_in(200, **STAFF_OF_X),
+    ),
+    "team_mail.message": ("GET", _team_mail_url("team_mail.message"), signed_in(200, **STAFF_OF_X)),
+    "team_mail.original": (
+        "GET",
+        _team_mail_url("team_mail.original"),
+        signed_in(200, **STAFF_OF_X),
+    ),
+    "team_mail.attach": ("POST", _team_mail_url("team_mail.attach"), signed_in(422, **STAFF_OF_X)),
+    "team_mail.invite": ("POST", _team_mail_url("team_mail.invite"), signed_in(422, **STAFF_OF_X)),
+    "team_mail.discard": (
+        "POST",
+        _team_mail_url("team_mail.discard"),
         signed_in(303, **STAFF_OF_X),
     ),
     **ADMIN_ROWS,

@@ -95,7 +95,7 @@ def test_the_mails_about_one_request_form_one_thread(app, world, smtp):  # noqa:
     assert receipt["Auto-Submitted"] == resolved["Auto-Submitted"] == "auto-generated"
 
 
-def test_a_team_without_an_address_sends_no_reply_to_and_says_replies_are_not_read(
+def test_a_team_without_an_address_sends_no_reply_to_and_points_to_the_page(
     app,
     world,
     smtp,  # noqa: F811
@@ -107,7 +107,8 @@ def test_a_team_without_an_address_sends_no_reply_to_and_says_replies_are_not_re
     assert deliver_pending() == 2
     for message in sent(smtp):
         assert message["Reply-To"] is None
-        assert "replies to this email are not read" in body_of(message)
+        assert "To answer, add details or follow it, use the request's page:" in body_of(message)
+        assert "Reply to this email" not in body_of(message)
         assert message["Message-ID"] and tokens.subject_tag(message["Subject"]) == item.id
     assert sent(smtp)[1]["In-Reply-To"] == sent(smtp)[0]["Message-ID"]
 

@@ -29,7 +29,7 @@ def key(item, entries, attachments, reader=None) -> dict:
     else another page's block prints (see `public_key`)."""
     return {
         "script_root": request.script_root,  # the attachment links' prefix
-        "request": (item.created_at, item.description, item.requester.name),
+        "request": (item.created_at, item.description, item.requester.name, item.channel),
         # Entry data as its JSON text, keys in their order (the reclassified event prints
         # its items in order).
         "entries": tuple(entries),

@@ -8,6 +8,7 @@ from ..auth.views import sign_in
 from ..extensions import db, limiter
 from ..forms import safe_next
 from ..htmx import redirect_after_post, render_page
+from ..team_mail import landing as team_mail
 from . import bp, services
 from .forms import AcceptInvitationForm
 
@@ -29,8 +30,15 @@ def accept(token: str):
             getattr(form, getattr(error, "field", None) or "password").errors.append(str(error))
         else:
             sign_in(user)
+            # Mail they sent before they joined waited for this: it raises their requests.
+            landed = team_mail.land_waiting_mail_of(user) if user.is_contact else 0
             db.session.commit()
             flash(f"Welcome to Onestop, {user.name}.", "success")
+            if landed:
+                flash(
+                    f"Your mail to the team is here as {landed} request{'s' * (landed > 1)}.",
+                    "success",
+                )
             endpoint, values = navigation.home_endpoint(user)
             return redirect_after_post(url_for(endpoint, **values))
     status = 422 if form.errors else 200

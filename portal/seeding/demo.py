@@ -162,7 +162,16 @@ def seed(rng_seed: int = 2026) -> None:
         for name, label, desc in FUNCTIONS
     }
     tiers = [Tier(name=name, rank=rank, description=desc) for name, rank, desc in TIERS]
-    teams = [Team(name=name, timezone=tz, description=desc) for name, tz, desc in TEAMS]
+    # Each team takes mail at its own address (`make demo` runs the LMTP listener).
+    teams = [
+        Team(
+            name=name,
+            timezone=tz,
+            description=desc,
+            mail_address=f"{name.split()[-1].lower()}@support.example",
+        )
+        for name, tz, desc in TEAMS
+    ]
     db.session.add_all([*functions.values(), *tiers, *teams])
     for factor, tier in zip((1, 2, 4), tiers, strict=True):
         for urgency, (first, resolve) in KEY_SERVICE_LEVELS.items():

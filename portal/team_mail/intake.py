@@ -114,6 +114,10 @@ def _land(mail: InboundMail, message: InboundMessage, envelope, teams) -> None:
         mail.outcome, mail.reason = AUTOMATIC, f"Not from a person ({why}): nothing raised."
         return
     if mail.team_id is None:
+        # An answer to our sender address (a team without an address of its own) still
+        # names its request by our signed Message-IDs: it belongs to that request's team.
+        mail.team_id = _team_of_referenced_request(message)
+    if mail.team_id is None:
         mail.reason = "It reached no team's address."
         return
     person = _person(message.sender)
@@ -198,6 +202,15 @@ def _named_request(message: InboundMessage, recipients, team_address, person: Us
     if tagged is not None and person is not None and access.can_see_request(person, tagged):
         return tagged
     return None
+
+
+def _team_of_referenced_request(message: InboundMessage) -> int | None:
+    ids = [i for i in (message.in_reply_to, *reversed(message.references)) if i]
+    secret = current_app.config["SECRET_KEY"].encode()
+    request_id = tokens.request_from_references(ids, current_app.config["MAIL_DOMAIN"], secret)
+    if request_id is None:
+        return None
+    return db.session.scalar(select(Request.team_id).where(Request.id == request_id))
 
 
 def _person(address: str) -> User | None:

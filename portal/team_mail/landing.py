@@ -8,12 +8,13 @@ import hashlib
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..mail_in import quotes
-from ..mail_in.message import InboundMessage
+from ..mail_in.message import InboundMessage, read_message
 from ..models import Account, Contact, Entry, InboundMail, Request, User
+from ..models.inbound import RAISED, WAITING
 from ..models.request import RESOLVED
 from ..requests import files, raising, services
 
@@ -94,6 +95,11 @@ def reply_from_mail(
     return Landed(request, False, f"Added to {request.reference} as {person.name}'s reply", entry)
 
 
+def kept_message(mail: InboundMail) -> InboundMessage:
+    """The kept original, read again (with today's parser: a fix applies to old mail)."""
+    return read_message(mail.raw, max_bytes=max(mail.size, len(mail.raw)) + 1)
+
+
 def _fit(text: str) -> str:
     if len(text) <= MAX_TEXT:
         return text
@@ -123,3 +129,33 @@ def _attach(person: User, request: Request, message: InboundMessage, *, entry) -
     if refused:
         services.record_event(request, None, "mail_files_refused", public=False, files=refused)
         current_app.logger.info("request %s: mail files refused: %s", request.id, refused)
+
+
+def land_waiting_mail_of(person: User) -> int:
+    """After `person` joins (an accepted invitation): their waiting mail to the teams they
+    now belong to lands, oldest first. Returns how many."""
+    waiting = db.session.scalars(
+        select(InboundMail)
+        .where(
+            func.lower(InboundMail.sender) == person.email.lower(),
+            InboundMail.outcome.in_(WAITING),
+            InboundMail.team_id.is_not(None),
+        )
+        .order_by(InboundMail.id)
+    ).all()
+    landed = 0
+    for mail in waiting:
+        account = contact_account(person, mail.team_id)
+        if account is None:
+            continue
+        result = raise_from_mail(
+            person,
+            account,
+            read_message(mail.raw, max_bytes=max(mail.size, len(mail.raw)) + 1),
+            mail,
+        )
+        mail.outcome, mail.reason = RAISED, f"{result.note}, when {person.name} joined."
+        mail.person_id, mail.request_id = person.id, result.request.id
+        landed += 1
+    db.session.flush()
+    return landed

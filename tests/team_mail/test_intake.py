@@ -384,3 +384,23 @@ def test_two_servers_taking_the_same_message_at_once_store_it_once(mailboxes, ap
     assert len({r.mail_id for r in results}) == 1
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(Request.id))) == 1
+
+
+def test_an_answer_to_our_sender_address_belongs_to_its_requests_team(world):
+    """Team X has no address: its mail has no Reply-To, so an answer goes to our sender
+    address. Our signed Message-ID in References still names the request, and its team."""
+    world.team_y.mail_address = SOUTH
+    db.session.commit()
+    item = factories.raise_request(world.contact_a, world.account_a)
+    db.session.commit()
+    receipt = receipt_of(item)
+
+    stored = receive(
+        mail(world.contact_a.email, to="onestop@localhost", In_Reply_To=receipt.message_id)
+    )
+
+    assert (stored.team_id, stored.outcome, stored.request_id) == (
+        world.team_x.id,
+        "replied",
+        item.id,
+    )

@@ -92,3 +92,16 @@ def test_when_storing_fails_the_server_is_told_to_try_again(lmtp, mailboxes, mon
 
     assert refused.value.smtp_code == 451
     assert count(InboundMail) == 0
+
+
+def test_mail_try_delivers_through_the_running_listener(app, lmtp, mailboxes, monkeypatch):  # noqa: F811
+    monkeypatch.setitem(app.config, "MAIL_LISTEN_PORT", lmtp.port)
+
+    result = app.test_cli_runner().invoke(
+        args=["mail-try", "--sender", mailboxes.contact_a.email, "--subject", "Pallet damaged"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert f"Delivered to {NORTH}" in result.output
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Request.subject)) == "Pallet damaged"
