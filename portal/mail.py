@@ -64,21 +64,27 @@ def queue_mail(
     *,
     about: Request | None = None,
     automatic: bool = True,
+    answers: str | None = None,
 ) -> OutboxMessage:
     """Queue a message, sent after the commit. `about`: the request a mail to its customer
     is about, which threads it with their earlier mails about it and, when the team has an
     address, lets them answer by replying. `automatic`: False only for words a person wrote
-    to the recipient (a staff reply), which auto-responders may answer."""
+    to the recipient (a staff reply), which auto-responders may answer. `answers`: the
+    Message-ID of the recipient's mail this one answers automatically (the receipt of a
+    request raised by mail), which it threads under and says it replies to (RFC 3834)."""
     if about is not None:
         subject = mail_threads.tagged(about, subject)
-        headers = mail_threads.about_request(about, recipient)
+        headers = mail_threads.about_request(about, recipient, answers)
     else:
         headers = {"message_id": mail_threads.new_message_id(current_app.config)}
+    auto_submitted = None
+    if automatic:
+        auto_submitted = mail_threads.AUTO_REPLIED if answers else mail_threads.AUTO_GENERATED
     message = OutboxMessage(
         recipient=recipient,
         subject=header_text(subject),
         body=body,
-        auto_submitted=mail_threads.AUTO_GENERATED if automatic else None,
+        auto_submitted=auto_submitted,
         **headers,
     )
     db.session.add(message)

@@ -14,8 +14,8 @@ same ones and a later reply or bounce can be traced back to the row:
   sender's address, which nobody reads, and the mail says so.
 - Subject: starts with the `[R-1042]` tag unless the caller already put it in.
 - Auto-Submitted: `auto-generated` (RFC 3834) on every mail a person did not write, so
-  auto-responders stay quiet; `auto-replied` is for a mail that answers an incoming one,
-  which Onestop does not send yet.
+  auto-responders stay quiet; `auto-replied` on one that answers an incoming mail (the
+  receipt of a request raised by mail), which also threads under that mail.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from .mail_in import tokens
 from .models import OutboxMessage, Request, Team, utcnow
 
 AUTO_GENERATED = "auto-generated"
+AUTO_REPLIED = "auto-replied"
 
 # References grows by one id per mail; clients and servers cap header lengths, and a thread
 # needs only its root and its newest few to hold together (RFC 5322 3.6.4 allows trimming).
@@ -46,7 +47,7 @@ _ASCII_ADDRESS = re.compile(r"^[!-~]+$")
 _MERGE_HOPS = 5
 
 _THREAD = (
-    select(OutboxMessage.message_id)
+    select(OutboxMessage.message_id, OutboxMessage.in_reply_to)
     .where(
         OutboxMessage.request_id == bindparam("request_id"),
         func.lower(OutboxMessage.recipient) == bindparam("recipient"),
@@ -111,13 +112,20 @@ def new_message_id(config) -> str:
     return tokens.message_id(config["MAIL_DOMAIN"], "m", day, config["SECRET_KEY"].encode())
 
 
-def about_request(request: Request, recipient: str) -> dict:
+def about_request(request: Request, recipient: str, answers: str | None = None) -> dict:
     """The outbox columns of a mail about `request` to `recipient`: one indexed query for
-    the thread's earlier Message-IDs, the rest computed."""
+    the thread's earlier Message-IDs, the rest computed. `answers`: the recipient's own
+    Message-ID this mail answers, which roots the thread."""
     config = current_app.config
-    earlier = db.session.scalars(
+    rows = db.session.execute(
         _THREAD, {"request_id": request.id, "recipient": recipient.strip().lower()}
     ).all()
+    number = len(rows) + 1  # this recipient's nth mail about the request
+    earlier = [row.message_id for row in rows]
+    # The thread's root: the customer's own mail, when the first of ours answered it.
+    root = f"<{answers.strip().strip('<>')}>" if answers else rows[0].in_reply_to if rows else None
+    if root and not (rows and root == rows[0].message_id):
+        earlier = [root, *earlier]
     kept = (
         earlier
         if len(earlier) <= REFERENCES_KEPT
@@ -126,7 +134,7 @@ def about_request(request: Request, recipient: str) -> dict:
     return {
         "request_id": request.id,
         "message_id": tokens.request_message_id(
-            config["MAIL_DOMAIN"], request.id, len(earlier) + 1, config["SECRET_KEY"].encode()
+            config["MAIL_DOMAIN"], request.id, number, config["SECRET_KEY"].encode()
         ),
         "in_reply_to": earlier[-1] if earlier else None,
         "thread_references": " ".join(kept) or None,

@@ -33,6 +33,7 @@ class NewRequest:
     expected_outcome: str
     idempotency_key: str
     channel: str = "web"  # models.request.CHANNELS
+    answers: str | None = None  # the Message-ID of the mail that raised it: the receipt answers it
 
 
 def _event_row(request: Request, actor: User | None, event: str, *, public: bool, **data):
@@ -106,7 +107,7 @@ def raise_request(actor: User, new: NewRequest) -> tuple[Request, bool]:
         )
     # render_nulls: a None (the system's author) would otherwise make a second statement.
     db.session.execute(insert(Entry).execution_options(render_nulls=True), events)
-    _confirm_by_mail(actor, request, team, choice)
+    _confirm_by_mail(actor, request, team, choice, new.answers)
     db.session.flush()
     return request, True
 
@@ -172,7 +173,7 @@ def _by_key(actor: User, key: str) -> Request | None:
     )
 
 
-def _confirm_by_mail(actor: User, request: Request, team: Team, choice) -> None:
+def _confirm_by_mail(actor: User, request: Request, team: Team, choice, answers) -> None:
     """The receipt, from what is already at hand: no lazy loads while holding the lock."""
     if actor.mute_receipts:  # a receipt is nice to have; they opted out
         return
@@ -192,4 +193,5 @@ def _confirm_by_mail(actor: User, request: Request, team: Team, choice) -> None:
             replies_by_mail=mail_threads.reply_address(request) is not None,
         ),
         about=request,
+        answers=answers,
     )

@@ -63,6 +63,7 @@ def raise_from_mail(
         # The same mail always gives the same key: a second delivery finds the first request.
         idempotency_key=hashlib.sha256(mail.dedup_key.encode()).hexdigest()[:64],
         channel="email",
+        answers=message.message_id,
     )
     request, _created = raising.raise_request(person, new)
     if follows is not None:
