@@ -313,6 +313,11 @@ ROWS = {
         lambda w: url_for("inbox.bulk", team_id=w.team_x.id),
         signed_in(303, **STAFF_OF_X),
     ),
+    "inbox.log_request": (
+        "GET",
+        lambda w: url_for("inbox.log_request", team_id=w.team_x.id),
+        signed_in(200, **STAFF_OF_X),
+    ),
     "team_mail.index": (
         "GET",
         lambda w: url_for("team_mail.index", team_id=w.team_x.id),

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("inbox", __name__, url_prefix="/teams/<int:team_id>")
 
-from . import canned_views, list_views, request_views  # noqa: E402,F401
+from . import canned_views, list_views, log_views, request_views  # noqa: E402,F401

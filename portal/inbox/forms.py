@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     MultipleFileField,
     SelectField,
@@ -8,7 +9,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
 from ..forms import clean_text
@@ -181,4 +182,40 @@ class MergeForm(VersionedForm):
         validators=[DataRequired("Give the reference of the request to keep, like R-1042.")],
         filters=[clean_text],
         render_kw={"placeholder": "R-1042"},
+    )
+
+
+class LogRequestForm(FlaskForm):
+    """A request a member takes down for a customer: a call, a visit, a forwarded mail."""
+
+    contact = SelectField(
+        "For whom?", coerce=int, validators=[InputRequired("Choose the customer.")]
+    )
+    channel = SelectField(
+        "How did they reach you?",
+        choices=[("phone", "Phone call"), ("visit", "In person"), ("email", "A mail sent to me")],
+        default="phone",
+        validators=[InputRequired("Choose how they reached you.")],
+    )
+    function = SelectField("Function", coerce=_optional_int, validators=[Optional()])
+    urgency = SelectField("Urgency", choices=list(URGENCIES.items()), default="normal")
+    subject = StringField(
+        "Subject",
+        validators=[
+            DataRequired("Give the request a short title."),
+            Length(max=200, message="Use at most 200 characters."),
+        ],
+        filters=[clean_text],
+    )
+    description = TextAreaField(
+        "What they need, in their words",
+        validators=[
+            DataRequired("Write down what they asked for."),
+            Length(max=20000, message="Use at most 20,000 characters."),
+        ],
+        filters=[clean_text],
+    )
+    # A double click or a retried post raises one request (raising.raise_request).
+    idempotency_key = HiddenField(
+        validators=[InputRequired(), Regexp(r"^[0-9a-f]{32}$", message="Reload the form.")]
     )

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..mail import queue_mail
 from ..models import Account, Entry, Function, Request, Team, User, utcnow
 from ..models.request import EVENT, NEW
-from . import activity, clock
+from . import activity, clock, contacts
 from .errors import RequestError
 from .routing import routing_choice
 
@@ -195,3 +195,48 @@ def _confirm_by_mail(actor: User, request: Request, team: Team, choice, answers)
         about=request,
         answers=answers,
     )
+
+
+def log_for(
+    actor: User,
+    contact: User,
+    team_id: int,
+    *,
+    channel: str,
+    function: Function | None,
+    urgency: str,
+    subject: str,
+    description: str,
+    idempotency_key: str,
+) -> tuple[Request, bool]:
+    """A request a member takes down for a customer (a call, a visit, a mail sent to the
+    member): raised as the customer's own, so it is theirs in My requests and they get the
+    receipt, with an event saying who logged it and how the customer got in touch."""
+    account = contacts.account_of(contact, team_id) if contact.is_contact else None
+    if account is None or not contact.active:
+        raise RequestError("Choose one of the team's customers.")
+    new = NewRequest(
+        account=account,
+        function=function,
+        subject=subject,
+        description=description,
+        urgency=urgency,
+        expected_by=None,
+        expected_outcome="",
+        idempotency_key=idempotency_key,
+        channel=channel,
+    )
+    request, created = raise_request(contact, new)
+    if created:
+        db.session.add(
+            Entry(
+                request_id=request.id,
+                author_id=actor.id,
+                kind=EVENT,
+                public=True,
+                event="logged",
+                data={"channel": channel},
+            )
+        )
+        db.session.flush()
+    return request, created

@@ -21,12 +21,8 @@ class AttachForm(FlaskForm):
         "the mail to it as the contact's reply.",
     )
 
-    def with_contacts(self, grouped) -> AttachForm:
-        # Grouped by account: WTForms draws a dict of choices as <optgroup>s.
-        self.contact.choices = {
-            account: [(person.id, f"{person.name} <{person.email}>") for person in people]
-            for account, people in grouped
-        }
+    def with_contacts(self, choices) -> AttachForm:
+        self.contact.choices = choices  # requests.contacts.choices: grouped by account
         return self
 
 

@@ -24,6 +24,7 @@ from ..mail_in import loops, tokens
 from ..mail_in.message import InboundMessage, read_message
 from ..models import InboundMail, OutboxMessage, Request, Team, User, utcnow
 from ..models.inbound import AUTOMATIC, BOUNCE, HELD, RAISED, REPLIED, UNRECOGNISED
+from ..requests import contacts
 from . import landing
 
 
@@ -170,7 +171,7 @@ def land_for(mail: InboundMail, message: InboundMessage, person: User | None, en
                 f"From {person.name}, a member of staff: attach it to the customer it is about."
             )
             return
-        account = landing.contact_account(person, mail.team_id)
+        account = contacts.account_of(person, mail.team_id)
         if account is None:
             mail.reason = f"{who} is not a contact of any of this team's accounts."
             return

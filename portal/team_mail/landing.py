@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..mail_in import quotes
 from ..mail_in.message import InboundMessage, read_message
-from ..models import Account, Contact, Entry, InboundMail, Request, User
+from ..models import Account, Entry, InboundMail, Request, User
 from ..models.inbound import RAISED, WAITING
 from ..models.request import RESOLVED
-from ..requests import files, raising, services
+from ..requests import contacts, files, raising, services
 
 # The web form's limits: a mail may be longer, and is kept whole in its raw form.
 MAX_TEXT = 20_000
@@ -32,18 +32,6 @@ class Landed:
     raised: bool  # a new request (else a reply on an existing one)
     note: str  # what happened, in words for the team's mail page
     entry: Entry | None = None  # the reply, when it is one
-
-
-def contact_account(person: User, team_id: int) -> Account | None:
-    """The account of `team_id` a contact writes for: the first they joined, when they are
-    a contact of several of the team's accounts (a member can move the request later)."""
-    return db.session.scalar(
-        select(Account)
-        .join(Contact, Contact.account_id == Account.id)
-        .where(Contact.user_id == person.id, Account.team_id == team_id, Account.active)
-        .order_by(Contact.id)
-        .limit(1)
-    )
 
 
 def raise_from_mail(
@@ -146,7 +134,7 @@ def land_waiting_mail_of(person: User) -> int:
     ).all()
     landed = 0
     for mail in waiting:
-        account = contact_account(person, mail.team_id)
+        account = contacts.account_of(person, mail.team_id)
         if account is None:
             continue
         result = raise_from_mail(

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from .. import access, audit
 from ..extensions import db
 from ..invitations import services as invitations
-from ..models import Account, Contact, InboundMail, Request, User, id_from_reference, utcnow
+from ..models import Account, InboundMail, Request, User, id_from_reference, utcnow
 from ..models.inbound import AUTOMATIC, BOUNCE, DISCARDED, RAISED, REPLIED, WAITING
+from ..requests import contacts
 from . import landing
 
 PAGE_SIZE = 50
@@ -68,21 +69,6 @@ def get_mail(team_id: int, mail_id: int) -> InboundMail | None:
     return mail if mail is not None and mail.team_id == team_id else None
 
 
-def team_contacts(team_id: int) -> list[tuple[str, list[User]]]:
-    """The team's active contacts, by account: the choices for attaching a mail."""
-    rows = db.session.execute(
-        select(Account.name, User)
-        .join(Contact, Contact.account_id == Account.id)
-        .join(User, User.id == Contact.user_id)
-        .where(Account.team_id == team_id, Account.active, User.active)
-        .order_by(Account.name, User.name)
-    ).all()
-    grouped: dict[str, list[User]] = {}
-    for account_name, person in rows:
-        grouped.setdefault(account_name, []).append(person)
-    return list(grouped.items())
-
-
 def team_accounts(team_id: int) -> list[Account]:
     return list(
         db.session.scalars(
@@ -102,7 +88,7 @@ def attach(actor: User, mail: InboundMail, contact: User, reference: str = "") -
         request = _request_for(reference, mail.team_id, contact)
         landed = landing.reply_from_mail(contact, request, message, mail)
     else:
-        account = landing.contact_account(contact, mail.team_id)
+        account = contacts.account_of(contact, mail.team_id)
         if account is None:
             raise MailActionError(f"{contact.name} is not a contact of this team's accounts.")
         landed = landing.raise_from_mail(contact, account, message, mail)

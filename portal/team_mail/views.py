@@ -16,6 +16,7 @@ from ..forms import EmptyForm
 from ..htmx import after_write, render_page
 from ..mail_in import quotes
 from ..models import Account, User
+from ..requests import contacts
 from . import landing, services
 from .forms import AttachForm, InviteForm
 
@@ -72,7 +73,7 @@ def attach(team_id: int, mail_id: int):
     mail = _get(team_id, mail_id)
     if not mail.waiting:
         return _dealt_with(team_id, mail_id)
-    form = AttachForm().with_contacts(services.team_contacts(team_id))
+    form = AttachForm().with_contacts(contacts.choices(team_id))
     if form.validate_on_submit():
         contact = db.session.get(User, form.contact.data)
         try:
@@ -152,10 +153,12 @@ def _message_page(team_id: int, mail_id: int, *, attach_form=None, invite_form=N
         "new_text": quotes.new_text(parsed.text),
     }
     if mail.waiting:
-        contacts = services.team_contacts(team_id)
+        people = contacts.choices(team_id)
         if attach_form is None:
-            attach_form = AttachForm(formdata=None).with_contacts(contacts)
-            if mail.person_id and any(p.id == mail.person_id for _, ps in contacts for p in ps):
+            attach_form = AttachForm(formdata=None).with_contacts(people)
+            if mail.person_id and any(
+                value == mail.person_id for group in people.values() for value, _ in group
+            ):
                 attach_form.contact.data = mail.person_id
         if invite_form is None and mail.person_id is None:
             invite_form = InviteForm(formdata=None, name=mail.sender_name).with_accounts(
