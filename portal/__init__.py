@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from .insights import bp as insights_bp
     from .invitations import bp as invitations_bp
     from .main import bp as main_bp
+    from .notifications import bp as notifications_bp
     from .procedures import bp as procedures_bp
     from .reference_group import bp as reference_bp
     from .team_mail.views import bp as team_mail_bp
@@ -85,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reference_bp)
     app.register_blueprint(insights_bp)
     app.register_blueprint(team_mail_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -54,11 +54,13 @@ def register(app: Flask) -> None:
     def tick() -> None:
         """Periodic work with no daemon (run from cron every minute): take mail from the
         hosted mailbox (if one is set), record service-level breaches, close due review
-        rounds and send their reminders, send scheduled surveys, then deliver queued mail."""
+        rounds and send their reminders, send scheduled surveys, tell owners of requests at
+        risk, mail staff their notifications (at once or a digest), then deliver queued mail."""
         from .insights.services import run_survey_schedules
         from .mail import deliver_pending
+        from .notify import mail_notifications
         from .procedures.review_rounds import tick as tick_reviews
-        from .requests.clock import record_breaches
+        from .requests.clock import record_breaches, tell_at_risk
         from .team_mail import fetcher
 
         # Reminders and surveys carry links: build them as for a request at the site's root
@@ -72,13 +74,18 @@ def register(app: Flask) -> None:
                     mail_in = f"the mailbox could not be read: {error}"
             breaches = record_breaches()
             db.session.commit()
+            at_risk = tell_at_risk()
+            db.session.commit()
+            notified = mail_notifications()
+            db.session.commit()
             rounds = tick_reviews()
             surveys = run_survey_schedules()
             db.session.commit()
             sent = deliver_pending()
         click.echo(
             f"mail in: {mail_in}; breaches recorded: {breaches}; {rounds}; "
-            f"surveys sent: {surveys}; mail sent: {sent}"
+            f"surveys sent: {surveys}; at-risk notices: {at_risk}; notification mails: {notified}; "
+            f"mail sent: {sent}"
         )
 
     @app.cli.command("backfill-first-responses")

@@ -318,6 +318,20 @@ ROWS = {
         lambda w: url_for("inbox.log_request", team_id=w.team_x.id),
         signed_in(200, **STAFF_OF_X),
     ),
+    "notifications.index": ("GET", lambda w: url_for("notifications.index"), STAFF_ONLY),
+    "notifications.badge": ("GET", lambda w: url_for("notifications.badge"), STAFF_ONLY),
+    "notifications.settings": ("GET", lambda w: url_for("notifications.settings"), STAFF_ONLY),
+    "notifications.read_all": (
+        "POST",
+        lambda w: url_for("notifications.read_all"),
+        signed_in(303, **CONTACTS_403),
+    ),
+    # Someone else's notification (or none): nothing to mark, the list comes back.
+    "notifications.read_one": (
+        "POST",
+        lambda w: url_for("notifications.read_one", notification_id=2**31 - 1),
+        signed_in(303, **CONTACTS_403),
+    ),
     "team_mail.index": (
         "GET",
         lambda w: url_for("team_mail.index", team_id=w.team_x.id),

@@ -11,6 +11,7 @@ from .goal import AT_LEAST, AT_MOST, DIRECTIONS, PERIOD_KINDS, Goal, InternalChe
 from .handoff import HANDOFF_CANCELLED, HANDOFF_DONE, HANDOFF_OPEN, Handoff
 from .inbound import InboundMail
 from .invitation import Invitation, PasswordReset
+from .notification import Notification, NotificationSetting
 from .outbox import OutboxMessage
 from .presence import Presence
 from .procedure import (
@@ -86,6 +87,8 @@ __all__ = [
     "InternalCheck",
     "Invitation",
     "Membership",
+    "Notification",
+    "NotificationSetting",
     "OutboxMessage",
     "PasswordReset",
     "Presence",

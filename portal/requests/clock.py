@@ -11,6 +11,7 @@ from datetime import datetime, time
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from .. import notify
 from ..domain.business_hours import (
     WEEKDAYS,
     Calendar,
@@ -24,13 +25,14 @@ from ..models import (
     ClockPause,
     Entry,
     Holiday,
+    Notification,
     Request,
     ServiceLevel,
     Team,
     WorkingHours,
     utcnow,
 )
-from ..models.request import NEW, OPEN
+from ..models.request import NEW, OPEN, reference_for
 
 DEFAULT_OPENS, DEFAULT_CLOSES = time(9), time(17)
 
@@ -228,7 +230,15 @@ def record_breaches(now: datetime | None = None) -> int:
         return 0
     now = now or utcnow()
     rows = db.session.execute(
-        select(Request.id, Request.first_response_at, Request.next_due_at, Entry.data)
+        select(
+            Request.id,
+            Request.first_response_at,
+            Request.next_due_at,
+            Request.assignee_id,
+            Request.team_id,
+            Request.subject,
+            Entry.data,
+        )
         .outerjoin(Entry, (Entry.request_id == Request.id) & (Entry.event == "breach"))
         .where(
             Request.next_due_at.is_not(None),
@@ -239,15 +249,19 @@ def record_breaches(now: datetime | None = None) -> int:
     ).all()
     overdue: dict[int, tuple] = {}
     recorded_before: dict[int, set[str]] = {}
-    for request_id, first_response_at, next_due_at, data in rows:
-        overdue[request_id] = (first_response_at, next_due_at)
+    for request_id, *facts, data in rows:
+        overdue[request_id] = tuple(facts)
         if data is not None:
             recorded_before.setdefault(request_id, set()).add(data.get("target"))
     recorded = 0
-    for request_id, (first_response_at, next_due_at) in overdue.items():
+    for request_id, facts in overdue.items():
+        first_response_at, next_due_at, assignee_id, team_id, subject = facts
         target = "first response" if first_response_at is None else "resolution"
         if target in recorded_before.get(request_id, ()):
             continue
+        text = f"{reference_for(request_id)} “{subject}” missed its {target} target."
+        notify.tell(assignee_id, "clock", text)
+        notify.tell_coaches(team_id, "coach_breach", text)
         db.session.add(
             Entry(
                 request_id=request_id,
@@ -303,3 +317,41 @@ def recompute_open(*conditions, now: datetime | None = None) -> int:
         )
     db.session.flush()
     return len(items)
+
+
+def tell_at_risk(now: datetime | None = None) -> int:
+    """Tell each owner once per target that their request is at risk (under a quarter of
+    its time left). Run by `tick`, one at a time like `record_breaches`; the notification's
+    dedup key (request and target time) makes it once, whichever tick sees it first."""
+    if not only_one("tick: at-risk notices"):
+        return 0
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Request.id, Request.assignee_id, Request.subject, Request.next_due_at).where(
+            Request.next_at_risk_at <= now,
+            Request.next_due_at > now,
+            Request.status.in_((NEW, OPEN)),
+            Request.assignee_id.is_not(None),
+        )
+    ).all()
+    keys = {row.id: f"risk:{row.id}:{row.next_due_at.isoformat()}" for row in rows}
+    told = (
+        set(
+            db.session.scalars(
+                select(Notification.dedup).where(Notification.dedup.in_(list(keys.values())))
+            )
+        )
+        if keys
+        else set()
+    )
+    sent = 0
+    for row in rows:
+        if keys[row.id] in told:
+            continue
+        text = (
+            f"{reference_for(row.id)} “{row.subject}” is at risk: due "
+            f"{row.next_due_at:%d %b, %H:%M} UTC."
+        )
+        sent += notify.tell(row.assignee_id, "clock", text, dedup=keys[row.id])
+    db.session.flush()
+    return sent

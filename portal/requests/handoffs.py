@@ -13,6 +13,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
+from .. import notify
 from ..domain.business_hours import add_business_time
 from ..domain.routing import Candidate, choose_assignee
 from ..extensions import db
@@ -97,6 +98,14 @@ def create(
         handoff_id=handoff.id,
     )
     request.last_activity_at = utcnow()
+    notify.tell(
+        owner.id,
+        "handoff",
+        f"{actor.name} handed {request.reference} to you for {function.name}: "
+        f"{what_is_needed[:120]}",
+        request=request,
+        actor=actor,
+    )
     db.session.flush()
     return handoff
 
@@ -118,7 +127,20 @@ def complete(actor: User, handoff: Handoff, outcome: str) -> None:
         handoff_id=handoff.id,
     )
     handoff.request.last_activity_at = utcnow()
+    _tell_asker(actor, handoff, "completed")
     db.session.flush()
+
+
+def _tell_asker(actor: User, handoff: Handoff, what: str) -> None:
+    """The request's owner (else whoever handed it on) hears the piece is back."""
+    request = handoff.request
+    notify.tell(
+        request.assignee_id or handoff.created_by_id,
+        "handoff",
+        f"{actor.name} {what} the {handoff.function.name} handoff on {request.reference}.",
+        request=request,
+        actor=actor,
+    )
 
 
 def cancel(actor: User, handoff: Handoff) -> None:
@@ -134,6 +156,15 @@ def cancel(actor: User, handoff: Handoff) -> None:
         function=handoff.function.name,
         handoff_id=handoff.id,
     )
+    if actor.id != handoff.owner_id:
+        notify.tell(
+            handoff.owner_id,
+            "handoff",
+            f"{actor.name} cancelled the {handoff.function.name} handoff on "
+            f"{handoff.request.reference}: nothing more is needed from you.",
+            request=handoff.request,
+            actor=actor,
+        )
     db.session.flush()
 
 

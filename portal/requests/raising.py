@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
 
-from .. import mail_threads
+from .. import mail_threads, notify
 from ..extensions import db
 from ..mail import queue_mail
 from ..models import Account, Entry, Function, Request, Team, User, utcnow
@@ -107,6 +107,13 @@ def raise_request(actor: User, new: NewRequest) -> tuple[Request, bool]:
         )
     # render_nulls: a None (the system's author) would otherwise make a second statement.
     db.session.execute(insert(Entry).execution_options(render_nulls=True), events)
+    if choice is not None:
+        notify.tell(
+            choice.user_id,
+            "assigned",
+            f"{request.reference} “{request.subject}” is assigned to you ({choice.reason}).",
+            request=request,
+        )
     _confirm_by_mail(actor, request, team, choice, new.answers)
     db.session.flush()
     return request, True

@@ -12,11 +12,14 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from .. import access
+from .. import access, notify
 from ..extensions import db
 from ..models import Entry, Rating, Request, User, utcnow
 from ..models.request import CLOSED, EVENT, RESOLVED
 from .errors import RequestError, ensure_not_merged
+
+# A rating this low or lower tells the team's coaches at once.
+LOW_RATING = 2
 
 CHANGE_WINDOW = timedelta(days=7)
 LINK_DAYS = 30
@@ -97,5 +100,12 @@ def rate(user: User, request: Request, score: int, comment: str) -> Rating:
             data={"score": score},
         )
     )
+    if score <= LOW_RATING:
+        notify.tell_coaches(
+            request.team_id,
+            "low_rating",
+            f"{user.name} rated {request.reference} “{request.subject}” {score} out of 5.",
+            request=request,
+        )
     db.session.flush()
     return rating

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app, render_template, url_for
 from sqlalchemy import bindparam, func, select
 
-from .. import mail_threads
+from .. import mail_threads, notify
 from ..extensions import db
 from ..mail import queue_mail
 from ..models import Entry, Function, Membership, Request, User, utcnow
@@ -59,6 +59,12 @@ def reply_as_contact(actor: User, request: Request, body: str) -> Entry:
     else:
         request.chase_count += 1
     mark_active(request)
+    notify.tell(
+        request.assignee_id,
+        "customer_replied",
+        f"{actor.name} answered on {request.reference} “{request.subject}”.",
+        request=request,
+    )
     db.session.flush()
     return entry
 
@@ -233,6 +239,13 @@ def assign(actor: User, request: Request, assignee: User | None) -> None:
     request.assignee_id = assignee.id if assignee else None
     request.routing_reason = f"chosen by {actor.name}" if assignee else ""
     if assignee is not None:
+        notify.tell(
+            assignee.id,
+            "assigned",
+            f"{actor.name} assigned {request.reference} “{request.subject}” to you.",
+            request=request,
+            actor=actor,
+        )
         record_event(
             request,
             actor,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..auth.passwords import hash_password
 from ..extensions import db
@@ -17,11 +17,13 @@ from ..models import (
     Contact,
     Function,
     Membership,
+    Notification,
     ServiceLevel,
     Skill,
     Team,
     Tier,
     User,
+    utcnow,
 )
 from .insights import seed as seed_insights
 from .procedures import seed_procedures
@@ -238,6 +240,9 @@ def seed(rng_seed: int = 2026) -> None:
     seed_monday(rng)
     seed_procedures()
     seed_insights(rng)
+    # The history the demo made up told staff things (notifications, listed as read or
+    # not); it is history, so the first tick does not mail all of it.
+    db.session.execute(update(Notification).values(mailed_at=utcnow()))
 
 
 def sign_in_details() -> list[tuple[str, str]]:
