@@ -99,6 +99,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # IMAP mailbox), one sender's mail beyond the hourly number is held for a member.
         "MAIL_MAX_BYTES": int(os.environ.get("MAIL_MAX_BYTES", str(25 * 1024 * 1024))),
         "MAIL_FLOOD_PER_HOUR": int(os.environ.get("MAIL_FLOOD_PER_HOUR", "20")),
+        # The authserv-id your mail server writes in Authentication-Results. Set, a From is
+        # believed only with dmarc=pass there (else only a signed reply address lands);
+        # unset, every From is believed, as most help desks do.
+        "MAIL_AUTHSERV_ID": os.environ.get("MAIL_AUTHSERV_ID") or None,
         # `flask mail-listen`: where the LMTP listener the mail server delivers to listens.
         "MAIL_LISTEN_HOST": os.environ.get("MAIL_LISTEN_HOST", "127.0.0.1"),
         "MAIL_LISTEN_PORT": int(os.environ.get("MAIL_LISTEN_PORT", "8024")),

@@ -88,7 +88,9 @@ def _insert(people, kind: str, text: str, request: Request | None, dedup: str | 
             or_(chosen.mode.is_(None), chosen.mode != OFF),
         )
     )
-    return db.session.execute(insert(Notification).from_select(_COLUMNS, rows)).rowcount
+    # RETURNING counts the rows: psycopg reports no row count for an INSERT … SELECT here.
+    statement = insert(Notification).from_select(_COLUMNS, rows).returning(Notification.id)
+    return len(db.session.execute(statement).all())
 
 
 def mail_notifications(now: datetime | None = None) -> int:

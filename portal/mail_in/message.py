@@ -69,8 +69,10 @@ class InboundMessage:
     def dedup_key(self) -> str:
         """The same message delivered twice has the same key: its Message-ID, or, for a
         message without one, a digest of its bytes."""
-        if self.message_id:
+        if self.message_id and len(self.message_id) <= 200:
             return f"mid:{self.message_id}"
+        if self.message_id:  # a key has a size; an id of any length hashes to one
+            return "mid-sha256:" + hashlib.sha256(self.message_id.encode()).hexdigest()
         return f"sha256:{self.sha256}"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship, validates
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
@@ -78,6 +78,12 @@ class InboundMail(db.Model):
     request: Mapped[Request | None] = relationship()
     entry: Mapped[Entry | None] = relationship()
     handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])
+
+    @validates("reason", "subject", "sender_name")
+    def _fit(self, key: str, value: str) -> str:
+        # Reasons quote addresses and servers' diagnostics: cut, never a refused insert.
+        limit = type(self).__table__.c[key].type.length
+        return value if len(value) <= limit else value[: limit - 1] + "…"
 
     @property
     def waiting(self) -> bool:

@@ -44,9 +44,10 @@ def mark_active(request: Request) -> None:
     request.last_activity_at = utcnow()
 
 
-def reply_as_contact(actor: User, request: Request, body: str) -> Entry:
+def reply_as_contact(actor: User, request: Request, body: str, *, chase: bool = True) -> Entry:
     """A contact's reply. Waiting on them: the clock resumes. Waiting on the team: it is
-    also counted as a chase, with no effect on the queue."""
+    also counted as a chase, with no effect on the queue (`chase=False`: the reply that
+    reopens a request is why it reopened, not a chase)."""
     if request.status not in (NEW, OPEN, WAITING_ON_CUSTOMER):
         raise RequestError("This request is closed. Reopen it to add to it.")
     entry = Entry(request_id=request.id, author_id=actor.id, kind=REPLY, public=True, body=body)
@@ -56,7 +57,7 @@ def reply_as_contact(actor: User, request: Request, body: str) -> Entry:
         clock.resume(request)
         clock.recompute(request)
         record_event(request, actor, "status", public=True, status=OPEN)
-    else:
+    elif chase:
         request.chase_count += 1
     mark_active(request)
     notify.tell(

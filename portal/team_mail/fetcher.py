@@ -20,6 +20,7 @@ import ssl
 from dataclasses import dataclass
 
 from flask import current_app
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ..extensions import db
 from ..mail_in.message import MessageTooLarge
@@ -27,6 +28,9 @@ from . import intake
 
 TAKEN = "OnestopTaken"
 REFUSED = "OnestopRefused"
+# Onestop could not store it for a reason that trying again will not change: left unread in
+# the mailbox for a person, and skipped by later runs (so it cannot stall the ones after).
+FAILED = "OnestopFailed"
 BATCH = 50
 TIMEOUT_SECONDS = 30
 _SIZE = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+)")
@@ -60,12 +64,15 @@ def fetch(limit: int = BATCH) -> Fetched:
     try:
         _ok(imap.login(config["MAIL_IMAP_USERNAME"] or "", config["MAIL_IMAP_PASSWORD"] or ""))
         _ok(imap.select(_quoted(config["MAIL_IMAP_FOLDER"])))
-        data = _ok(imap.uid("SEARCH", "UNKEYWORD", TAKEN, "UNKEYWORD", REFUSED))
+        data = _ok(
+            imap.uid("SEARCH", "UNKEYWORD", TAKEN, "UNKEYWORD", REFUSED, "UNKEYWORD", FAILED)
+        )
         uids = data[0].split()[:limit] if data and data[0] else []
         fetched = Fetched()
         sizes = _sizes(imap, uids)
         for uid in uids:
-            _take(imap, uid, sizes.get(uid, 0), config["MAIL_MAX_BYTES"], fetched)
+            if not _take(imap, uid, sizes.get(uid, 0), config["MAIL_MAX_BYTES"], fetched):
+                break  # the database is away: the rest waits for the next run too
         return fetched
     except imaplib.IMAP4.error as error:
         raise FetchError(str(error)) from error
@@ -74,29 +81,36 @@ def fetch(limit: int = BATCH) -> Fetched:
             imap.logout()
 
 
-def _take(imap, uid: bytes, size: int, limit: int, fetched: Fetched) -> None:
+def _take(imap, uid: bytes, size: int, limit: int, fetched: Fetched) -> bool:
+    """Store one message and mark it; False when the database is away (stop the run)."""
     if size > limit:
         _mark(imap, uid, REFUSED)
         fetched.refused += 1
         current_app.logger.warning("IMAP: message %s is %s bytes, over the limit", uid, size)
-        return
-    raw = _message(imap, uid)
+        return True
     try:
-        received = intake.receive(raw, source="imap")
+        received = intake.receive(_message(imap, uid), source="imap")
     except MessageTooLarge:
         _mark(imap, uid, REFUSED)
         fetched.refused += 1
-        return
-    except Exception:  # the database is away: leave it unmarked for the next run
+        return True
+    except (OperationalError, InterfaceError):  # unmarked: the next run tries again
         db.session.rollback()
-        current_app.logger.exception("IMAP: could not store message %s", uid)
+        current_app.logger.exception("IMAP: the database is away; message %s waits", uid)
         fetched.failed += 1
-        return
+        return False
+    except Exception:  # not a passing trouble: leave it to a person, go on with the rest
+        db.session.rollback()
+        current_app.logger.exception("IMAP: message %s could not be stored", uid)
+        _mark(imap, uid, FAILED)
+        fetched.failed += 1
+        return True
     _mark(imap, uid, TAKEN)
     if received.duplicate:
         fetched.duplicates += 1
     else:
         fetched.taken += 1
+    return True
 
 
 def _connect(config) -> imaplib.IMAP4:
@@ -148,6 +162,6 @@ def _message(imap, uid: bytes) -> bytes:
 
 
 def _mark(imap, uid: bytes, keyword: str) -> None:
-    # Taken mail is read (by Onestop); refused mail stays unread, for a person to notice.
+    # Taken mail is read (by Onestop); refused or failed mail stays unread, for a person.
     flags = f"{keyword} \\Seen" if keyword == TAKEN else keyword
     _ok(imap.uid("STORE", uid, "+FLAGS", f"({flags})"))

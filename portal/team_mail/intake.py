@@ -16,11 +16,11 @@ from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from .. import access, mail_threads
 from ..extensions import db
-from ..mail_in import loops, tokens
+from ..mail_in import authentication, loops, tokens
 from ..mail_in.message import InboundMessage, read_message
 from ..models import InboundMail, OutboxMessage, Request, Team, User, utcnow
 from ..models.inbound import AUTOMATIC, BOUNCE, HELD, RAISED, REPLIED, UNRECOGNISED
@@ -36,15 +36,25 @@ class Received:
 
 
 def receive(raw: bytes, *, source: str, envelope_recipients: Iterable[str] = ()) -> Received:
-    """Store and land one message. Raises MessageTooLarge (nothing stored) for a message
-    over MAIL_MAX_BYTES, so the caller can refuse it."""
+    """Store and land one message, once for each team it was sent to (the first team's
+    result is returned). Raises MessageTooLarge (nothing stored) for a message over
+    MAIL_MAX_BYTES, so the caller can refuse it, and the database's operational errors (it
+    is away, a lock timed out), so the caller tries again later rather than acknowledge."""
     message = read_message(raw, max_bytes=current_app.config["MAIL_MAX_BYTES"])
     envelope = tuple(address.strip().lower() for address in envelope_recipients)
-    existing = _stored(message.dedup_key)
+    teams = team_addresses()
+    named = _teams_for((*envelope, *message.recipients), teams) or [None]
+    results = [_receive_for(team_id, raw, message, source, envelope, teams) for team_id in named]
+    return results[0]
+
+
+def _receive_for(team_id, raw: bytes, message: InboundMessage, source, envelope, teams):
+    # Per team: the same message to two teams' addresses is each team's to deal with.
+    key = f"{message.dedup_key}#t{team_id or 0}"
+    existing = _stored(key)
     if existing is not None:
         return existing
-    teams = team_addresses()
-    mail = _new_row(raw, message, source, envelope, teams)
+    mail = _new_row(raw, message, source, envelope, team_id, key)
     db.session.add(mail)
     try:
         # Claims the key: a copy arriving at the same moment (two fetchers) waits here on
@@ -52,16 +62,19 @@ def receive(raw: bytes, *, source: str, envelope_recipients: Iterable[str] = ())
         db.session.flush()
         _land(mail, message, envelope, teams)
         db.session.commit()
-    except IntegrityError:
+    except (OperationalError, InterfaceError):
         db.session.rollback()
-        stored = _stored(message.dedup_key)
-        if stored is None:
-            raise
-        return stored
+        raise
+    except IntegrityError as error:
+        db.session.rollback()
+        stored = _stored(key)
+        if stored is not None:
+            return stored
+        return _keep_unlanded(raw, message, source, envelope, team_id, key, error)
     except Exception as error:  # a bug of ours must not lose the mail: keep it for a member
         db.session.rollback()
-        current_app.logger.exception("mail %s could not be landed", message.dedup_key)
-        return _keep_unlanded(raw, message, source, envelope, teams, error)
+        current_app.logger.exception("mail %s could not be landed", key)
+        return _keep_unlanded(raw, message, source, envelope, team_id, key, error)
     return Received(mail.id, mail.outcome, False)
 
 
@@ -97,12 +110,10 @@ def _stored(dedup_key: str) -> Received | None:
     return Received(row.id, row.outcome, True) if row else None
 
 
-def _team_for(recipients: Iterable[str], teams: dict[str, int]) -> int | None:
-    for address in recipients:
-        team_id = teams.get(base_address(address))
-        if team_id is not None:
-            return team_id
-    return None
+def _teams_for(recipients: Iterable[str], teams: dict[str, int]) -> list[int]:
+    """The teams whose addresses are among `recipients`, in the order they are named."""
+    found = (teams.get(base_address(address)) for address in recipients)
+    return list(dict.fromkeys(team_id for team_id in found if team_id is not None))
 
 
 def _land(mail: InboundMail, message: InboundMessage, envelope, teams) -> None:
@@ -139,7 +150,9 @@ def _land(mail: InboundMail, message: InboundMessage, envelope, teams) -> None:
 def land_for(mail: InboundMail, message: InboundMessage, person: User | None, envelope=()):
     """Land the mail as `person`'s, or say in `mail.reason` why it cannot."""
     team_address = db.session.scalar(select(Team.mail_address).where(Team.id == mail.team_id))
-    named = _named_request(message, (*envelope, *message.recipients), team_address, person)
+    named, by_token = _named_request(
+        message, (*envelope, *message.recipients), team_address, person
+    )
     who = message.sender or "the sender"
     if named is _BAD_TOKEN:
         mail.reason = (
@@ -147,20 +160,29 @@ def land_for(mail: InboundMail, message: InboundMessage, person: User | None, en
             "address, or one from before the team's address changed."
         )
         return
+    authserv = current_app.config["MAIL_AUTHSERV_ID"]
+    if authserv and not by_token and not authentication.dmarc_passed(message.mime, authserv):
+        # Anyone can write any From: without the check passing, only our signed reply
+        # address (proof it answers our mail) lands by itself.
+        mail.reason = f"The sender's address could not be verified (no DMARC pass at {authserv})."
+        return
     if named is not None:
         request = db.session.get(Request, named)
         if request is None:
             mail.reason = "It answers a request that no longer exists."
             return
         request = mail_threads.replies_land_on(request)
+        same_team = request.team_id == mail.team_id
         if person is None or not person.is_contact or not person.active:
             mail.reason = f"It answers {request.reference}, but {who} is not a known contact."
-            mail.request_id = request.id
+            mail.request_id = request.id if same_team else None
             return
         if not access.can_see_request(person, request.id):
             mail.reason = f"It answers {request.reference}, but {who} may not see that request."
-            mail.request_id = request.id
+            mail.request_id = request.id if same_team else None
             return
+        # Their own request with another team, mailed to this one: it is that team's.
+        mail.team_id = request.team_id
         landed = landing.reply_from_mail(person, request, message, mail)
     else:
         if person is None or not person.active:
@@ -186,23 +208,24 @@ _BAD_TOKEN = object()
 
 
 def _named_request(message: InboundMessage, recipients, team_address, person: User | None):
-    """The request id the mail answers, strongest proof first; None; or _BAD_TOKEN."""
+    """(the request id the mail answers, strongest proof first, or None or _BAD_TOKEN;
+    whether the signed reply address proved it)."""
     secret = current_app.config["SECRET_KEY"].encode()
     if team_address:
         for address in recipients:
             if base_address(address) != team_address.lower() or "+" not in address:
                 continue
             request_id = tokens.request_from_address(address, team_address, secret)
-            return _BAD_TOKEN if request_id is None else request_id
+            return (_BAD_TOKEN, False) if request_id is None else (request_id, True)
     ids = [i for i in (message.in_reply_to, *reversed(message.references)) if i]
     request_id = tokens.request_from_references(ids, current_app.config["MAIL_DOMAIN"], secret)
     if request_id is not None:
-        return request_id
+        return request_id, False
     tagged = tokens.subject_tag(message.subject)
     # The tag anyone can type: it names a request only for someone who may see it.
     if tagged is not None and person is not None and access.can_see_request(person, tagged):
-        return tagged
-    return None
+        return tagged, False
+    return None, False
 
 
 def _team_of_referenced_request(message: InboundMessage) -> int | None:
@@ -231,9 +254,9 @@ def _recent_from(sender: str, this_id: int) -> int:
 
 
 def _record_bounce(mail: InboundMail, bounce: loops.Bounce) -> str:
-    """Mark the outgoing mail the report is about, flag each address that failed for good."""
-    failed = [r for r in bounce.recipients if r.permanent]
-    now = utcnow()
+    """Mark the outgoing mail the report is about and flag its recipient's address, only
+    when the report names a mail of ours and says it failed for good for that recipient:
+    a report anyone can write must not flag anybody else."""
     original = None
     if bounce.original_message_id:
         original = db.session.scalar(
@@ -241,26 +264,28 @@ def _record_bounce(mail: InboundMail, bounce: loops.Bounce) -> str:
                 OutboxMessage.message_id == f"<{bounce.original_message_id}>"
             )
         )
+    if original is None:
+        return "A delivery report about no mail of ours: nothing flagged."
+    failed = [
+        r for r in bounce.recipients if r.permanent and r.address == original.recipient.lower()
+    ]
     if not failed:
         return "A delay or delivery report: nothing to do."
-    first = failed[0]
-    why = f"{first.status} {first.diagnostic}".strip()[:300]
-    if original is not None:
-        original.bounced_at, original.bounce_reason = now, why
-        mail.request_id = original.request_id
-    for recipient in failed:
-        for person in db.session.scalars(select(User).where(User.email == recipient.address)):
-            person.mail_bounced_at = now
-            person.mail_bounce_reason = f"{recipient.status} {recipient.diagnostic}".strip()[:300]
-            mail.person_id = person.id
-    addresses = ", ".join(r.address for r in failed)
-    return f"Mail to {addresses} could not be delivered ({why}): the address is flagged."
+    now, why = utcnow(), f"{failed[0].status} {failed[0].diagnostic}".strip()[:300]
+    original.bounced_at, original.bounce_reason = now, why
+    team_id = db.session.scalar(select(Request.team_id).where(Request.id == original.request_id))
+    if team_id is not None and mail.team_id in (None, team_id):
+        mail.team_id, mail.request_id = team_id, original.request_id
+    for person in db.session.scalars(select(User).where(User.email == original.recipient)):
+        person.mail_bounced_at, person.mail_bounce_reason = now, why
+        mail.person_id = person.id
+    return f"Mail to {original.recipient} could not be delivered ({why}): the address is flagged."
 
 
-def _new_row(raw: bytes, message: InboundMessage, source: str, envelope, teams) -> InboundMail:
+def _new_row(raw: bytes, message: InboundMessage, source: str, envelope, team_id, key):
     return InboundMail(
-        dedup_key=message.dedup_key,
-        team_id=_team_for((*envelope, *message.recipients), teams),
+        dedup_key=key,
+        team_id=team_id,
         source=source,
         received_at=utcnow(),
         envelope_recipients=" ".join(envelope)[:2000],
@@ -275,8 +300,8 @@ def _new_row(raw: bytes, message: InboundMessage, source: str, envelope, teams) 
     )
 
 
-def _keep_unlanded(raw, message, source, envelope, teams, error) -> Received:
-    mail = _new_row(raw, message, source, envelope, teams)
+def _keep_unlanded(raw, message, source, envelope, team_id, key, error) -> Received:
+    mail = _new_row(raw, message, source, envelope, team_id, key)
     mail.reason = f"Onestop could not read it into a request ({type(error).__name__})."
     db.session.add(mail)
     db.session.commit()

@@ -8,13 +8,14 @@ import hashlib
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from .. import access
 from ..extensions import db
 from ..mail_in import quotes
 from ..mail_in.message import InboundMessage, read_message
 from ..models import Account, Entry, InboundMail, Request, User
-from ..models.inbound import RAISED, WAITING
+from ..models.inbound import RAISED, UNRECOGNISED, WAITING
 from ..models.request import RESOLVED
 from ..requests import contacts, files, raising, services
 
@@ -51,7 +52,8 @@ def raise_from_mail(
         # The same mail always gives the same key: a second delivery finds the first request.
         idempotency_key=hashlib.sha256(mail.dedup_key.encode()).hexdigest()[:64],
         channel="email",
-        answers=message.message_id,
+        # Quoted in the receipt's In-Reply-To, whose column holds 400 characters.
+        answers=message.message_id if len(message.message_id or "") <= 398 else None,
     )
     request, _created = raising.raise_request(person, new)
     if follows is not None:
@@ -70,14 +72,20 @@ def reply_from_mail(
     person: User, request: Request, message: InboundMessage, mail: InboundMail
 ) -> Landed:
     """The contact's reply on `request`. A resolved request reopens within the reopen
-    window; after it, or once closed, the mail raises a new request that follows it."""
-    if request.status == RESOLVED and services.can_reopen(request):
+    window when its requester writes (as on the web, where only they may reopen); after it,
+    once closed, or from a colleague, the mail raises a new request that follows it."""
+    reopens = (
+        request.status == RESOLVED
+        and services.can_reopen(request)
+        and access.can_act_as_requester(person, request)
+    )
+    if reopens:
         services.reopen(person, request)
     if not request.is_open:
         account = db.session.get(Account, request.account_id)
         return raise_from_mail(person, account, message, mail, follows=request)
     body = _fit(quotes.new_text(message.text)) or NO_TEXT
-    entry = services.reply_as_contact(person, request, body)
+    entry = services.reply_as_contact(person, request, body, chase=not reopens)
     # Staff find the original from the reply; both sides see it came by mail.
     entry.data = {"channel": "email", "mail": mail.id}
     _attach(person, request, message, entry=entry)
@@ -120,14 +128,30 @@ def _attach(person: User, request: Request, message: InboundMessage, *, entry) -
         current_app.logger.info("request %s: mail files refused: %s", request.id, refused)
 
 
+def claim(mail: InboundMail) -> bool:
+    """Take a waiting mail to act on it, or learn someone else has: a conditional UPDATE,
+    which waits for another member's action on it to commit and then finds it no longer
+    waiting (a read-then-write would let two members both land it)."""
+    claimed = db.session.execute(
+        update(InboundMail)
+        .where(InboundMail.id == mail.id, InboundMail.outcome.in_(WAITING))
+        .values(outcome=InboundMail.outcome)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.refresh(mail)
+    return bool(claimed)
+
+
 def land_waiting_mail_of(person: User) -> int:
-    """After `person` joins (an accepted invitation): their waiting mail to the teams they
-    now belong to lands, oldest first. Returns how many."""
+    """After `person` joins (an accepted invitation): their unrecognised mail to the teams
+    they now belong to lands, oldest first. Held mail (a flood) still waits for a member.
+    Returns how many."""
     waiting = db.session.scalars(
         select(InboundMail)
         .where(
             func.lower(InboundMail.sender) == person.email.lower(),
-            InboundMail.outcome.in_(WAITING),
+            InboundMail.outcome == UNRECOGNISED,
             InboundMail.team_id.is_not(None),
         )
         .order_by(InboundMail.id)
@@ -135,14 +159,9 @@ def land_waiting_mail_of(person: User) -> int:
     landed = 0
     for mail in waiting:
         account = contacts.account_of(person, mail.team_id)
-        if account is None:
+        if account is None or not claim(mail):
             continue
-        result = raise_from_mail(
-            person,
-            account,
-            read_message(mail.raw, max_bytes=max(mail.size, len(mail.raw)) + 1),
-            mail,
-        )
+        result = raise_from_mail(person, account, kept_message(mail), mail)
         mail.outcome, mail.reason = RAISED, f"{result.note}, when {person.name} joined."
         mail.person_id, mail.request_id = person.id, result.request.id
         landed += 1

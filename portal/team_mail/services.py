@@ -31,6 +31,10 @@ class MailActionError(ValueError):
     """A member's action that cannot be done, in words for them."""
 
 
+class AlreadyDealtWith(MailActionError):
+    """Another member (or a double click) acted on the mail first."""
+
+
 @dataclass(frozen=True)
 class Page:
     mails: list[InboundMail]
@@ -127,8 +131,8 @@ def discard(actor: User, mail: InboundMail) -> None:
 
 
 def _check_waiting(mail: InboundMail) -> None:
-    if not mail.waiting:
-        raise MailActionError("Someone has already dealt with this mail.")
+    if not landing.claim(mail):
+        raise AlreadyDealtWith("Someone has already dealt with this mail.")
 
 
 def _handled(actor: User, mail: InboundMail, action: str, **details) -> None:

@@ -17,6 +17,7 @@ from ..htmx import after_write, render_page
 from ..mail_in import quotes
 from ..models import Account, User
 from ..requests import contacts
+from ..web import MAX_ID
 from . import landing, services
 from .forms import AttachForm, InviteForm
 
@@ -30,8 +31,7 @@ def index(team_id: int):
     show = request.args.get("show", "waiting")
     if show not in services.SHOWS:
         show = "waiting"
-    before = request.args.get("before", type=int)
-    request_id = request.args.get("request", type=int)
+    before, request_id = _id_arg("before"), _id_arg("request")
     listed = services.listing(team_id, show, before, request_id)
     return render_page(
         "team_mail/index.html",
@@ -78,6 +78,8 @@ def attach(team_id: int, mail_id: int):
         contact = db.session.get(User, form.contact.data)
         try:
             item = services.attach(current_user, mail, contact, form.reference.data or "")
+        except services.AlreadyDealtWith:
+            return _dealt_with(team_id, mail_id)
         except services.MailActionError as error:
             form.reference.errors.append(str(error))
         else:
@@ -99,6 +101,8 @@ def invite(team_id: int, mail_id: int):
         account = db.session.get(Account, form.account.data)
         try:
             services.invite_sender(current_user, mail, account, form.name.data)
+        except services.AlreadyDealtWith:
+            return _dealt_with(team_id, mail_id)
         except services.MailActionError as error:
             form.name.errors.append(str(error))
         else:
@@ -115,11 +119,21 @@ def discard(team_id: int, mail_id: int):
     if not mail.waiting:
         return _dealt_with(team_id, mail_id)
     if EmptyForm().validate_on_submit():
-        services.discard(current_user, mail)
+        try:
+            services.discard(current_user, mail)
+        except services.AlreadyDealtWith:
+            return _dealt_with(team_id, mail_id)
         db.session.commit()
         flash("Discarded. It stays listed under Discarded.", "success")
         return _done(team_id, mail_id)
     abort(400)
+
+
+def _id_arg(name: str) -> int | None:
+    """An id from the query string; one no row can have (0, negative, beyond a database
+    integer) counts as none given, never a database error."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_ID else None
 
 
 def _get(team_id: int, mail_id: int):
