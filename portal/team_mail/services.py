@@ -68,6 +68,27 @@ def listing(team_id: int, show: str, before: int | None = None, request_id=None)
     return Page(list(mails[:PAGE_SIZE]), older)
 
 
+def unaddressed(limit: int = PAGE_SIZE) -> list[InboundMail]:
+    """Waiting mail that reached no team (an address no team has, a reply to a mail about
+    no request): an admin sends each to the team it is for."""
+    return list(
+        db.session.scalars(
+            select(InboundMail)
+            .where(InboundMail.team_id.is_(None), InboundMail.outcome.in_(WAITING))
+            .order_by(InboundMail.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def send_to_team(actor: User, mail: InboundMail, team_id: int, team_name: str) -> None:
+    """Give mail that reached no team to one, where it waits for its members."""
+    _check_waiting(mail)
+    mail.team_id = team_id
+    mail.reason = f"Sent to {team_name} by {actor.name}. {mail.reason}"
+    _handled(actor, mail, "mail.sent_to_team", team_id=team_id)
+
+
 def get_mail(team_id: int, mail_id: int) -> InboundMail | None:
     mail = db.session.get(InboundMail, mail_id)
     return mail if mail is not None and mail.team_id == team_id else None

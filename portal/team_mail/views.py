@@ -54,8 +54,11 @@ def message(team_id: int, mail_id: int):
 @bp.route("/<int:mail_id>/original")
 @policy(TEAM_MEMBER)
 def original(team_id: int, mail_id: int):
+    return download_original(_get(team_id, mail_id))
+
+
+def download_original(mail):
     """The message as it arrived, as a download (never rendered here)."""
-    mail = _get(team_id, mail_id)
     response = send_file(
         io.BytesIO(mail.raw),
         mimetype="message/rfc822",

@@ -66,6 +66,31 @@ def _failed_mail_url(endpoint):
     return build
 
 
+def _unaddressed_mail_url(endpoint):
+    """Mail that reached no team (a fresh one per call)."""
+
+    def build(w):
+        import uuid
+
+        from portal.models import InboundMail
+
+        mail = InboundMail(
+            dedup_key=uuid.uuid4().hex,
+            team_id=None,
+            source="lmtp",
+            sender="someone@elsewhere.example",
+            size=20,
+            sha256="0" * 64,
+            raw=b"Subject: hi\r\n\r\nhello\r\n",
+            outcome="unrecognised",
+        )
+        db.session.add(mail)
+        db.session.commit()
+        return url_for(endpoint, mail_id=mail.id)
+
+    return build
+
+
 def _get(build):
     return ("GET", build, admin_only(200))
 
@@ -84,6 +109,10 @@ ROWS = {
     "admin.failed_mail": _get(lambda w: url_for("admin.failed_mail")),
     "admin.retry_mail": _post(_failed_mail_url("admin.retry_mail"), 303),
     "admin.discard_mail": _post(_failed_mail_url("admin.discard_mail"), 303),
+    "admin.unaddressed_mail": _get(lambda w: url_for("admin.unaddressed_mail")),
+    "admin.unaddressed_original": _get(_unaddressed_mail_url("admin.unaddressed_original")),
+    # No team chosen: the admin's empty post is refused.
+    "admin.send_mail_to_team": _post(_unaddressed_mail_url("admin.send_mail_to_team"), 400),
     # functions and tiers (inline tables)
     "admin.functions": _get(lambda w: url_for("admin.functions")),
     "admin.add_function": _post(lambda w: url_for("admin.add_function"), 422),

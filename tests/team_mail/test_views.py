@@ -206,3 +206,31 @@ def test_a_landed_reply_links_to_its_mail_from_the_timeline(client, login_as, ma
     login_as(w.contact_a)
     customer_page = client.get(url_for("customer.request", request_id=item.id)).text
     assert "· by mail" in customer_page
+
+
+def test_an_admin_sends_mail_that_reached_no_team_to_a_team(
+    client,
+    login_as,
+    no_csrf,
+    mailboxes,  # noqa: F811
+):
+    stored = intake.receive(
+        mail("someone@elsewhere.example", to="sales@elsewhere.example", subject="Lost"),
+        source="lmtp",
+    )
+    item = db.session.get(InboundMail, stored.mail_id)
+    assert item.team_id is None
+    login_as(mailboxes.admin)
+    assert "Lost" in client.get(url_for("admin.unaddressed_mail")).text
+
+    refused = client.post(url_for("admin.send_mail_to_team", mail_id=item.id), data={"team": 2**40})
+    sent = client.post(
+        url_for("admin.send_mail_to_team", mail_id=item.id), data={"team": mailboxes.team_y.id}
+    )
+
+    assert (refused.status_code, sent.status_code) == (400, 303)
+    db.session.refresh(item)
+    assert (item.team_id, item.outcome) == (mailboxes.team_y.id, "unrecognised")
+    assert item.reason.startswith("Sent to Team Y by Admin.")
+    login_as(mailboxes.member_y)
+    assert "Lost" in client.get(url_for("team_mail.index", team_id=mailboxes.team_y.id)).text
