@@ -211,3 +211,26 @@ def age_chases(request, hours: float = 2) -> None:
     ):
         entry.created_at -= timedelta(hours=hours)
     db.session.commit()
+
+
+def make_inbound_mail(team_id, **fields):
+    """Mail waiting for a member (unrecognised), as intake would keep it."""
+    import uuid
+
+    from portal.models import InboundMail
+
+    raw = fields.pop("raw", b"From: someone@elsewhere.example\r\nSubject: Hello\r\n\r\nHi\r\n")
+    return _add(
+        InboundMail(
+            dedup_key=uuid.uuid4().hex,
+            team_id=team_id,
+            source="lmtp",
+            sender=fields.pop("sender", "someone@elsewhere.example"),
+            subject=fields.pop("subject", "Hello"),
+            size=len(raw),
+            sha256="0" * 64,
+            raw=raw,
+            outcome=fields.pop("outcome", "unrecognised"),
+            **fields,
+        )
+    )

@@ -107,20 +107,7 @@ def _team_mail_url(endpoint):
     """A waiting mail of Team X, new for each role (a discard deals with it)."""
 
     def build(w):
-        from portal.models import InboundMail
-
-        mail = InboundMail(
-            dedup_key=uuid.uuid4().hex,
-            team_id=w.team_x.id,
-            source="lmtp",
-            sender="stranger@elsewhere.example",
-            subject="Hello",
-            size=40,
-            sha256="0" * 64,
-            raw=b"From: stranger@elsewhere.example\r\n\r\nHello\r\n",
-            outcome="unrecognised",
-        )
-        db.session.add(mail)
+        mail = factories.make_inbound_mail(w.team_x.id)
         db.session.commit()
         return url_for(endpoint, team_id=w.team_x.id, mail_id=mail.id)
 
@@ -128,7 +115,6 @@ def _team_mail_url(endpoint):
 
 
 def _canned_url(w):
-    import uuid
 
     from portal.models import CannedReply
 

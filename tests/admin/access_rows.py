@@ -70,21 +70,7 @@ def _unaddressed_mail_url(endpoint):
     """Mail that reached no team (a fresh one per call)."""
 
     def build(w):
-        import uuid
-
-        from portal.models import InboundMail
-
-        mail = InboundMail(
-            dedup_key=uuid.uuid4().hex,
-            team_id=None,
-            source="lmtp",
-            sender="someone@elsewhere.example",
-            size=20,
-            sha256="0" * 64,
-            raw=b"Subject: hi\r\n\r\nhello\r\n",
-            outcome="unrecognised",
-        )
-        db.session.add(mail)
+        mail = factories.make_inbound_mail(None)
         db.session.commit()
         return url_for(endpoint, mail_id=mail.id)
 
