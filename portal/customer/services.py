@@ -155,6 +155,15 @@ def people_by_id(ids) -> dict[int, object]:
     return {row.id: row for row in db.session.connection().execute(_PEOPLE, {"ids": ids})}
 
 
+def people_named(ids, assignee) -> dict[int, object]:
+    """`people_by_id` for a request's timeline. Most name only the request's assignee, whose
+    name (`assignee`, with `id` and `name`, or None) came with the request: no query then."""
+    ids = {i for i in ids if i}
+    if assignee is not None and ids <= {assignee.id}:
+        return {assignee.id: assignee} if ids else {}
+    return people_by_id(ids)
+
+
 def give_feedback(user: User, account, kind: str, body: str) -> Feedback:
     """Praise, a complaint or an idea for the account's team: not a request, no clock."""
     feedback = Feedback(

@@ -19,7 +19,7 @@ from ..models import (
     User,
     id_from_reference,
 )
-from ..requests import errors, files, handoffs, merging, timeline
+from ..requests import errors, files, handoffs, merging, rows, timeline
 from ..requests import services as requests
 from ..web import MAX_ID
 from . import bp, canned, presence, queries, services, timelines
@@ -139,17 +139,23 @@ def _handoff_form(team, formdata=None) -> HandoffForm:
     return form
 
 
-def _detail(team, item, http_status=200, held=None, fragment="inbox/_detail.html", **bound):
-    """The request page. `bound`: forms posted and refused (shown with their errors and
-    what was typed), or asked for, by name; `held`, a reply or note held back by newer
-    activity; `fragment`, what an htmx request gets of it."""
+def _detail(
+    team, request_id: int, http_status=200, held=None, fragment="inbox/_detail.html", **bound
+):
+    """The request page, read as plain rows (the view's ORM request, if any, is for
+    changing it). `bound`: forms posted and refused (shown with their errors and what was
+    typed), or asked for, by name; `held`, a reply or note held back by newer activity;
+    `fragment`, what an htmx request gets of it."""
+    item = rows.get_row(current_user, request_id)
+    if item.team_id != team.id:
+        abort(404)
     people = reference.staff(team)
     members = [p for p in people if p.member]
     entries = timeline.every_entry(item)
-    attachments = files.for_request(item, public_only=False)
+    attachments = files.for_request(item, public_only=False) if item.has_files else {}
     canned_replies = reference.canned_replies(team)
     prefill = _canned_prefill(item, bound)
-    handoff_rows = handoffs.for_request(item)
+    handoff_rows = handoffs.for_request(item) if item.has_handoffs else []
     return render_page(
         "inbox/request.html",
         fragment,
@@ -176,8 +182,7 @@ def _detail(team, item, http_status=200, held=None, fragment="inbox/_detail.html
 @bp.route("/requests/<int:request_id>")
 @policy(TEAM_MEMBER)
 def detail(team_id: int, request_id: int):
-    team = access.get_team(team_id)
-    return _detail(team, _team_request(team_id, request_id))
+    return _detail(access.get_team(team_id), request_id)
 
 
 HELD = ("reply", "note")
@@ -198,13 +203,13 @@ def _stale(team, item, key: str, form):
             "to confirm (attach any files again). Nothing was sent yet.",
             "error",
         )
-        return _detail(team, item, http_status=409, held=key, **{key: form})
+        return _detail(team, item.id, http_status=409, held=key, **{key: form})
     flash(
         "Someone else changed this request while you were looking at it. Its latest state is "
         "shown; nothing you sent was saved.",
         "error",
     )
-    return _detail(team, item, http_status=409)
+    return _detail(team, item.id, http_status=409)
 
 
 def _write(team_id: int, request_id: int, form_class, key: str, field: str, apply, done: str):
@@ -217,12 +222,12 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
     if key == "classify":
         form.function.choices = _function_choices()
     if not form.validate_on_submit():
-        return _detail(team, item, http_status=422, **{key: form})
+        return _detail(team, request_id, http_status=422, **{key: form})
     try:
         checked = files.check(form.attachments.data or []) if hasattr(form, "attachments") else []
     except files.FileRejected as error:
         form.attachments.errors.append(str(error))
-        return _detail(team, item, http_status=422, **{key: form})
+        return _detail(team, request_id, http_status=422, **{key: form})
     try:
         errors.ensure_not_merged(item)
         requests.check_version(item, form.version.data)
@@ -236,10 +241,10 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
     except requests.RequestError as error:
         db.session.rollback()
         getattr(form, field).errors.append(str(error))
-        return _detail(team, item, http_status=422, **{key: form})
+        return _detail(team, request_id, http_status=422, **{key: form})
     flash(done, "success")
     location = url_for("inbox.detail", team_id=team_id, request_id=request_id)
-    return after_write(location, lambda: _detail(team, item))
+    return after_write(location, lambda: _detail(team, request_id))
 
 
 @bp.route("/requests/<int:request_id>/merge", methods=["POST"])
@@ -390,7 +395,7 @@ def handoff_form(team_id: int, request_id: int):
     if not item.is_open:
         return redirect(url_for("inbox.detail", team_id=team_id, request_id=request_id))
     form = _handoff_form(team)
-    return _detail(team, item, fragment="inbox/_handoff_form.html", handoff=form)
+    return _detail(team, request_id, fragment="inbox/_handoff_form.html", handoff=form)
 
 
 @bp.route("/requests/<int:request_id>/handoffs", methods=["POST"])
@@ -415,5 +420,5 @@ def hand_off(team_id: int, request_id: int):
             db.session.commit()
             flash(f"Handed to {handoff.owner.name} ({handoff.function.name}).", "success")
             location = url_for("inbox.detail", team_id=team_id, request_id=request_id)
-            return after_write(location, lambda: _detail(team, item))
-    return _detail(team, item, http_status=422, handoff=form)
+            return after_write(location, lambda: _detail(team, request_id))
+    return _detail(team, request_id, http_status=422, handoff=form)
