@@ -166,7 +166,7 @@ def _detail(
         attachments=attachments,
         timeline_key=timelines.key(item, entries, attachments),
         clock=queries.clocks_for([item], team)[item.id],
-        other_open=services.other_open_requests(current_user, item),
+        other_open=tuple(services.other_open_requests(current_user, item)),  # a drawn key
         forms=_forms(team, item, prefill, **bound),
         drawn_fields=_drawn_fields(team, item, prefill, bound),
         handoffs=handoff_rows,
