@@ -236,8 +236,10 @@ def _request_page(request_id: int, reply_form=None, status=200, rating_form=None
         status=status,
         item=item,
         **_live_context(item),
-        # Only an open request takes replies.
-        reply_form=reply_form or (ReplyForm(formdata=None) if item.is_open else None),
+        # Only an open request takes replies. `reply_form`: posted and refused; an empty one
+        # is built only if its fields are drawn (not kept in caching.FRAGMENTS).
+        reply_form=reply_form,
+        new_reply_form=lambda: ReplyForm(formdata=None),
         as_requester=as_requester,
         can_reopen=as_requester and requests.can_reopen(item),
         reopen_deadline=requests.reopen_deadline(item),
