@@ -166,7 +166,10 @@ def _detail(
         attachments=attachments,
         timeline_key=timelines.key(item, entries, attachments),
         clock=queries.clocks_for([item], team)[item.id],
-        other_open=tuple(services.other_open_requests(current_user, item)),  # a drawn key
+        other_open=lambda: services.other_open_requests(current_user, item),
+        # The list is the team's own requests (caching.FRAGMENTS): any change to one moves
+        # the team's activity, and the account's name its settings stamp.
+        other_open_key=(caching.team_stamp(team), team.activity, item.account_id, item.id),
         forms=_forms(team, item, prefill, **bound),
         drawn_fields=_drawn_fields(team, item, prefill, bound),
         handoffs=handoff_rows,
