@@ -301,3 +301,19 @@ def test_a_status_changed_on_one_server_shows_in_the_other_s_request_facts(two_s
     item.status = "waiting_on_customer"
     db.session.commit()
     assert "Waiting for you" in get(b, "request")
+
+
+def test_my_requests_follows_a_change_made_on_the_other_server(app, server_b, world, login_as):
+    """The list is kept by its rows (every value it prints): a changed row is a new key."""
+    item = factories.make_request(world.account_a, world.contact_a, subject="Gate", status="open")
+    db.session.commit()
+    b = server_b.test_client()
+    login_as(world.contact_a, on=b)
+    home = url_for("customer.home")
+    assert "In progress" in b.get(home).text
+    assert "In progress" in b.get(home).text  # kept
+    item.status = "waiting_on_customer"
+    item.assignee_id = world.member_x.id
+    db.session.commit()
+    page = b.get(home).text
+    assert "Waiting for you" in page and "with Member X" in page

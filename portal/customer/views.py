@@ -42,6 +42,16 @@ def _list_page(filters: RequestFilterForm):
         filters=filters,
         rows=rows,
         next_cursor=next_cursor,
+        # The rows themselves (every value they print), who reads them ("raised by" is
+        # only for a colleague's), the filter and the paging it links with.
+        list_key=(
+            tuple(rows),
+            current_user.id,
+            filters.show.data,
+            filters.q.data,
+            next_cursor,
+            bool(request.args.get("after")),
+        ),
     )
 
 
