@@ -44,7 +44,16 @@ DETAIL_OPTIONS = (
 
 
 def _team_request(team_id: int, request_id: int):
+    """The request, to change it (the ORM object carries the version check)."""
     item = access.get_request(request_id, *DETAIL_OPTIONS)
+    if item.team_id != team_id:
+        abort(404)
+    return item
+
+
+def _shown(team_id: int, request_id: int) -> rows.RequestRow:
+    """The request, to show it: one plain row, by the same rule as `_team_request`."""
+    item = rows.get_row(current_user, request_id)
     if item.team_id != team_id:
         abort(404)
     return item
@@ -146,9 +155,7 @@ def _detail(
     changing it). `bound`: forms posted and refused (shown with their errors and what was
     typed), or asked for, by name; `held`, a reply or note held back by newer activity;
     `fragment`, what an htmx request gets of it."""
-    item = rows.get_row(current_user, request_id)
-    if item.team_id != team.id:
-        abort(404)
+    item = _shown(team.id, request_id)
     people = reference.staff(team)
     members = [p for p in people if p.member]
     entries = timeline.every_entry(item)
@@ -360,7 +367,7 @@ def who_else(team_id: int, request_id: int):
     """The poll: who else is here, and whether the request changed since it was opened.
     Answers 304 when nothing changed, so a page left open costs almost nothing."""
     team = access.get_team(team_id)
-    item = _team_request(team_id, request_id)
+    item = _shown(team_id, request_id)
     if not is_partial():
         return redirect(url_for("inbox.detail", team_id=team_id, request_id=request_id))
     seen_version = request.args.get("version", type=int)
@@ -382,7 +389,7 @@ def who_else(team_id: int, request_id: int):
 @policy(TEAM_MEMBER)
 def here(team_id: int, request_id: int):
     """The heartbeat: 'I am viewing' every 20 s, 'I am typing' while a reply is written."""
-    item = _team_request(team_id, request_id)
+    item = _shown(team_id, request_id)
     presence.heartbeat(current_user, item, request.form.get("state", "viewing"))
     db.session.commit()
     return "", 204
