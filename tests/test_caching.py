@@ -317,3 +317,11 @@ def test_my_requests_follows_a_change_made_on_the_other_server(app, server_b, wo
     db.session.commit()
     page = b.get(home).text
     assert "Waiting for you" in page and "with Member X" in page
+
+
+def test_a_drawn_block_whose_key_was_not_given_is_refused(app):
+    """Jinja's Undefined values are all equal: such a key would share one drawing."""
+    with app.test_request_context():
+        template = app.jinja_env.from_string('{% call drawn("x", missing) %}mine{% endcall %}')
+        with pytest.raises(TypeError):
+            template.render()
