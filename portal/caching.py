@@ -40,6 +40,7 @@ from collections import OrderedDict
 from itertools import chain
 
 from flask import current_app, g, has_app_context, request
+from jinja2 import Undefined
 from markupsafe import Markup
 from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session
@@ -146,6 +147,9 @@ def drawn(name: str, inputs: tuple | None, caller) -> Markup:
     `inputs`. `inputs` None draws it every time (a posted form shown with its errors)."""
     if inputs is None:
         return Markup(caller())  # noqa: S704  the template's own autoescaped output
+    if isinstance(inputs, Undefined):
+        # A key the view forgot: every Undefined is equal, so pages would share markup.
+        raise TypeError(f"{name}: its inputs are missing")
     return FRAGMENTS.get(
         lambda: Markup(caller()),  # noqa: S704
         name=name,

@@ -259,3 +259,69 @@ def test_keyboard_shortcuts_are_declared_only_to_those_who_turned_them_on(
     teammate = app.test_client()
     login_as(world.coach_x, on=teammate)
     assert 'aria-keyshortcuts="/"' not in teammate.get(inbox).text
+
+
+# ---- the request pages' drawn blocks ------------------------------------------------------
+
+
+def test_the_account_s_other_open_requests_follow_writes_on_the_other_server(two_servers, world):
+    """Kept by the team's activity stamp: raising, renaming and closing one moves it."""
+    _, b, get, _ = two_servers
+    assert "Other open requests" not in get(b, "request")
+    other = factories.make_request(
+        world.account_a, world.contact_a, subject="Forklift", status="new"
+    )
+    db.session.commit()
+    assert "Forklift" in get(b, "request")
+    other.subject = "Forklift, urgent"
+    db.session.commit()
+    assert "Forklift, urgent" in get(b, "request")
+    other.status = "closed"
+    db.session.commit()
+    assert "Forklift" not in get(b, "request")
+
+
+def test_other_open_requests_are_the_team_s_own(client, world, login_as):
+    """Its links open in this team's workspace: another team's request (here, one reopened
+    after its account moved on) is not listed, even for someone who sees it."""
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    factories.make_request(world.account_a, world.contact_a, subject="Ours", status="open")
+    elsewhere = factories.make_request(world.account_a, world.contact_a, subject="Theirs")
+    elsewhere.team_id = world.team_y.id
+    elsewhere.status = "open"
+    db.session.commit()
+    login_as(world.admin)
+    page = client.get(url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id)).text
+    assert "Ours" in page and "Theirs" not in page
+
+
+def test_a_status_changed_on_one_server_shows_in_the_other_s_request_facts(two_servers, world):
+    _, b, get, item = two_servers
+    assert "In progress" in get(b, "request")
+    item.status = "waiting_on_customer"
+    db.session.commit()
+    assert "Waiting for you" in get(b, "request")
+
+
+def test_my_requests_follows_a_change_made_on_the_other_server(app, server_b, world, login_as):
+    """The list is kept by its rows (every value it prints): a changed row is a new key."""
+    item = factories.make_request(world.account_a, world.contact_a, subject="Gate", status="open")
+    db.session.commit()
+    b = server_b.test_client()
+    login_as(world.contact_a, on=b)
+    home = url_for("customer.home")
+    assert "In progress" in b.get(home).text
+    assert "In progress" in b.get(home).text  # kept
+    item.status = "waiting_on_customer"
+    item.assignee_id = world.member_x.id
+    db.session.commit()
+    page = b.get(home).text
+    assert "Waiting for you" in page and "with Member X" in page
+
+
+def test_a_drawn_block_whose_key_was_not_given_is_refused(app):
+    """Jinja's Undefined values are all equal: such a key would share one drawing."""
+    with app.test_request_context():
+        template = app.jinja_env.from_string('{% call drawn("x", missing) %}mine{% endcall %}')
+        with pytest.raises(TypeError):
+            template.render()

@@ -12,8 +12,8 @@ from ..forms import query_args
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..inbox import timelines
 from ..limits import LINK_POSTS, contact_write
-from ..models import Account, Function, Request, utcnow
-from ..requests import clock, files, handoffs, raising, ratings, timeline
+from ..models import Account, Function, utcnow
+from ..requests import clock, files, handoffs, raising, ratings, rows, timeline
 from ..requests import services as requests
 from ..requests.errors import RequestError
 from ..revalidation import revalidates
@@ -42,6 +42,16 @@ def _list_page(filters: RequestFilterForm):
         filters=filters,
         rows=rows,
         next_cursor=next_cursor,
+        # The rows themselves (every value they print), who reads them ("raised by" is
+        # only for a colleague's), the filter and the paging it links with.
+        list_key=(
+            tuple(rows),
+            current_user.id,
+            filters.show.data,
+            filters.q.data,
+            next_cursor,
+            bool(request.args.get("after")),
+        ),
     )
 
 
@@ -198,32 +208,27 @@ def _checked_files(form):
         return None
 
 
-# What the request page shows, loaded with the request in one query.
-PAGE_OPTIONS = (
-    joinedload(Request.requester),
-    joinedload(Request.assignee),
-    joinedload(Request.team),
-    joinedload(Request.function),
-)
-
-
 def _live_context(item) -> dict:
     entries = timeline.public_entries(item)
     # Only "assigned" events name someone: no other entry's data is parsed.
-    people = services.people_by_id(
-        e.data.get("assignee_id") for e in entries if e.event == "assigned"
+    people = services.people_named(
+        (e.data.get("assignee_id") for e in entries if e.event == "assigned"), item.assignee
     )
-    attachments = files.for_request(item, public_only=True)
+    attachments = files.for_request(item, public_only=True) if item.has_files else {}
+    handed = handoffs.for_request(item) if item.has_handoffs else []
     return {
         "timeline": entries,
         "people": people,
         "attachments": attachments,
         "timeline_key": timelines.public_key(item, entries, attachments, people, current_user.id),
-        "progress": handoffs.progress_line(handoffs.for_request(item)),
+        "progress": handoffs.progress_line(handed),
     }
 
 
-def _request_page(item, reply_form=None, status=200, rating_form=None):
+def _request_page(request_id: int, reply_form=None, status=200, rating_form=None):
+    """The request page, read as plain rows (the view's ORM request, if any, is for
+    changing it)."""
+    item = rows.get_row(current_user, request_id, public=True)
     # Resolve, reopen and rate are the requester's: a colleague sees none of them.
     as_requester = access.can_act_as_requester(current_user, item)
     # Only the requester of a resolved request sees the rating: no query, no form otherwise.
@@ -241,8 +246,10 @@ def _request_page(item, reply_form=None, status=200, rating_form=None):
         status=status,
         item=item,
         **_live_context(item),
-        # Only an open request takes replies.
-        reply_form=reply_form or (ReplyForm(formdata=None) if item.is_open else None),
+        # Only an open request takes replies. `reply_form`: posted and refused; an empty one
+        # is built only if its fields are drawn (not kept in caching.FRAGMENTS).
+        reply_form=reply_form,
+        new_reply_form=lambda: ReplyForm(formdata=None),
         as_requester=as_requester,
         can_reopen=as_requester and requests.can_reopen(item),
         reopen_deadline=requests.reopen_deadline(item),
@@ -257,13 +264,13 @@ def _request_page(item, reply_form=None, status=200, rating_form=None):
 @bp.route("/requests/<int:request_id>", endpoint="request")
 @policy(CONTACT)
 def show_request(request_id: int):
-    return _request_page(access.get_request(request_id, *PAGE_OPTIONS))
+    return _request_page(request_id)
 
 
-def _done(item, message: str, category: str = "success"):
+def _done(request_id: int, message: str, category: str = "success"):
     flash(message, category)
-    location = url_for("customer.request", request_id=item.id)
-    return after_write(location, lambda: _request_page(item))
+    location = url_for("customer.request", request_id=request_id)
+    return after_write(location, lambda: _request_page(request_id))
 
 
 def _poll_etag(request_id: int, version: int) -> str:
@@ -293,7 +300,7 @@ def _current_poll_etag(scalar, signed, request_id: int) -> str | None:
 def _live_part(request_id: int):
     """The poll's answer when something changed: only then is the request loaded (at a
     version no older than the ETag's, so at worst the next poll renders once more)."""
-    item = access.get_request(request_id)
+    item = rows.get_row(current_user, request_id, public=True)
     return render_page(
         "customer/request.html",
         "customer/_live.html",
@@ -318,23 +325,24 @@ def reply(request_id: int):
         else:
             files.store(current_user, item, checked, entry=entry)
             db.session.commit()
-            return _done(item, "Your reply is added.")
-    return _request_page(item, form, status=422)
+            return _done(request_id, "Your reply is added.")
+    return _request_page(request_id, form, status=422)
 
 
-def _action(item, action, message: str):
+def _action(request_id: int, item, action, message: str):
     try:
         action(current_user, item)
     except RequestError as error:
-        return _refused(item, error)
+        return _refused(request_id, error)
     db.session.commit()
-    return _done(item, message)
+    return _done(request_id, message)
 
 
-def _refused(item, error):
+def _refused(request_id: int, error):
     flash(str(error), "error")
     return after_write(
-        url_for("customer.request", request_id=item.id), lambda: _request_page(item, status=409)
+        url_for("customer.request", request_id=request_id),
+        lambda: _request_page(request_id, status=409),
     )
 
 
@@ -352,8 +360,8 @@ def rate(request_id: int):
             flash(str(error), "error")  # also shown when the form itself is gone
         else:
             db.session.commit()
-            return _done(item, "Thank you: your rating is saved.")
-    return _request_page(item, status=422, rating_form=form)
+            return _done(request_id, "Thank you: your rating is saved.")
+    return _request_page(request_id, status=422, rating_form=form)
 
 
 @bp.route("/rate/<token>", methods=["GET", "POST"])
@@ -395,11 +403,12 @@ def chase(request_id: int):
     try:
         earlier = requests.chase(current_user, item)
     except RequestError as error:
-        return _refused(item, error)
+        return _refused(request_id, error)
     if earlier is not None:  # nothing written, nothing to commit
-        return _done(item, f"You asked for an update {_ago(earlier)}; the team has it.", "info")
+        message = f"You asked for an update {_ago(earlier)}; the team has it."
+        return _done(request_id, message, "info")
     db.session.commit()
-    return _done(item, "We have let your team know you are waiting for an update.")
+    return _done(request_id, "We have let your team know you are waiting for an update.")
 
 
 def _ago(moment) -> str:
@@ -414,7 +423,7 @@ def _ago(moment) -> str:
 @contact_write
 def resolve(request_id: int):
     item = access.get_own_request(request_id)
-    return _action(item, requests.resolve_as_contact, "Marked as resolved. Thank you.")
+    return _action(request_id, item, requests.resolve_as_contact, "Marked as resolved. Thank you.")
 
 
 @bp.route("/requests/<int:request_id>/reopen", methods=["POST"])
@@ -422,4 +431,4 @@ def resolve(request_id: int):
 @contact_write
 def reopen(request_id: int):
     item = access.get_own_request(request_id)
-    return _action(item, requests.reopen, "Reopened: your team will pick it up again.")
+    return _action(request_id, item, requests.reopen, "Reopened: your team will pick it up again.")

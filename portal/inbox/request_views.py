@@ -19,7 +19,7 @@ from ..models import (
     User,
     id_from_reference,
 )
-from ..requests import errors, files, handoffs, merging, timeline
+from ..requests import errors, files, handoffs, merging, rows, timeline
 from ..requests import services as requests
 from ..web import MAX_ID
 from . import bp, canned, presence, queries, services, timelines
@@ -44,7 +44,16 @@ DETAIL_OPTIONS = (
 
 
 def _team_request(team_id: int, request_id: int):
+    """The request, to change it (the ORM object carries the version check)."""
     item = access.get_request(request_id, *DETAIL_OPTIONS)
+    if item.team_id != team_id:
+        abort(404)
+    return item
+
+
+def _shown(team_id: int, request_id: int) -> rows.RequestRow:
+    """The request, to show it: one plain row, by the same rule as `_team_request`."""
+    item = rows.get_row(current_user, request_id)
     if item.team_id != team_id:
         abort(404)
     return item
@@ -139,17 +148,21 @@ def _handoff_form(team, formdata=None) -> HandoffForm:
     return form
 
 
-def _detail(team, item, http_status=200, held=None, fragment="inbox/_detail.html", **bound):
-    """The request page. `bound`: forms posted and refused (shown with their errors and
-    what was typed), or asked for, by name; `held`, a reply or note held back by newer
-    activity; `fragment`, what an htmx request gets of it."""
+def _detail(
+    team, request_id: int, http_status=200, held=None, fragment="inbox/_detail.html", **bound
+):
+    """The request page, read as plain rows (the view's ORM request, if any, is for
+    changing it). `bound`: forms posted and refused (shown with their errors and what was
+    typed), or asked for, by name; `held`, a reply or note held back by newer activity;
+    `fragment`, what an htmx request gets of it."""
+    item = _shown(team.id, request_id)
     people = reference.staff(team)
     members = [p for p in people if p.member]
     entries = timeline.every_entry(item)
-    attachments = files.for_request(item, public_only=False)
+    attachments = files.for_request(item, public_only=False) if item.has_files else {}
     canned_replies = reference.canned_replies(team)
     prefill = _canned_prefill(item, bound)
-    handoff_rows = handoffs.for_request(item)
+    handoff_rows = handoffs.for_request(item) if item.has_handoffs else []
     return render_page(
         "inbox/request.html",
         fragment,
@@ -160,7 +173,10 @@ def _detail(team, item, http_status=200, held=None, fragment="inbox/_detail.html
         attachments=attachments,
         timeline_key=timelines.key(item, entries, attachments),
         clock=queries.clocks_for([item], team)[item.id],
-        other_open=services.other_open_requests(current_user, item),
+        other_open=lambda: services.other_open_requests(current_user, item),
+        # The list is the team's own requests (caching.FRAGMENTS): any change to one moves
+        # the team's activity, and the account's name its settings stamp.
+        other_open_key=(caching.team_stamp(team), team.activity, item.account_id, item.id),
         forms=_forms(team, item, prefill, **bound),
         drawn_fields=_drawn_fields(team, item, prefill, bound),
         handoffs=handoff_rows,
@@ -176,8 +192,7 @@ def _detail(team, item, http_status=200, held=None, fragment="inbox/_detail.html
 @bp.route("/requests/<int:request_id>")
 @policy(TEAM_MEMBER)
 def detail(team_id: int, request_id: int):
-    team = access.get_team(team_id)
-    return _detail(team, _team_request(team_id, request_id))
+    return _detail(access.get_team(team_id), request_id)
 
 
 HELD = ("reply", "note")
@@ -198,13 +213,13 @@ def _stale(team, item, key: str, form):
             "to confirm (attach any files again). Nothing was sent yet.",
             "error",
         )
-        return _detail(team, item, http_status=409, held=key, **{key: form})
+        return _detail(team, item.id, http_status=409, held=key, **{key: form})
     flash(
         "Someone else changed this request while you were looking at it. Its latest state is "
         "shown; nothing you sent was saved.",
         "error",
     )
-    return _detail(team, item, http_status=409)
+    return _detail(team, item.id, http_status=409)
 
 
 def _write(team_id: int, request_id: int, form_class, key: str, field: str, apply, done: str):
@@ -217,12 +232,12 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
     if key == "classify":
         form.function.choices = _function_choices()
     if not form.validate_on_submit():
-        return _detail(team, item, http_status=422, **{key: form})
+        return _detail(team, request_id, http_status=422, **{key: form})
     try:
         checked = files.check(form.attachments.data or []) if hasattr(form, "attachments") else []
     except files.FileRejected as error:
         form.attachments.errors.append(str(error))
-        return _detail(team, item, http_status=422, **{key: form})
+        return _detail(team, request_id, http_status=422, **{key: form})
     try:
         errors.ensure_not_merged(item)
         requests.check_version(item, form.version.data)
@@ -236,10 +251,10 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
     except requests.RequestError as error:
         db.session.rollback()
         getattr(form, field).errors.append(str(error))
-        return _detail(team, item, http_status=422, **{key: form})
+        return _detail(team, request_id, http_status=422, **{key: form})
     flash(done, "success")
     location = url_for("inbox.detail", team_id=team_id, request_id=request_id)
-    return after_write(location, lambda: _detail(team, item))
+    return after_write(location, lambda: _detail(team, request_id))
 
 
 @bp.route("/requests/<int:request_id>/merge", methods=["POST"])
@@ -352,7 +367,7 @@ def who_else(team_id: int, request_id: int):
     """The poll: who else is here, and whether the request changed since it was opened.
     Answers 304 when nothing changed, so a page left open costs almost nothing."""
     team = access.get_team(team_id)
-    item = _team_request(team_id, request_id)
+    item = _shown(team_id, request_id)
     if not is_partial():
         return redirect(url_for("inbox.detail", team_id=team_id, request_id=request_id))
     seen_version = request.args.get("version", type=int)
@@ -374,7 +389,7 @@ def who_else(team_id: int, request_id: int):
 @policy(TEAM_MEMBER)
 def here(team_id: int, request_id: int):
     """The heartbeat: 'I am viewing' every 20 s, 'I am typing' while a reply is written."""
-    item = _team_request(team_id, request_id)
+    item = _shown(team_id, request_id)
     presence.heartbeat(current_user, item, request.form.get("state", "viewing"))
     db.session.commit()
     return "", 204
@@ -390,7 +405,7 @@ def handoff_form(team_id: int, request_id: int):
     if not item.is_open:
         return redirect(url_for("inbox.detail", team_id=team_id, request_id=request_id))
     form = _handoff_form(team)
-    return _detail(team, item, fragment="inbox/_handoff_form.html", handoff=form)
+    return _detail(team, request_id, fragment="inbox/_handoff_form.html", handoff=form)
 
 
 @bp.route("/requests/<int:request_id>/handoffs", methods=["POST"])
@@ -415,5 +430,5 @@ def hand_off(team_id: int, request_id: int):
             db.session.commit()
             flash(f"Handed to {handoff.owner.name} ({handoff.function.name}).", "success")
             location = url_for("inbox.detail", team_id=team_id, request_id=request_id)
-            return after_write(location, lambda: _detail(team, item))
-    return _detail(team, item, http_status=422, handoff=form)
+            return after_write(location, lambda: _detail(team, request_id))
+    return _detail(team, request_id, http_status=422, handoff=form)

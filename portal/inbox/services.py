@@ -22,6 +22,7 @@ def _other_open_query(kind: str, limit: int):
     return (
         access.prepared_requests_visible_to(kind, Request.id, Request.subject)
         .where(
+            Request.team_id == bindparam("team_id"),
             Request.account_id == bindparam("account_id"),
             Request.id != bindparam("request_id"),
             Request.status.in_(OPEN_STATUSES),
@@ -44,7 +45,11 @@ class OtherRequest(NamedTuple):
 
 
 def other_open_requests(user: User, item: Request, limit: int = 10) -> list[OtherRequest]:
+    """The account's other open requests in the request's team that `user` may see, most
+    urgent first: the team's own, as its workspace links to them (and as the team's
+    activity stamp covers them)."""
     params = {
+        "team_id": item.team_id,
         "account_id": item.account_id,
         "request_id": item.id,
         **access.viewer_params(user),

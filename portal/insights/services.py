@@ -438,9 +438,10 @@ def backfill_first_response_minutes(batch: int = 500) -> int:
 
 
 # Built once: the contact's home page asks on every load, and assembling the statement cost
-# as much as running it.
+# as much as running it. Plain columns: what the page prints, no ORM objects (whose survey
+# was loaded again per row).
 _OPEN_INVITATIONS = (
-    select(SurveyInvitation, Team.name)
+    select(SurveyInvitation.id, Survey.expires_at, Team.name)
     .join(Survey, Survey.id == SurveyInvitation.survey_id)
     .join(Team, Team.id == Survey.team_id)
     .where(
@@ -455,5 +456,6 @@ _OPEN_INVITATIONS = (
 
 def open_invitations(user: User):
     """The surveys waiting for this contact's answer (not answered, not closed), newest
-    first, with the team's name: for their home page."""
-    return db.session.execute(_OPEN_INVITATIONS, {"contact_id": user.id, "now": utcnow()}).all()
+    first: (invitation id, closing time, team name) rows for their home page."""
+    params = {"contact_id": user.id, "now": utcnow()}
+    return db.session.connection().execute(_OPEN_INVITATIONS, params).all()
