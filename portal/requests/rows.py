@@ -78,6 +78,9 @@ class RequestRow(NamedTuple):
     channel: str
     has_handoffs: bool
     has_files: bool
+    # Mail to the requester bounced for good (team_mail intake): staff see it by their name.
+    requester_bounced_at: datetime | None
+    requester_bounce_reason: str | None
     account: AccountRef
     requester: Named
     assignee: Named | None
@@ -130,6 +133,8 @@ def _row_query(kind: str, public: bool):
         *_OWN_COLUMNS,
         exists().where(Handoff.request_id == Request.id),
         exists().where(files),
+        _requester.mail_bounced_at,
+        _requester.mail_bounce_reason,
         Account.name,
         Tier.name,
         Tier.rank,
@@ -164,9 +169,9 @@ def get_row(user: User, request_id: int, *, public: bool = False) -> RequestRow:
     row = db.session.connection().execute(query, params).first()
     if row is None:
         abort(404)
-    (account, tier, tier_rank, requester, assignee, team, function, label) = row[_OWN + 2 :]
+    (account, tier, tier_rank, requester, assignee, team, function, label) = row[_OWN + 4 :]
     return RequestRow(
-        *row[: _OWN + 2],
+        *row[: _OWN + 4],
         account=AccountRef(row.account_id, account, TierRef(tier, tier_rank)),
         requester=Named(row.requester_id, requester),
         assignee=Named(row.assignee_id, assignee) if row.assignee_id is not None else None,

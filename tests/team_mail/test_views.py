@@ -234,3 +234,18 @@ def test_an_admin_sends_mail_that_reached_no_team_to_a_team(
     assert item.reason.startswith("Sent to Team Y by Admin.")
     login_as(mailboxes.member_y)
     assert "Lost" in client.get(url_for("team_mail.index", team_id=mailboxes.team_y.id)).text
+
+
+def test_staff_see_that_mail_to_the_requester_bounced(client, login_as, mailboxes):  # noqa: F811
+    from tests.team_mail.test_intake import _dsn, receipt_of
+
+    w = mailboxes
+    item = factories.raise_request(w.contact_a, w.account_a)
+    db.session.commit()
+    intake.receive(_dsn(w.contact_a.email, receipt_of(item).message_id), source="lmtp")
+    login_as(w.member_x)
+
+    page = client.get(url_for("inbox.detail", team_id=w.team_x.id, request_id=item.id)).text
+
+    assert "Mail to them bounced on" in page and "5.1.1" in page
+    assert "<dt>Came by</dt><dd>The portal</dd>" in page
