@@ -65,16 +65,19 @@ def queue_mail(
     about: Request | None = None,
     automatic: bool = True,
     answers: str | None = None,
+    first: bool = False,
 ) -> OutboxMessage:
     """Queue a message, sent after the commit. `about`: the request a mail to its customer
     is about, which threads it with their earlier mails about it and, when the team has an
     address, lets them answer by replying. `automatic`: False only for words a person wrote
     to the recipient (a staff reply), which auto-responders may answer. `answers`: the
     Message-ID of the recipient's mail this one answers automatically (the receipt of a
-    request raised by mail), which it threads under and says it replies to (RFC 3834)."""
+    request raised by mail), which it threads under and says it replies to (RFC 3834).
+    `first`: the request was created in this transaction, so no earlier mail about it can
+    exist (the receipt): its thread is not looked up."""
     if about is not None:
         subject = mail_threads.tagged(about, subject)
-        headers = mail_threads.about_request(about, recipient, answers)
+        headers = mail_threads.about_request(about, recipient, answers, first=first)
     else:
         headers = {"message_id": mail_threads.new_message_id(current_app.config)}
     auto_submitted = None

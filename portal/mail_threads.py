@@ -112,14 +112,16 @@ def new_message_id(config) -> str:
     return tokens.message_id(config["MAIL_DOMAIN"], "m", day, config["SECRET_KEY"].encode())
 
 
-def about_request(request: Request, recipient: str, answers: str | None = None) -> dict:
+def about_request(
+    request: Request, recipient: str, answers: str | None = None, *, first: bool = False
+) -> dict:
     """The outbox columns of a mail about `request` to `recipient`: one indexed query for
     the thread's earlier Message-IDs, the rest computed. `answers`: the recipient's own
     Message-ID this mail answers, which roots the thread."""
     config = current_app.config
-    rows = db.session.execute(
-        _THREAD, {"request_id": request.id, "recipient": recipient.strip().lower()}
-    ).all()
+    params = {"request_id": request.id, "recipient": recipient.strip().lower()}
+    # A receipt is the first mail about its request: nothing to look up, inside the write.
+    rows = [] if first else db.session.execute(_THREAD, params).all()
     number = len(rows) + 1  # this recipient's nth mail about the request
     earlier = [row.message_id for row in rows]
     # The thread's root: the customer's own mail, when the first of ours answered it.

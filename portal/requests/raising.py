@@ -201,6 +201,7 @@ def _confirm_by_mail(actor: User, request: Request, team: Team, choice, answers)
         ),
         about=request,
         answers=answers,
+        first=True,
     )
 
 
