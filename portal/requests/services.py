@@ -44,10 +44,10 @@ def mark_active(request: Request) -> None:
     request.last_activity_at = utcnow()
 
 
-def reply_as_contact(actor: User, request: Request, body: str, *, chase: bool = True) -> Entry:
-    """A contact's reply. Waiting on them: the clock resumes. Waiting on the team: it is
-    also counted as a chase, with no effect on the queue (`chase=False`: the reply that
-    reopens a request is why it reopened, not a chase)."""
+def reply_as_contact(actor: User, request: Request, body: str) -> Entry:
+    """A contact's reply. Waiting on them: the clock resumes. It is never a chase: a reply
+    that adds detail is not "any news?", and only asking for an update (`chase`) counts
+    toward goals and Quiet accounts."""
     if request.status not in (NEW, OPEN, WAITING_ON_CUSTOMER):
         raise RequestError("This request is closed. Reopen it to add to it.")
     entry = Entry(request_id=request.id, author_id=actor.id, kind=REPLY, public=True, body=body)
@@ -57,8 +57,6 @@ def reply_as_contact(actor: User, request: Request, body: str, *, chase: bool = 
         clock.resume(request)
         clock.recompute(request)
         record_event(request, actor, "status", public=True, status=OPEN)
-    elif chase:
-        request.chase_count += 1
     mark_active(request)
     notify.tell(
         request.assignee_id,

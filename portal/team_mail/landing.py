@@ -85,7 +85,7 @@ def reply_from_mail(
         account = db.session.get(Account, request.account_id)
         return raise_from_mail(person, account, message, mail, follows=request)
     body = _fit(quotes.new_text(message.text)) or NO_TEXT
-    entry = services.reply_as_contact(person, request, body, chase=not reopens)
+    entry = services.reply_as_contact(person, request, body)
     # Staff find the original from the reply; both sides see it came by mail.
     entry.data = {"channel": "email", "mail": mail.id}
     _attach(person, request, message, entry=entry)

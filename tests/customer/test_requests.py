@@ -245,10 +245,10 @@ def test_chasing_is_counted_and_never_moves_the_request(client, world, contact_a
     for _ in range(3):
         assert client.post(url_for("customer.chase", request_id=item.id)).status_code == 303
         factories.age_chases(item)  # each asked an hour or more after the one before
-    # A reply while the request waits on the team counts as a chase too.
-    client.post(url_for("customer.reply", request_id=item.id), data={"body": "Any news?"})
+    # A reply adds detail: it is no chase, even while the request waits on the team.
+    client.post(url_for("customer.reply", request_id=item.id), data={"body": "One more detail"})
     db.session.refresh(item)
-    assert item.chase_count == 4
+    assert item.chase_count == 3
     assert (item.status, item.assignee_id, item.next_due_at) == ("open", world.member_x.id, due)
     assert count_requests() == 1
     page = client.get(url_for("customer.request", request_id=item.id)).text
@@ -381,3 +381,23 @@ def test_my_requests_pages_through_every_request_once_newest_activity_first(
     assert closed == ["Paged 29", "Paged 19", "Paged 09"]
     found, _ = page(url_for("customer.home", show="all", q="Paged 07"))
     assert found == ["Paged 07"]
+
+
+def test_the_page_says_when_to_expect_an_answer_in_plain_words(client, world, contact_a):
+    from datetime import UTC, datetime
+
+    due = datetime(2026, 3, 4, 16, 0, tzinfo=UTC)
+    waiting = factories.make_request(world.account_a, world.contact_a, status="open")
+    waiting.first_response_due_at = due
+    answered = factories.make_request(world.account_a, world.contact_a, status="open")
+    answered.first_response_at = due
+    answered.resolution_due_at = datetime(2026, 3, 6, 12, 30, tzinfo=UTC)
+    theirs = factories.make_request(world.account_a, world.contact_a, status="waiting_on_customer")
+    db.session.commit()
+
+    def facts(item):
+        return client.get(url_for("customer.request", request_id=item.id)).text
+
+    assert "<dt>Expect an answer</dt><dd>by Wed 04 Mar, 16:00 UTC</dd>" in facts(waiting)
+    assert "<dt>Expect it sorted</dt><dd>by Fri 06 Mar, 12:30 UTC</dd>" in facts(answered)
+    assert "Yours: your team is waiting for your answer" in facts(theirs)
