@@ -401,3 +401,24 @@ def test_the_page_says_when_to_expect_an_answer_in_plain_words(client, world, co
     assert "<dt>Expect an answer</dt><dd>by Wed 04 Mar, 16:00 UTC</dd>" in facts(waiting)
     assert "<dt>Expect it sorted</dt><dd>by Fri 06 Mar, 12:30 UTC</dd>" in facts(answered)
     assert "Yours: your team is waiting for your answer" in facts(theirs)
+
+
+def test_reopening_and_changing_a_rating_share_one_sentence(client, world, contact_a):
+    from portal.models import Rating
+    from portal.requests import ratings
+    from portal.requests import services as requests_services
+
+    item = factories.make_request(
+        world.account_a, world.contact_a, status="resolved", resolved_at=utcnow()
+    )
+    db.session.commit()
+    ratings.rate(world.contact_a, item, 4, "")
+    db.session.commit()
+    rated = db.session.scalar(select(Rating).where(Rating.request_id == item.id))
+
+    page = client.get(url_for("customer.request", request_id=item.id)).text
+
+    reopen = requests_services.reopen_deadline(item).strftime("%d %B %Y")
+    change = ratings.change_deadline(rated).strftime("%d %B %Y")
+    assert f"You can reopen it until {reopen} and change your rating until {change}." in page
+    assert page.count(change) == 1  # said once
