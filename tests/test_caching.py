@@ -297,10 +297,10 @@ def test_other_open_requests_are_the_team_s_own(client, world, login_as):
 
 def test_a_status_changed_on_one_server_shows_in_the_other_s_request_facts(two_servers, world):
     _, b, get, item = two_servers
-    assert "In progress" in get(b, "request")
+    assert "Open</span>" in get(b, "request")  # the team's words on the staff page
     item.status = "waiting_on_customer"
     db.session.commit()
-    assert "Waiting for you" in get(b, "request")
+    assert "Waiting on customer</span>" in get(b, "request")
 
 
 def test_my_requests_follows_a_change_made_on_the_other_server(app, server_b, world, login_as):

@@ -13,18 +13,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from ..forms import clean_text
-from ..models import STATUSES, URGENCIES
+from ..models import STATUSES
+from ..models.request import STAFF_STATUS, STAFF_URGENCY
 from ..requests.files import ACCEPT
 from ..web import MAX_ID
 from .queries import VIEWS
 
-STATUS_LABELS = {
-    "new": "New",
-    "open": "Open",
-    "waiting_on_customer": "Waiting on customer",
-    "resolved": "Resolved",
-    "closed": "Closed",
-}
+STATUS_LABELS = STAFF_STATUS  # the team's words, as on every staff page
 
 
 def _optional_int(value):
@@ -41,7 +36,7 @@ class InboxFilterForm(FlaskForm):
     function = SelectField("Function", coerce=_optional_int, validators=[Optional()])
     tier = SelectField("Tier", coerce=_optional_int, validators=[Optional()])
     urgency = SelectField(
-        "Urgency", choices=[("", "Any urgency"), *URGENCIES.items()], validators=[Optional()]
+        "Urgency", choices=[("", "Any urgency"), *STAFF_URGENCY.items()], validators=[Optional()]
     )
     assignee = SelectField("Assignee", coerce=_optional_int, validators=[Optional()])
     # Five hundred accounts made a 23 KB menu on every inbox load: the account is typed
@@ -106,7 +101,7 @@ class AssignForm(VersionedForm):
 
 class ClassifyForm(VersionedForm):
     function = SelectField("Function", coerce=_optional_int)
-    urgency = SelectField("Urgency", choices=list(URGENCIES.items()))
+    urgency = SelectField("Urgency", choices=list(STAFF_URGENCY.items()))
 
 
 class BulkForm(FlaskForm):
@@ -198,7 +193,7 @@ class LogRequestForm(FlaskForm):
         validators=[InputRequired("Choose how they reached you.")],
     )
     function = SelectField("Function", coerce=_optional_int, validators=[Optional()])
-    urgency = SelectField("Urgency", choices=list(URGENCIES.items()), default="normal")
+    urgency = SelectField("Urgency", choices=list(STAFF_URGENCY.items()), default="normal")
     subject = StringField(
         "Subject",
         validators=[

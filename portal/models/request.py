@@ -42,6 +42,15 @@ CUSTOMER_STATUS = {
     CLOSED: "Closed",
 }
 
+# The same statuses in the team's words: staff pages, filters and badges all use these.
+STAFF_STATUS = {
+    NEW: "New",
+    OPEN: "Open",
+    WAITING_ON_CUSTOMER: "Waiting on customer",
+    RESOLVED: "Resolved",
+    CLOSED: "Closed",
+}
+
 # How much the request affects the customer, in their words; service levels key on these.
 URGENCIES = {
     "low": "A little: no rush",
@@ -53,6 +62,9 @@ URGENCIES = {
 # How a request reached the team: the portal's form, a mail to the team's address, or a
 # member logging it for the customer (a call, a visit).
 CHANNELS = {"web": "Portal", "email": "Email", "phone": "Phone", "visit": "In person"}
+
+# The same urgencies in the team's words.
+STAFF_URGENCY = {"low": "Low", "normal": "Normal", "high": "High", "critical": "Critical"}
 
 # Entry kinds: a public reply, an internal note, or an event (public or internal).
 REPLY = "reply"
@@ -168,6 +180,10 @@ class Request(db.Model):
     @property
     def customer_status(self) -> str:
         return CUSTOMER_STATUS[self.status]
+
+    @property
+    def staff_status(self) -> str:
+        return STAFF_STATUS[self.status]
 
     @property
     def is_open(self) -> bool:

@@ -89,6 +89,7 @@ class RequestRow(NamedTuple):
 
     reference = property(Request.reference.fget)
     customer_status = property(Request.customer_status.fget)
+    staff_status = property(Request.staff_status.fget)
     is_open = property(Request.is_open.fget)
 
 
