@@ -102,6 +102,7 @@ def raise_request(actor: User, new: NewRequest) -> tuple[Request, bool]:
                 "assigned",
                 public=True,
                 assignee_id=choice.user_id,
+                assignee=choice.name,
                 reason=choice.reason,
             )
         )

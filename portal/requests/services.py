@@ -251,6 +251,7 @@ def assign(actor: User, request: Request, assignee: User | None) -> None:
             "assigned",
             public=True,
             assignee_id=assignee.id,
+            assignee=assignee.name,  # the timeline says whom, without a lookup
             reason=request.routing_reason,
         )
     else:

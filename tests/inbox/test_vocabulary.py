@@ -25,3 +25,21 @@ def test_staff_pages_use_the_teams_words_and_the_customer_page_theirs(client, wo
     login_as(world.contact_a)
     own = client.get(url_for("customer.request", request_id=item.id)).text
     assert "Waiting for you</span>" in own and "Waiting on customer" not in own
+
+
+def test_assignments_read_as_a_person_would_say_them(client, world, login_as):
+    from portal.requests import services
+
+    factories.make_skill(world.member_x, world.function, 3)
+    db.session.commit()
+    item = factories.raise_request(world.contact_a, world.account_a, function=world.function)
+    services.assign(world.coach_x, item, world.coach_x)
+    services.assign(world.coach_x, item, world.member_x)
+    db.session.commit()
+    login_as(world.member_x)
+
+    page = client.get(url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id)).text
+
+    assert "Routing gave it to Member X (" in page
+    assert "Coach X took it." in page and "Coach X gave it to Member X." in page
+    assert ") by Coach X" not in page
