@@ -58,8 +58,8 @@ def automatic_reason(message: InboundMessage, own_addresses: Iterable[str] = ())
     local = _base_local_part(message.sender)
     if local in _SYSTEM_SENDERS:
         return f"from {local}"
-    own = {_base_address(address) for address in own_addresses}
-    if message.sender and _base_address(message.sender) in own:
+    own = {base_address(address) for address in own_addresses}
+    if message.sender and base_address(message.sender) in own:
         return "from one of our own addresses"
     return None
 
@@ -132,7 +132,7 @@ def _base_local_part(address: str) -> str:
     return address.rpartition("@")[0].split("+", 1)[0].lower()
 
 
-def _base_address(address: str) -> str:
-    """`north+r1042-…@support.example` and `north@support.example` are one mailbox."""
+def base_address(address: str) -> str:
+    """`north+r1042-…@support.example` and `North@support.example` are one mailbox."""
     local, _, domain = address.strip().lower().rpartition("@")
     return f"{local.split('+', 1)[0]}@{domain}"

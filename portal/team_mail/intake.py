@@ -23,7 +23,7 @@ from ..extensions import db
 from ..mail_in import authentication, loops, tokens
 from ..mail_in.message import InboundMessage, read_message
 from ..models import InboundMail, OutboxMessage, Request, Team, User, utcnow
-from ..models.inbound import AUTOMATIC, BOUNCE, HELD, RAISED, REPLIED, UNRECOGNISED
+from ..models.inbound import AUTOMATIC, BOUNCE, HELD, UNRECOGNISED
 from ..requests import contacts
 from . import landing
 
@@ -89,14 +89,8 @@ def team_addresses() -> dict[str, int]:
 def accepts(address: str) -> bool:
     """Whether mail to `address` is ours to take: a team's address (with or without a
     +tag) or the sender address bounces come back to."""
-    base = base_address(address)
-    return base in team_addresses() or base == base_address(_sender_address())
-
-
-def base_address(address: str) -> str:
-    """`north+r42-…@support.example` and `North@support.example` are one mailbox."""
-    local, _, domain = address.strip().lower().rpartition("@")
-    return f"{local.split('+', 1)[0]}@{domain}"
+    base = loops.base_address(address)
+    return base in team_addresses() or base == loops.base_address(_sender_address())
 
 
 def _sender_address() -> str:
@@ -112,7 +106,7 @@ def _stored(dedup_key: str) -> Received | None:
 
 def _teams_for(recipients: Iterable[str], teams: dict[str, int]) -> list[int]:
     """The teams whose addresses are among `recipients`, in the order they are named."""
-    found = (teams.get(base_address(address)) for address in recipients)
+    found = (teams.get(loops.base_address(address)) for address in recipients)
     return list(dict.fromkeys(team_id for team_id in found if team_id is not None))
 
 
@@ -198,10 +192,7 @@ def land_for(mail: InboundMail, message: InboundMessage, person: User | None, en
             mail.reason = f"{who} is not a contact of any of this team's accounts."
             return
         landed = landing.raise_from_mail(person, account, message, mail)
-    mail.outcome = RAISED if landed.raised else REPLIED
-    mail.reason = landed.note
-    mail.request_id = landed.request.id
-    mail.entry_id = landed.entry.id if landed.entry is not None else None
+    landed.record_on(mail, landed.note)
 
 
 _BAD_TOKEN = object()
@@ -213,12 +204,11 @@ def _named_request(message: InboundMessage, recipients, team_address, person: Us
     secret = current_app.config["SECRET_KEY"].encode()
     if team_address:
         for address in recipients:
-            if base_address(address) != team_address.lower() or "+" not in address:
+            if loops.base_address(address) != team_address.lower() or "+" not in address:
                 continue
             request_id = tokens.request_from_address(address, team_address, secret)
             return (_BAD_TOKEN, False) if request_id is None else (request_id, True)
-    ids = [i for i in (message.in_reply_to, *reversed(message.references)) if i]
-    request_id = tokens.request_from_references(ids, current_app.config["MAIL_DOMAIN"], secret)
+    request_id = _referenced_request(message)
     if request_id is not None:
         return request_id, False
     tagged = tokens.subject_tag(message.subject)
@@ -228,10 +218,15 @@ def _named_request(message: InboundMessage, recipients, team_address, person: Us
     return None, False
 
 
-def _team_of_referenced_request(message: InboundMessage) -> int | None:
+def _referenced_request(message: InboundMessage) -> int | None:
+    """The request the newest of our signed Message-IDs it answers names (a hint)."""
     ids = [i for i in (message.in_reply_to, *reversed(message.references)) if i]
     secret = current_app.config["SECRET_KEY"].encode()
-    request_id = tokens.request_from_references(ids, current_app.config["MAIL_DOMAIN"], secret)
+    return tokens.request_from_references(ids, current_app.config["MAIL_DOMAIN"], secret)
+
+
+def _team_of_referenced_request(message: InboundMessage) -> int | None:
+    request_id = _referenced_request(message)
     if request_id is None:
         return None
     return db.session.scalar(select(Request.team_id).where(Request.id == request_id))
@@ -240,7 +235,9 @@ def _team_of_referenced_request(message: InboundMessage) -> int | None:
 def _person(address: str) -> User | None:
     if not address:
         return None
-    return db.session.scalar(select(User).where(func.lower(User.email) == address))
+    # Stored lowercased (models.user.normalize_email), as the parser gives the sender: the
+    # unique index on email serves this.
+    return db.session.scalar(select(User).where(User.email == address))
 
 
 def _recent_from(sender: str, this_id: int) -> int:

@@ -8,14 +8,14 @@ import hashlib
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from .. import access
 from ..extensions import db
 from ..mail_in import quotes
 from ..mail_in.message import InboundMessage, read_message
 from ..models import Account, Entry, InboundMail, Request, User
-from ..models.inbound import RAISED, UNRECOGNISED, WAITING
+from ..models.inbound import RAISED, REPLIED, UNRECOGNISED, WAITING
 from ..models.request import RESOLVED
 from ..requests import contacts, files, raising, services
 
@@ -33,6 +33,13 @@ class Landed:
     raised: bool  # a new request (else a reply on an existing one)
     note: str  # what happened, in words for the team's mail page
     entry: Entry | None = None  # the reply, when it is one
+
+    def record_on(self, mail: InboundMail, reason: str) -> None:
+        """Say on the mail where it landed, and why in `reason`."""
+        mail.outcome = RAISED if self.raised else REPLIED
+        mail.reason = reason
+        mail.request_id = self.request.id
+        mail.entry_id = self.entry.id if self.entry is not None else None
 
 
 def raise_from_mail(
@@ -150,7 +157,8 @@ def land_waiting_mail_of(person: User) -> int:
     waiting = db.session.scalars(
         select(InboundMail)
         .where(
-            func.lower(InboundMail.sender) == person.email.lower(),
+            # Both stored lowercased: the (sender, received_at) index serves this.
+            InboundMail.sender == person.email,
             InboundMail.outcome == UNRECOGNISED,
             InboundMail.team_id.is_not(None),
         )
@@ -162,8 +170,8 @@ def land_waiting_mail_of(person: User) -> int:
         if account is None or not claim(mail):
             continue
         result = raise_from_mail(person, account, kept_message(mail), mail)
-        mail.outcome, mail.reason = RAISED, f"{result.note}, when {person.name} joined."
-        mail.person_id, mail.request_id = person.id, result.request.id
+        result.record_on(mail, f"{result.note}, when {person.name} joined.")
+        mail.person_id = person.id
         landed += 1
     db.session.flush()
     return landed

@@ -117,10 +117,8 @@ def attach(actor: User, mail: InboundMail, contact: User, reference: str = "") -
         if account is None:
             raise MailActionError(f"{contact.name} is not a contact of this team's accounts.")
         landed = landing.raise_from_mail(contact, account, message, mail)
-    mail.outcome = RAISED if landed.raised else REPLIED
-    mail.reason = f"{landed.note}, attached by {actor.name}."
-    mail.person_id, mail.request_id = contact.id, landed.request.id
-    mail.entry_id = landed.entry.id if landed.entry is not None else None
+    landed.record_on(mail, f"{landed.note}, attached by {actor.name}.")
+    mail.person_id = contact.id
     _handled(actor, mail, "mail.attached", contact_id=contact.id)
     return landed.request
 
