@@ -192,6 +192,13 @@ def _after_request(app):
 MAX_ID = 2**31 - 1
 
 
+def filter_id(value) -> int | None:
+    """An id typed into a filter's URL: anything else, or a number too large for an id
+    column (a driver error, not an empty list), filters nothing."""
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and int(text) <= MAX_ID else None
+
+
 class IdConverter(IntegerConverter):
     """`<int:...>` for database ids: a number too large for an id column is no route (404),
     never an overflow in the database driver (a 500)."""

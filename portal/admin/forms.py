@@ -28,7 +28,7 @@ from wtforms.validators import (
 from .. import mail_threads
 from ..forms import clean_text, email_field, name_field
 from ..models import MEMBERSHIP_ROLES, SKILL_LEVELS
-from ..web import MAX_ID
+from ..web import filter_id
 from .services import KEEP_REQUESTS, MOVE_REQUESTS
 
 ROLE_CHOICES = [(role, role.capitalize()) for role in MEMBERSHIP_ROLES]
@@ -223,13 +223,6 @@ class ContactVisibilityForm(FlaskForm):
 
 
 # --- list filters (GET, no CSRF: they change nothing) ----------------------------------------
-
-
-def filter_id(value) -> int | None:
-    """An id typed into a filter's URL: anything else, or a number too large for an id
-    column (a driver error, not an empty list), filters nothing."""
-    text = str(value)
-    return int(text) if text.isascii() and text.isdigit() and int(text) <= MAX_ID else None
 
 
 class PeopleFilter(Form):

@@ -17,7 +17,7 @@ from ..htmx import after_write, render_page
 from ..mail_in import quotes
 from ..models import Account, User
 from ..requests import contacts
-from ..web import MAX_ID
+from ..web import filter_id
 from . import landing, services
 from .forms import AttachForm, InviteForm
 
@@ -135,8 +135,7 @@ def discard(team_id: int, mail_id: int):
 def _id_arg(name: str) -> int | None:
     """An id from the query string; one no row can have (0, negative, beyond a database
     integer) counts as none given, never a database error."""
-    value = request.args.get(name, type=int)
-    return value if value is not None and 0 < value <= MAX_ID else None
+    return request.args.get(name, type=filter_id) or None
 
 
 def _get(team_id: int, mail_id: int):
