@@ -49,10 +49,6 @@ def tell(
     inactive, not staff, this kind switched off, or already told of `dedup`)."""
     if user_id is None or (actor is not None and actor.id == user_id):
         return False
-    if dedup is not None and db.session.scalar(
-        select(Notification.id).where(Notification.user_id == user_id, Notification.dedup == dedup)
-    ):
-        return False
     return _insert([user_id], kind, text, request, dedup) > 0
 
 
@@ -88,6 +84,11 @@ def _insert(people, kind: str, text: str, request: Request | None, dedup: str | 
             or_(chosen.mode.is_(None), chosen.mode != OFF),
         )
     )
+    if dedup is not None:  # told of it already: once is enough (the same statement checks)
+        told = select(Notification.id).where(
+            Notification.user_id == User.id, Notification.dedup == dedup
+        )
+        rows = rows.where(~told.exists())
     # RETURNING counts the rows: psycopg reports no row count for an INSERT … SELECT here.
     statement = insert(Notification).from_select(_COLUMNS, rows).returning(Notification.id)
     return len(db.session.execute(statement).all())
@@ -100,8 +101,16 @@ def mail_notifications(now: datetime | None = None) -> int:
     Returns how many mails were queued."""
     now = now or utcnow()
     rows = db.session.execute(
-        select(Notification, User.email, User.name, User.active, NotificationSetting.mode)
+        select(
+            Notification,
+            User.email,
+            User.name,
+            User.active,
+            NotificationSetting.mode,
+            Request.team_id,
+        )
         .join(User, User.id == Notification.user_id)
+        .outerjoin(Request, Request.id == Notification.request_id)
         .outerjoin(
             NotificationSetting,
             and_(
@@ -116,7 +125,7 @@ def mail_notifications(now: datetime | None = None) -> int:
     ).all()
     digests: dict[int, list] = {}
     queued = 0
-    for notification, email, name, active, mode in rows:
+    for notification, email, name, active, mode, team_id in rows:
         if not active or mode == OFF:
             notification.mailed_at = now  # nobody to mail: not waiting any more
         elif (mode or NOW) == NOW:
@@ -126,19 +135,21 @@ def mail_notifications(now: datetime | None = None) -> int:
                 render_template(
                     "mail/notification.txt",
                     text=notification.text,
-                    link=_link(notification.request_id),
+                    link=_link(notification.request_id, team_id),
                     settings=_settings_link(),
                 ),
             )
             notification.mailed_at = now
             queued += 1
         elif mode == DIGEST:
-            digests.setdefault(notification.user_id, []).append((notification, email, name))
+            digests.setdefault(notification.user_id, []).append(
+                (notification, email, name, team_id)
+            )
     for items in digests.values():
         # A day after the first thing in it: at most one digest a day, never an empty one.
         if now - items[0][0].created_at < DIGEST_EVERY:
             continue
-        _, email, name = items[0]
+        _, email, name, _ = items[0]
         count = len(items)
         queue_mail(
             email,
@@ -146,11 +157,11 @@ def mail_notifications(now: datetime | None = None) -> int:
             render_template(
                 "mail/notification_digest.txt",
                 name=name,
-                items=[(n.text, _link(n.request_id)) for n, _, _ in items],
+                items=[(n.text, _link(n.request_id, team)) for n, _, _, team in items],
                 settings=_settings_link(),
             ),
         )
-        for notification, _, _ in items:
+        for notification, *_ in items:
             notification.mailed_at = now
         queued += 1
     db.session.flush()
@@ -219,9 +230,8 @@ def _settings_link() -> str:
     return current_app.config["BASE_URL"] + url_for("notifications.settings")
 
 
-def _link(request_id: int | None) -> str:
+def _link(request_id: int | None, team_id: int | None) -> str:
     base = current_app.config["BASE_URL"]
     if request_id is None:
         return base + url_for("notifications.index")
-    team_id = db.session.scalar(select(Request.team_id).where(Request.id == request_id))
     return base + url_for("inbox.detail", team_id=team_id, request_id=request_id)

@@ -156,15 +156,14 @@ def cancel(actor: User, handoff: Handoff) -> None:
         function=handoff.function.name,
         handoff_id=handoff.id,
     )
-    if actor.id != handoff.owner_id:
-        notify.tell(
-            handoff.owner_id,
-            "handoff",
-            f"{actor.name} cancelled the {handoff.function.name} handoff on "
-            f"{handoff.request.reference}: nothing more is needed from you.",
-            request=handoff.request,
-            actor=actor,
-        )
+    notify.tell(
+        handoff.owner_id,
+        "handoff",
+        f"{actor.name} cancelled the {handoff.function.name} handoff on "
+        f"{handoff.request.reference}: nothing more is needed from you.",
+        request=handoff.request,
+        actor=actor,
+    )
     db.session.flush()
 
 
