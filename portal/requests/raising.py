@@ -20,6 +20,7 @@ from ..models.request import EVENT, NEW
 from . import activity, clock, contacts
 from .errors import RequestError
 from .routing import routing_choice
+from .services import record_event
 
 
 @dataclass(frozen=True)
@@ -237,15 +238,6 @@ def log_for(
     )
     request, created = raise_request(contact, new)
     if created:
-        db.session.add(
-            Entry(
-                request_id=request.id,
-                author_id=actor.id,
-                kind=EVENT,
-                public=True,
-                event="logged",
-                data={"channel": channel},
-            )
-        )
+        record_event(request, actor, "logged", public=True, channel=channel)
         db.session.flush()
     return request, created

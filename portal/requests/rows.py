@@ -23,11 +23,7 @@ from sqlalchemy.orm import aliased
 from .. import access
 from ..extensions import db
 from ..models import Account, Attachment, Function, Handoff, Request, Team, Tier, User
-
-
-class Named(NamedTuple):
-    id: int
-    name: str
+from .handoffs import Named
 
 
 class TierRef(NamedTuple):
