@@ -1,6 +1,6 @@
 """Small reference tables nearly every workspace page reads (functions, tiers, team calendars,
-canned replies, the staff pickers), kept in the REFERENCE region of portal/caching.py so a
-page does not spend a query on each.
+service levels, canned replies, the staff pickers), kept in the REFERENCE region of
+portal/caching.py so a page does not spend a query on each.
 
 Each is keyed by the database-kept stamps of what it is read from (the site's for functions,
 tiers and people; the team's for its calendar, members and canned replies), moved in the
@@ -12,7 +12,9 @@ when the form is posted.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -20,6 +22,7 @@ from sqlalchemy import select
 from . import caching
 from .caching import REFERENCE
 from .domain.business_hours import Calendar
+from .domain.service_clock import Targets
 from .extensions import db
 
 
@@ -68,6 +71,27 @@ def calendar(team) -> Calendar:
     return REFERENCE.get(
         lambda: team_calendar(team), what="calendar", stamp=caching.team_stamp(team)
     )
+
+
+def service_levels() -> Mapping[tuple[int, str], Targets]:
+    """Every service level's targets by (tier id, urgency): what starts a new request's clock.
+    A read-only mapping: it is shared by every request of this app."""
+    from .models import ServiceLevel
+
+    def load():
+        rows = db.session.execute(
+            select(
+                ServiceLevel.tier_id,
+                ServiceLevel.urgency,
+                ServiceLevel.first_response_minutes,
+                ServiceLevel.resolution_minutes,
+            )
+        )
+        return MappingProxyType(
+            {(tier, urgency): Targets(*targets) for tier, urgency, *targets in rows}
+        )
+
+    return REFERENCE.get(load, what="service levels", stamp=caching.site())
 
 
 @dataclass(frozen=True)

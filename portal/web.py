@@ -58,6 +58,13 @@ ERROR_TEXT = {
 }
 
 
+def _signed_in() -> bool:
+    """Whether this answer is for a signed-in person, once the view is done. The loader
+    returns only people still allowed in, so not anonymous is enough: `is_authenticated`
+    reads `active`, which after the view's commit would cost a reload of the person."""
+    return not current_user.is_anonymous
+
+
 def _security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)  # a view may have set a narrower one
@@ -69,7 +76,7 @@ def _security_headers(response):
     # or `send_file` set, except the polls' own "private, no-cache" (htmx.conditional_poll).
     if (
         request.endpoint != "static"
-        and current_user.is_authenticated
+        and _signed_in()
         and headers.get("Cache-Control") != POLL_CACHE_CONTROL
     ):
         headers["Cache-Control"] = PRIVATE_NO_STORE
@@ -102,7 +109,7 @@ def _restart_idle_clock() -> None:
     """
     if request.endpoint == "static" or g.get("background_request"):
         return  # files and polls: not someone using a page (and no need to load the user)
-    if not current_user.is_authenticated:
+    if not _signed_in():
         return
     now = time.time()
     idle = current_app.config["SESSION_IDLE_MINUTES"] * 60

@@ -2,17 +2,15 @@ import uuid
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from .. import access
+from .. import access, reference
 from ..access import CONTACT, PUBLIC, policy
 from ..extensions import db, limiter
 from ..forms import query_args
 from ..htmx import after_write, conditional_poll, is_partial, redirect_after_post, render_page
 from ..inbox import timelines
 from ..limits import LINK_POSTS, contact_write
-from ..models import Account, Function, utcnow
+from ..models import utcnow
 from ..requests import clock, files, handoffs, raising, ratings, rows, timeline
 from ..requests import services as requests
 from ..requests.errors import RequestError
@@ -76,10 +74,10 @@ def list_updates():
 
 
 def _team_data():
-    contacts = access.contact_accounts(current_user)
-    teams = {contact.account.team_id: contact.account.team for contact in contacts}
+    accounts = access.contact_accounts(current_user)
+    teams = {account.team_id: account.team for account in accounts}
     people = {team_id: team_people(team) for team_id, team in teams.items()}
-    return contacts, people, teams
+    return accounts, people, teams
 
 
 @bp.route("/team")
@@ -92,56 +90,44 @@ def team():
 @policy(CONTACT)
 @contact_write
 def feedback():
-    contacts, people, teams = _team_data()
-    form = _feedback_form(contacts, request.form)
+    accounts, people, teams = _team_data()
+    form = _feedback_form(accounts, request.form)
     if form.validate_on_submit():
-        account = next(c.account for c in contacts if c.account_id == form.account.data)
+        account = next(a for a in accounts if a.id == form.account.data)
         services.give_feedback(current_user, account, form.kind.data, form.body.data)
         db.session.commit()
         flash(f"Thank you: {account.team.name} will read it.", "success")
         return redirect_after_post(url_for("customer.team"))
-    return _team_page(contacts, people, teams, feedback_form=form, status=422)
+    return _team_page(accounts, people, teams, feedback_form=form, status=422)
 
 
-def _feedback_form(contacts, formdata=None) -> FeedbackForm:
+def _feedback_form(accounts, formdata=None) -> FeedbackForm:
     form = FeedbackForm(formdata=formdata)
-    form.account.choices = [(c.account_id, c.account.name) for c in contacts]
+    form.account.choices = [(a.id, a.name) for a in accounts]
     return form
 
 
-def _team_page(contacts, people, teams, feedback_form=None, status=200):
+def _team_page(accounts, people, teams, feedback_form=None, status=200):
     return render_page(
         "customer/team.html",
         status=status,
-        feedback_form=feedback_form or _feedback_form(contacts),
-        contacts=contacts,
+        feedback_form=feedback_form or _feedback_form(accounts),
+        accounts=accounts,
         people=people,
-        promises={c.account_id: services.service_promises(c.account) for c in contacts},
-        weeks={
-            team_id: clock.describe_week(clock.team_calendar(t)) for team_id, t in teams.items()
-        },
+        promises={a.id: services.service_promises(a) for a in accounts},
+        weeks={team_id: clock.describe_week(reference.calendar(t)) for team_id, t in teams.items()},
     )
 
 
 def _raise_form(formdata=None) -> RaiseRequestForm:
     form = RaiseRequestForm(formdata=formdata)
-    contacts = access.contact_accounts(current_user)
-    # The accounts with their teams (raising reads the team) in one query, not one each.
-    loaded = db.session.scalars(
-        select(Account)
-        .options(joinedload(Account.team))
-        .where(Account.id.in_([c.account_id for c in contacts]))
-    )
-    by_id = {account.id: account for account in loaded}
-    accounts = [by_id[c.account_id] for c in contacts]
+    accounts = access.contact_accounts(current_user)
     if not accounts:
         abort(403)
     form.account.choices = [(a.id, a.name) for a in accounts]
     if form.account.data is None:
         form.account.data = accounts[0].id
-    functions = db.session.scalars(
-        select(Function).where(Function.active.is_(True)).order_by(Function.id)
-    ).all()
+    functions = sorted((f for f in reference.functions() if f.active), key=lambda f: f.id)
     form.about.choices = [(str(f.id), (f.customer_label or f.name).capitalize()) for f in functions]
     form.about.choices.append((OTHER, "Something else"))
     if not form.idempotency_key.data:

@@ -20,6 +20,13 @@ MET = "met"
 AT_RISK_SHARE = 0.25
 
 
+class Targets(NamedTuple):
+    """A service level's targets, in business minutes."""
+
+    first_response_minutes: int
+    resolution_minutes: int
+
+
 class DueTimes(NamedTuple):
     """A request's service-clock fields, as stored on it."""
 

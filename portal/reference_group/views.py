@@ -46,7 +46,7 @@ def _round(round_id: int) -> ReviewRound:
 def index():
     memberships = group_membership.memberships_of(current_user)
     joined = {m.team_id for m in memberships}
-    joinable = [c.account for c in access.contact_accounts(current_user)]
+    joinable = access.contact_accounts(current_user)
     joinable = [a for a in joinable if a.team_id not in joined]
     return render_page(
         "reference/index.html",
@@ -72,11 +72,7 @@ def join():
         flash("Choose the account you speak for.", "error")
         return redirect_after_post(_back())
     account = next(
-        (
-            c.account
-            for c in access.contact_accounts(current_user)
-            if c.account_id == form.account.data
-        ),
+        (a for a in access.contact_accounts(current_user) if a.id == form.account.data),
         None,
     )
     if account is None:

@@ -18,7 +18,7 @@ from ..domain.business_hours import (
     business_time_between,
     office_hours,
 )
-from ..domain.service_clock import NO_DUE_TIMES, DueTimes, due_times
+from ..domain.service_clock import NO_DUE_TIMES, DueTimes, Targets, due_times
 from ..extensions import db
 from ..locks import only_one
 from ..models import (
@@ -62,9 +62,8 @@ def team_calendar(team: Team) -> Calendar:
     return Calendar(team.timezone, {day: tuple(spans) for day, spans in weekly.items()}, holidays)
 
 
-def service_level_for(request: Request, account=None) -> ServiceLevel | None:
-    """`account` for a request not yet written, whose relationship is not loaded yet."""
-    tier_id = (account or request.account).tier_id
+def service_level_for(request: Request) -> ServiceLevel | None:
+    tier_id = request.account.tier_id
     return db.session.scalar(_SERVICE_LEVEL, {"tier_id": tier_id, "urgency": request.urgency})
 
 
@@ -109,20 +108,19 @@ def recompute(request: Request, now: datetime | None = None) -> None:
     _apply(request, level, team_calendar(request.team), _pauses(request, now), is_paused(request))
 
 
-def start(request: Request, account, team: Team) -> None:
+def start(request: Request, level: Targets | None, calendar: Calendar) -> None:
     """The clock of a request not yet written: nothing paused, nothing answered yet."""
-    level = service_level_for(request, account)
-    _apply(request, level, team_calendar(team) if level else None, [], False)
+    _apply(request, level, calendar if level else None, [], False)
 
 
 def _apply(
     request: Request,
-    level: ServiceLevel | None,
+    level: ServiceLevel | Targets | None,
     calendar: Calendar | None,
     pauses: list[tuple[datetime, datetime]],
     paused: bool,
 ) -> None:
-    """The clock of one request, from what `recompute` or `recompute_open` gathered."""
+    """The clock of one request, from what `start`, `recompute` or `recompute_open` gathered."""
     targets = None if level is None else (level.first_response_minutes, level.resolution_minutes)
     (
         request.first_response_due_at,

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
 
-from .. import mail_threads, notify
+from .. import mail_threads, notify, reference
 from ..extensions import db
 from ..mail import queue_mail
 from ..models import Account, Entry, Function, Request, Team, User, utcnow
@@ -87,7 +87,9 @@ def raise_request(actor: User, new: NewRequest) -> tuple[Request, bool]:
     if choice is not None:
         request.assignee_id = choice.user_id
         request.routing_reason = choice.reason
-    clock.start(request, new.account, team)
+    # The level and the calendar from the cached reference tables: every post reads them.
+    level = reference.service_levels().get((new.account.tier_id, new.urgency))
+    clock.start(request, level, reference.calendar(team))
     if not _insert_unless_sent(request):
         existing = _by_key(actor, new.idempotency_key)
         if existing is None:  # not reached: a conflict means a committed row with the key
