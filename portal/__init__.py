@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from .caching import drawn
+    from .domain.time_words import relative
     from .forms import TYPING_ATTRS, shortcuts_on
     from .htmx import is_partial
     from .inbox import timelines
@@ -103,6 +104,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["timeline_drawn"] = timelines.drawn
     app.jinja_env.globals["drawn"] = drawn
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["ago"] = relative
 
     @app.context_processor
     def page_context():

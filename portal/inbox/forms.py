@@ -107,6 +107,9 @@ class ClassifyForm(VersionedForm):
 class BulkForm(FlaskForm):
     # Which ids may be changed is decided by the service's scoped query, not by choices.
     ids = SelectMultipleField("Selected requests", coerce=int, choices=[], validate_choice=False)
+    # "Every request on this page" works without JavaScript: the page lists its own ids.
+    every = BooleanField("Every request on this page")
+    page_ids = SelectMultipleField(coerce=int, choices=[], validate_choice=False)
     assignee = SelectField("Assign to", coerce=_optional_int, validators=[Optional()])
     status = SelectField(
         "Set status",

@@ -72,7 +72,8 @@ class Listing(NamedTuple):
     """A page of the inbox, rendered: what the cache keeps."""
 
     html: Markup  # the table and its pager
-    count: int
+    count: int  # rows on this page
+    found: int | None  # requests a search or filter finds (up to COUNT_CAP + 1), else None
 
 
 def filter_args(filters: queries.InboxFilter) -> dict:
@@ -93,6 +94,12 @@ def filter_args(filters: queries.InboxFilter) -> dict:
     return {name: value for name, value in values.items() if value}
 
 
+def narrowing(filters: queries.InboxFilter) -> bool:
+    """Whether a search or filter narrows the view (the view's own count no longer says how
+    many there are)."""
+    return any(name != "view" for name in filter_args(filters))
+
+
 def _listing(team, filters, now) -> Listing:
     rows, next_cursor = queries.inbox_page(current_user, team, filters, now)
     next_url = next_cursor and url_for(
@@ -103,12 +110,17 @@ def _listing(team, filters, now) -> Listing:
         team=team,
         filters=filters,
         rows=rows,
+        previews=queries.latest_messages([item.id for item in rows]),
         clocks=queries.clocks_for(rows, team, now),
         views=queries.VIEWS,
         next_url=next_url,
+        now=now,
     )
+    found = None
+    if narrowing(filters) and not filters.after:
+        found = queries.count_matching(current_user, team, filters, now)
     # Our own template's output: everything in it was autoescaped when it was rendered.
-    return Listing(Markup(html), len(rows))  # noqa: S704
+    return Listing(Markup(html), len(rows), found)  # noqa: S704
 
 
 @bp.route("/inbox")
@@ -160,6 +172,7 @@ def index(team_id: int):
         ),
         drawn_bulk=menus,
         listing=listing,
+        narrowed=narrowing(filters),
         updates_url=url_for("inbox.updates", team_id=team_id, seen=team.activity, **args),
         counts=counts,
         quiet=quiet,
@@ -208,14 +221,15 @@ def bulk(team_id: int):
     back = request.form.get("back") or url_for("inbox.index", team_id=team_id)
     if not back.startswith(url_for("inbox.index", team_id=team_id)):
         back = url_for("inbox.index", team_id=team_id)
-    if not form.validate_on_submit() or not form.ids.data:
+    chosen = form.page_ids.data if form.every.data else form.ids.data
+    if not form.validate_on_submit() or not chosen:
         flash("Select at least one request and a change to make.", "error")
         return redirect_after_post(back)
     try:
         changed = services.bulk_change(
             current_user,
             team,
-            form.ids.data,
+            chosen,
             assignee_id=form.assignee.data,
             status=form.status.data or None,
         )

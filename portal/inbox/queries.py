@@ -27,6 +27,7 @@ from ..extensions import db
 from ..models import (
     HANDOFF_OPEN,
     Account,
+    Entry,
     Handoff,
     Request,
     Team,
@@ -36,6 +37,7 @@ from ..models import (
 )
 from ..models.request import (
     CLOSED,
+    EVENT,
     NEW,
     OPEN,
     OPEN_STATUSES,
@@ -47,6 +49,9 @@ from ..requests.search import search_condition
 from ..web import MAX_ID
 
 PAGE_SIZE = 50
+COUNT_CAP = 1000
+PREVIEW_LENGTH = 160  # the row cuts it to its width; this bounds the markup
+PREVIEW_READ = 400  # characters read of a message for its preview
 
 VIEWS = {
     "mine": "Mine",
@@ -180,6 +185,7 @@ def inbox_page(user: User, team: Team, filters: InboxFilter, now: datetime | Non
     query = _filtered(user, team, filters, now).options(
         joinedload(Request.account).joinedload(Account.tier),
         joinedload(Request.assignee),
+        joinedload(Request.requester),
         joinedload(Request.function),
     )
     cursor = _decode_cursor(filters.after)
@@ -199,6 +205,43 @@ def inbox_page(user: User, team: Team, filters: InboxFilter, now: datetime | Non
         rows = rows[:PAGE_SIZE]
         next_cursor = encode_cursor(rows[-1])
     return rows[:PAGE_SIZE], next_cursor
+
+
+def count_matching(
+    user: User, team: Team, filters: InboxFilter, now: datetime, cap: int = COUNT_CAP
+) -> int:
+    """How many requests a search or filter finds, counted up to `cap` + 1 (the page says
+    "more than 1,000"): a common word must not cost a count of the whole history."""
+    found = _filtered(user, team, filters, now).with_only_columns(Request.id).limit(cap + 1)
+    return db.session.scalar(select(func.count()).select_from(found.subquery()))
+
+
+def latest_messages(request_ids: list[int]) -> dict[int, str]:
+    """The start of each request's latest reply or note, whitespace folded: the one-line
+    preview a row shows. One query for the page; requests with none are left out."""
+    if not request_ids:
+        return {}
+    newest_first = (Entry.created_at.desc(), Entry.id.desc())
+    ranked = (
+        select(
+            Entry.id,
+            func.row_number()
+            .over(partition_by=Entry.request_id, order_by=newest_first)
+            .label("rank"),
+        )
+        .where(Entry.request_id.in_(request_ids), Entry.kind != EVENT)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Entry.request_id, func.substr(Entry.body, 1, PREVIEW_READ))
+        .join(ranked, ranked.c.id == Entry.id)
+        .where(ranked.c.rank == 1)
+    )
+    return {request_id: one_line(body) for request_id, body in rows}
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())[:PREVIEW_LENGTH]
 
 
 @dataclass(frozen=True)

@@ -186,6 +186,10 @@ class Request(db.Model):
         return STAFF_STATUS[self.status]
 
     @property
+    def staff_urgency(self) -> str:
+        return STAFF_URGENCY[self.urgency]
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 

@@ -1,0 +1,44 @@
+"""The inbox reads like a work queue: on a laptop screen, a screenful of one-line rows."""
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Team, User
+from portal.seeding import demo
+from tests.browser.conftest import axe_violations
+
+
+def test_a_laptop_screen_holds_fifteen_requests_of_the_demo_queue(page, sign_in, console_errors):
+    demo.seed()
+    db.session.commit()
+    team = db.session.scalar(select(Team).order_by(Team.id))
+    member_email = dict(demo.sign_in_details())["member"]
+    member = db.session.scalar(select(User).where(User.email == member_email))
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(member, password=demo.DEMO_PASSWORD)
+    page.goto(f"/teams/{team.id}/inbox")
+
+    rows = page.locator("tr[data-queue-row]")
+    expect(rows.first).to_be_visible()
+    visible = page.evaluate(
+        """() => [...document.querySelectorAll('tr[data-queue-row]')].filter(row => {
+             const box = row.getBoundingClientRect();
+             return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;
+           }).length"""
+    )
+    assert visible >= 15
+    # Each row is one line: no cell wraps the row taller than a line of text.
+    heights = page.evaluate(
+        "() => [...document.querySelectorAll('tr[data-queue-row]')].map(r => r.offsetHeight)"
+    )
+    assert max(heights) <= 40
+    # The views sit in the rail with their counts, and the page still passes axe.
+    expect(page.get_by_role("navigation", name="Inbox views").get_by_role("link")).to_have_count(8)
+    assert axe_violations(page) == []
+
+    page.locator("#inbox-q").fill("pallet")
+    expect(page.locator(".result-count")).to_contain_text("found for “pallet”")
+    page.get_by_role("link", name="Clear filters").click()
+    expect(page.locator(".result-count")).to_contain_text("the nearest target first")
+    assert console_errors == []
