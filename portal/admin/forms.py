@@ -110,7 +110,7 @@ class TierForm(FlaskForm):
             InputRequired("Enter a rank (1 matters most)."),
             NumberRange(1, 999, "Use a whole number from 1 to 999."),
         ],
-        description="1 matters most; each tier has its own rank.",
+        description="1 matters most. A taken rank moves that tier and those below down one.",
     )
     description = text_field("Description", 300)
 
