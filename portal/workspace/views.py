@@ -5,9 +5,10 @@ from .. import access
 from ..access import STAFF, TEAM_COACH, TEAM_MEMBER, policy
 from ..extensions import db
 from ..forms import EmptyForm
-from ..htmx import after_write, redirect_after_post, render_page
+from ..htmx import after_write, is_partial, redirect_after_post, render_page
 from ..invitations import services as invitations
-from ..models import Feedback
+from ..models import Feedback, utcnow
+from . import account_overview as overview
 from . import bp, services
 from .forms import InviteContactForm, RoutingForm
 
@@ -93,6 +94,9 @@ def _team_account(team_id: int, account_id: int, *, manage: bool = False):
 
 
 def _account_page(account, form, status=200):
+    # The invitation form's htmx answer is the contacts card alone: read only what it shows.
+    whole_page = not is_partial()
+    now = utcnow()
     return render_page(
         "workspace/account.html",
         "workspace/_contacts.html",
@@ -100,8 +104,12 @@ def _account_page(account, form, status=200):
         account=account,
         team=account.team,
         contacts=services.account_contacts(account),
+        in_group=overview.reference_members(account),
         invitations=services.open_invitations(account),
         form=form,
+        requests=overview.account_requests(current_user, account) if whole_page else [],
+        csat=overview.account_csat(account, now) if whole_page else None,
+        gap=overview.latest_gap(account, now) if whole_page else None,
     )
 
 
