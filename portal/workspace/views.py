@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from .. import access
 from ..access import STAFF, TEAM_COACH, TEAM_MEMBER, policy
+from ..domain.team_setup import checklist
 from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import after_write, is_partial, redirect_after_post, render_page
@@ -36,6 +37,7 @@ def team_home(team_id: int):
             formdata=None, automatic_routing="auto" if team.automatic_routing else "manual"
         ),
         feedback=services.recent_feedback(team),
+        setup=checklist(services.setup_facts(team)),
         is_member=access.team_role(current_user, team.id) is not None,
         is_coach=access.is_coach_of(current_user, team.id),
     )
