@@ -266,6 +266,9 @@ class AuditFilter(Form):
     subject = SelectField(
         "Object type",
         choices=[("", "Any type"), *sorted(SUBJECTS.items(), key=lambda item: item[1].lower())],
+        default="",  # no value asked for is "any type", not an invalid choice
+        validate_choice=False,
+        validators=[AnyOf(["", *SUBJECTS], "Choose a type from the list; it was left out.")],
     )
     subject_id = StringField(
         "Object id", filters=[clean_text], validators=[Length(max=20), _an_id], default=""

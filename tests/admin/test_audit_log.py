@@ -54,6 +54,7 @@ def test_newest_first_with_words_zone_and_links(admin, world, events):
     response = admin.get(url_for("admin.audit_log"))
     assert shown(response) == sorted(events.values(), reverse=True)
     text = response.text
+    assert "Left out" not in text and 'aria-invalid="true"' not in text
     assert "Added the tier" in text and "Marked themselves away" in text
     assert "11 Mar 2026, 09:30 UTC" in text
     # objects with an admin page link to it
