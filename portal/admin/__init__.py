@@ -1,5 +1,5 @@
-"""Admin set-up: teams, people and skills, functions, tiers, accounts, invitations, and the
-mail delivery gave up on."""
+"""Admin set-up: teams, people and skills, functions, tiers, accounts, invitations, the mail
+delivery gave up on, and the audit log of who changed what."""
 
 from flask import Blueprint
 
@@ -7,6 +7,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from . import (  # noqa: E402,F401
     accounts,
+    audit_log,
     catalog,
     mail,
     memberships,

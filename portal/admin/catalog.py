@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import Function, Tier
-from . import bp, queries
+from . import bp, queries, services
 from .forms import FunctionForm, TierForm
 from .inline import Column, InlineTable
 
@@ -39,6 +39,7 @@ TIERS = InlineTable(
         Column("description", "Description"),
     ),
     items=queries.tiers,
+    create=services.create_tier,  # a rank already taken moves the tiers below it down
 )
 
 FUNCTIONS.register(bp)

@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     Form,
     IntegerField,
     RadioField,
@@ -26,6 +27,7 @@ from wtforms.validators import (
 )
 
 from .. import mail_threads
+from ..domain.audit_words import SUBJECTS
 from ..forms import clean_text, email_field, name_field
 from ..models import MEMBERSHIP_ROLES, SKILL_LEVELS
 from ..web import filter_id
@@ -110,7 +112,7 @@ class TierForm(FlaskForm):
             InputRequired("Enter a rank (1 matters most)."),
             NumberRange(1, 999, "Use a whole number from 1 to 999."),
         ],
-        description="1 matters most; each tier has its own rank.",
+        description="1 matters most. A taken rank moves that tier and those below down one.",
     )
     description = text_field("Description", 300)
 
@@ -247,3 +249,33 @@ class InvitationFilter(Form):
             ("revoked", "Revoked"),
         ],
     )
+
+
+def _an_id(form, field) -> None:
+    if field.data and filter_id(field.data) is None:
+        raise ValidationError("Enter a whole number, the object's id; it was left out.")
+
+
+class AuditFilter(Form):
+    """The audit log's filters. A value that is not one (a non-date, a huge id) is shown as
+    an error and left out of the filter, never a failed page."""
+
+    person = SearchField(
+        "Person", filters=[clean_text], validators=[Length(max=120)], description="Name or email"
+    )
+    subject = SelectField(
+        "Object type",
+        choices=[("", "Any type"), *sorted(SUBJECTS.items(), key=lambda item: item[1].lower())],
+        default="",  # no value asked for is "any type", not an invalid choice
+        validate_choice=False,
+        validators=[AnyOf(["", *SUBJECTS], "Choose a type from the list; it was left out.")],
+    )
+    subject_id = StringField(
+        "Object id", filters=[clean_text], validators=[Length(max=20), _an_id], default=""
+    )
+    since = DateField("From", validators=[Optional()], description="UTC dates")
+    until = DateField("To", validators=[Optional()])
+
+    def validate_until(self, field) -> None:
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError("The “To” date is before the “From” date; it was left out.")

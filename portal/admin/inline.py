@@ -45,6 +45,8 @@ class InlineTable:
     form_class: type
     columns: tuple[Column, ...]
     items: Callable[[], list]
+    # (actor, **fields) -> the new row; None: the generic `services.create`.
+    create: Callable | None = None
 
     # --- URLs the templates use ------------------------------------------------------------
     def url(self, action: str = "list", item=None) -> str:
@@ -96,7 +98,11 @@ class InlineTable:
         form = self.form_class()
         if form.validate_on_submit():
             try:
-                item = services.create(current_user, self.model, **self._data(form))
+                data = self._data(form)
+                if self.create is not None:
+                    item = self.create(current_user, **data)
+                else:
+                    item = services.create(current_user, self.model, **data)
             except services.AdminError as error:
                 form[error.field or "name"].errors.append(str(error))
             else:

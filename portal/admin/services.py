@@ -6,6 +6,7 @@ form error.
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy import update as update_rows
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, mail_threads
@@ -132,8 +133,47 @@ def create_function(actor: User, **fields) -> Function:
     return create(actor, Function, **fields)
 
 
+# The form's bound: a tier pushed past it could not be saved again from its edit row.
+MAX_TIER_RANK = 999
+
+
 def create_tier(actor: User, **fields) -> Tier:
-    return create(actor, Tier, **fields)
+    """Add a tier; a rank already taken is an insertion: that tier and every tier ranked
+    below it move down one, in this transaction. Service levels, accounts and schedules
+    point at tiers by id, so they keep their tiers."""
+    rank = fields.get("rank")
+    # A savepoint: when the new tier is refused (its name is taken), the others move back.
+    with db.session.begin_nested():
+        moved = _make_room_at(rank) if rank is not None else []
+        tier = create(actor, Tier, **fields)
+        if moved:
+            audit.record(actor, "tier.ranks_shifted", tier, from_rank=rank, moved=moved)
+    return tier
+
+
+def _make_room_at(rank: int) -> list[int]:
+    """Free `rank` by adding one to it and every rank below; returns the ids moved.
+
+    The unique constraint on rank is checked row by row (PostgreSQL and SQLite alike), so a
+    single `rank = rank + 1` can collide with a row not yet moved. Going through negative
+    ranks first never collides: ranks are positive, so -rank is free, and then each row
+    lands on a rank the first statement vacated."""
+    rows = db.session.execute(
+        select(Tier.id, Tier.rank).where(Tier.rank >= rank).order_by(Tier.rank)
+    ).all()
+    if not rows or rows[0].rank != rank:
+        return []  # the rank is free: nothing moves
+    if rows[-1].rank >= MAX_TIER_RANK:
+        raise AdminError(
+            f"No room below rank {rank}: the last tier is already at {MAX_TIER_RANK}. "
+            "Give it a smaller rank first.",
+            "rank",
+        )
+    moving = Tier.rank >= rank
+    # (The session's default synchronisation updates tiers already loaded, too.)
+    db.session.execute(update_rows(Tier).where(moving).values(rank=-Tier.rank))
+    db.session.execute(update_rows(Tier).where(Tier.rank < 0).values(rank=1 - Tier.rank))
+    return [row.id for row in rows]
 
 
 def create_team(actor: User, **fields) -> Team:

@@ -390,9 +390,10 @@ def value(measure: Measure, scope: Scope, period: Period, owner: int) -> float |
 # --- breakdowns for the dashboard: the same rows and aggregates, grouped ------------------
 
 
-def breakdown(measure: Measure, scope: Scope, period: Period, group_by) -> list[tuple]:
+def breakdown(measure: Measure, scope: Scope, period: Period, group_by, *where) -> list[tuple]:
     """(group value, measure value) for one team and period, grouped by `group_by` (a
-    column reachable from the measure's rows, e.g. Request.function_id)."""
+    column reachable from the measure's rows, e.g. Request.function_id); `where` narrows
+    the rows further (one account's requests, one survey's answers)."""
     without_jit()
     rows = measure.rows
     columns = measure.aggregate.columns(in_period(rows.dated, period))
@@ -400,14 +401,14 @@ def breakdown(measure: Measure, scope: Scope, period: Period, group_by) -> list[
     if group_by.table is Account.__table__:
         query = query.join(Account, Account.id == Request.account_id)
     query = query.where(
-        rows.team.in_(scope.team_ids), in_period(rows.dated, period), *rows.where()
+        rows.team.in_(scope.team_ids), in_period(rows.dated, period), *rows.where(), *where
     ).group_by(group_by)
     return [(row[0], measure.aggregate.value(row[1:])) for row in db.session.execute(query)]
 
 
-def csat_distribution(scope: Scope, period: Period) -> dict[int, int]:
+def csat_distribution(scope: Scope, period: Period, *where) -> dict[int, int]:
     """How many ratings of each score (1-5) the period's resolved requests got: the rows
-    the `csat` measure averages."""
+    the `csat` measure averages (`where` narrows them, as in `breakdown`)."""
     rows = MEASURES["csat"].rows
     query = (
         select(Rating.score, func.count())
@@ -417,6 +418,7 @@ def csat_distribution(scope: Scope, period: Period) -> dict[int, int]:
             in_period(rows.dated, period),
             Rating.score.is_not(None),
             *rows.where(),
+            *where,
         )
         .group_by(Rating.score)
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import audit
+from ..domain.team_setup import SetupFacts
 from ..extensions import db
 from ..models import (
     Account,
@@ -13,10 +14,12 @@ from ..models import (
     Feedback,
     Invitation,
     Membership,
+    ServiceLevel,
     Skill,
     Team,
     Tier,
     User,
+    WorkingHours,
     utcnow,
 )
 
@@ -115,3 +118,19 @@ def mark_feedback_seen(actor: User, feedback: Feedback) -> None:
         feedback.seen_at = utcnow()
         feedback.seen_by_id = actor.id
         db.session.flush()
+
+
+def setup_facts(team: Team) -> SetupFacts:
+    """What the set-up checklist needs to know, in one query."""
+    accounts = select(Account.id).where(Account.team_id == team.id)
+    members = select(Membership.user_id).where(Membership.team_id == team.id)
+    row = db.session.execute(
+        select(
+            accounts.exists(),
+            exists().where(Contact.account_id.in_(accounts)),
+            exists().where(Skill.user_id.in_(members)),
+            select(ServiceLevel.id).exists(),
+            exists().where(WorkingHours.team_id == team.id),
+        )
+    ).one()
+    return SetupFacts(*(bool(value) for value in row))

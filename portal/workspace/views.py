@@ -3,11 +3,13 @@ from flask_login import current_user
 
 from .. import access
 from ..access import STAFF, TEAM_COACH, TEAM_MEMBER, policy
+from ..domain.team_setup import checklist
 from ..extensions import db
 from ..forms import EmptyForm
-from ..htmx import after_write, redirect_after_post, render_page
+from ..htmx import after_write, is_partial, redirect_after_post, render_page
 from ..invitations import services as invitations
-from ..models import Feedback
+from ..models import Feedback, utcnow
+from . import account_overview as overview
 from . import bp, services
 from .forms import InviteContactForm, RoutingForm
 
@@ -35,6 +37,7 @@ def team_home(team_id: int):
             formdata=None, automatic_routing="auto" if team.automatic_routing else "manual"
         ),
         feedback=services.recent_feedback(team),
+        setup=checklist(services.setup_facts(team)),
         is_member=access.team_role(current_user, team.id) is not None,
         is_coach=access.is_coach_of(current_user, team.id),
     )
@@ -93,6 +96,9 @@ def _team_account(team_id: int, account_id: int, *, manage: bool = False):
 
 
 def _account_page(account, form, status=200):
+    # The invitation form's htmx answer is the contacts card alone: read only what it shows.
+    whole_page = not is_partial()
+    now = utcnow()
     return render_page(
         "workspace/account.html",
         "workspace/_contacts.html",
@@ -100,8 +106,12 @@ def _account_page(account, form, status=200):
         account=account,
         team=account.team,
         contacts=services.account_contacts(account),
+        in_group=overview.reference_members(account),
         invitations=services.open_invitations(account),
         form=form,
+        requests=overview.account_requests(current_user, account) if whole_page else [],
+        csat=overview.account_csat(account, now) if whole_page else None,
+        gap=overview.latest_gap(account, now) if whole_page else None,
     )
 
 

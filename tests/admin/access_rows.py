@@ -91,6 +91,7 @@ ROWS = {
     "admin.team_hours": _get(lambda w: url_for("admin.team_hours", team_id=w.team_x.id)),
     "admin.index": _get(lambda w: url_for("admin.index")),
     "admin.invitations": _get(lambda w: url_for("admin.invitations")),
+    "admin.audit_log": _get(lambda w: url_for("admin.audit_log")),
     # mail delivery gave up on
     "admin.failed_mail": _get(lambda w: url_for("admin.failed_mail")),
     "admin.retry_mail": _post(_failed_mail_url("admin.retry_mail"), 303),

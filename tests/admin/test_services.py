@@ -1,7 +1,7 @@
 """Admin services called directly: the rules hold whatever view calls them."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.admin import services
 from portal.extensions import db
@@ -12,6 +12,7 @@ from portal.models import (
     Contact,
     Function,
     Membership,
+    ServiceLevel,
     Skill,
     Tier,
     User,
@@ -46,21 +47,79 @@ def test_renaming_a_function_to_its_own_name_in_another_case_is_allowed(world):
     assert changes == {"name": ["Billing", "BILLING"]}
 
 
-def test_duplicate_tier_rank_is_refused_and_names_the_field(world):
+def _ranks():
+    return db.session.execute(select(Tier.name, Tier.rank).order_by(Tier.rank)).all()
+
+
+def test_a_tier_inserted_at_a_taken_rank_moves_that_tier_and_those_below_down(world):
+    factories.make_tier("Loyal", 2)
+    factories.make_tier("Standard", 3)
+    factories.make_tier("Basic", 7)  # a gap does not stop the shift: every rank below moves
+    levels = {
+        tier.name: ServiceLevel(
+            tier_id=tier.id, urgency="normal", first_response_minutes=60, resolution_minutes=480
+        )
+        for tier in db.session.scalars(select(Tier))
+    }
+    db.session.add_all(levels.values())
+    db.session.commit()
+
+    gold = services.create_tier(world.admin, name="Gold", rank=2, description="")
+    db.session.commit()
+
+    assert _ranks() == [("Key", 1), ("Gold", 2), ("Loyal", 3), ("Standard", 4), ("Basic", 8)]
+    # Service levels keep pointing at their tiers, whatever rank those have now.
+    for name, level in levels.items():
+        assert db.session.get(ServiceLevel, level.id).tier.name == name
+    assert db.session.scalar(select(func.count()).select_from(ServiceLevel)) == 4
+    [shift] = events("tier.ranks_shifted")
+    assert shift.subject_id == gold.id and shift.detail["from_rank"] == 2
+    assert len(events("tier.created")) == 1
+
+
+def test_a_tier_at_a_free_rank_moves_nothing(world):
+    factories.make_tier("Loyal", 3)
+    services.create_tier(world.admin, name="Gold", rank=2, description="")
+    assert _ranks() == [("Key", 1), ("Gold", 2), ("Loyal", 3)]
+    assert events("tier.ranks_shifted") == []
+
+
+def test_a_tier_refused_for_its_name_moves_no_other_tier(world):
+    factories.make_tier("Loyal", 2)
+    db.session.commit()
     with pytest.raises(services.AdminError) as error:
-        services.create_tier(world.admin, name="Gold", rank=world.tier.rank, description="")
-    assert error.value.field == "rank"
-    assert db.session.scalars(select(Tier)).all() == [world.tier]
+        services.create_tier(world.admin, name="loyal", rank=1, description="")
+    assert error.value.field == "name"
+    assert _ranks() == [("Key", 1), ("Loyal", 2)]
+
+
+def test_no_room_below_the_last_rank_is_a_form_error(world):
+    last = services.MAX_TIER_RANK
+    factories.make_tier("Next to last", last - 1)
+    factories.make_tier("Last", last)
+    with pytest.raises(services.AdminError) as error:
+        services.create_tier(world.admin, name="Gold", rank=last - 1, description="")
+    assert error.value.field == "rank" and "No room" in str(error.value)
+    assert _ranks() == [("Key", 1), ("Next to last", last - 1), ("Last", last)]
 
 
 def test_a_duplicate_that_slips_past_the_check_is_still_a_form_error(world, monkeypatch):
-    """Two admins saving at once: the database's unique constraint answers, not a 500."""
+    """Two admins saving at once (the other took the rank after we made room): the
+    database's unique constraint answers, not a 500."""
+    monkeypatch.setattr(services, "_make_room_at", lambda rank: [])
     monkeypatch.setattr(services, "_check_unique", lambda obj, fields: None)
     with pytest.raises(services.AdminError) as error:
         services.create_tier(world.admin, name="Other", rank=world.tier.rank, description="")
     assert error.value.field == "rank"
     # the savepoint rolled back only the failed insert; the session is still usable
     assert db.session.scalars(select(Tier)).all() == [world.tier]
+
+
+def test_editing_a_tier_to_a_taken_rank_is_still_refused(world):
+    other = factories.make_tier("Loyal", 2)
+    with pytest.raises(services.AdminError) as error:
+        services.update(world.admin, other, rank=world.tier.rank)
+    assert error.value.field == "rank"
 
 
 def test_update_without_changes_records_nothing(world):

@@ -155,13 +155,27 @@ def test_add_function_plain_and_htmx(admin, world):
     assert names == ["Billing", "Credit", "Delivery"]
 
 
-def test_duplicate_tier_rank_is_a_form_error(admin, world):
+def test_a_tier_added_at_a_taken_rank_is_inserted_there(admin, world):
     response = admin.post(
         url_for("admin.add_tier"), data={"name": "Gold", "rank": world.tier.rank}, headers=HX
     )
+    assert response.status_code == 200 and is_fragment(response)
+    ranks = db.session.execute(select(Tier.name, Tier.rank).order_by(Tier.rank)).all()
+    assert ranks == [("Gold", 1), ("Key", 2)]
+    # Without JavaScript: the same insertion, then the list.
+    response = admin.post(url_for("admin.add_tier"), data={"name": "Top", "rank": "1"})
+    assert response.status_code == 303
+    names = db.session.scalars(select(Tier.name).order_by(Tier.rank)).all()
+    assert names == ["Top", "Gold", "Key"]
+
+
+def test_a_tier_with_a_taken_name_is_a_form_error_and_moves_nothing(admin, world):
+    response = admin.post(
+        url_for("admin.add_tier"), data={"name": "key", "rank": world.tier.rank}, headers=HX
+    )
     assert response.status_code == 422 and is_fragment(response)
-    assert "Another tier already has that rank." in response.text
-    assert db.session.scalar(select(func.count()).select_from(Tier)) == 1
+    assert "Another tier already has that name." in response.text
+    assert db.session.execute(select(Tier.name, Tier.rank)).all() == [("Key", 1)]
 
 
 def test_tier_edit_row_saves(admin, world):

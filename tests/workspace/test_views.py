@@ -166,3 +166,53 @@ def test_staff_without_a_team_is_told_so(client, world, login_as):
     response = client.get(url_for("workspace.index"))
     assert response.status_code == 200
     assert "not in a team yet" in response.text
+
+
+# --- a new team's set-up checklist ---------------------------------------------------------------
+
+
+def test_a_new_team_gets_a_set_up_checklist_until_it_is_set_up(client, world, login_as):
+    from datetime import time
+
+    from portal.models import ServiceLevel, WorkingHours
+
+    team = factories.make_team("Fresh Team")
+    coach = factories.make_member(team, role="coach", name="New Coach")
+    db.session.commit()
+    login_as(coach)
+    url = url_for("workspace.team_home", team_id=team.id)
+
+    page = client.get(url).text
+    assert "Set up this team" in page and "0 of 5 done" in page
+    assert "an admin does this" in page  # a coach is told who does the admin steps
+    assert "No members yet" not in page
+
+    account = factories.make_account(team, world.tier, "First Customer")
+    factories.make_contact(account)
+    factories.make_skill(coach, world.function)
+    db.session.commit()
+    page = client.get(url).text
+    assert "3 of 5 done" in page
+
+    db.session.add(WorkingHours(team_id=team.id, weekday=0, opens=time(9), closes=time(17)))
+    db.session.add(
+        ServiceLevel(
+            tier_id=world.tier.id,
+            urgency="normal",
+            first_response_minutes=60,
+            resolution_minutes=480,
+        )
+    )
+    db.session.commit()
+    assert "Set up this team" not in client.get(url).text
+
+
+def test_an_admin_gets_links_to_where_each_step_is_done(client, world, login_as):
+    team = factories.make_team("Fresh Team")
+    db.session.commit()
+    login_as(world.admin)
+    page = client.get(url_for("workspace.team_home", team_id=team.id)).text
+    assert f'href="{url_for("admin.team_hours", team_id=team.id)}"' in page
+    assert f'href="{url_for("admin.service_levels")}"' in page
+    assert f'href="{url_for("admin.accounts")}"' in page
+    assert "an admin does this" not in page
