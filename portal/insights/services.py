@@ -6,11 +6,13 @@ flushes; the view commits once.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload
 
 from .. import access, audit
 from ..domain import insights as rules
@@ -334,21 +336,66 @@ def run_survey_schedules(now: datetime | None = None) -> int:
 # --- internal checks ----------------------------------------------------------------------
 
 
-def check_sample(team: Team, size: int = 5, days: int = 30):
-    """A random sample of the team's recently resolved requests nobody has checked yet."""
-    checked = select(InternalCheck.request_id)
+@dataclass(frozen=True)
+class SampleWeek:
+    """The week a sample of internal checks belongs to, from Monday (UTC), and the days
+    its requests were resolved on."""
+
+    start: date
+    days: int = 30
+
+    @property
+    def resolved_from(self) -> date:
+        return self.start - timedelta(days=self.days)
+
+    @property
+    def resolved_until(self) -> date:
+        return self.start - timedelta(days=1)
+
+    @property
+    def next_start(self) -> date:
+        return self.start + timedelta(days=7)
+
+
+def sample_week(now: datetime | None = None, days: int = 30) -> SampleWeek:
+    today = (now or utcnow()).date()
+    return SampleWeek(today - timedelta(days=today.weekday()), days)
+
+
+def check_sample(team: Team, size: int = 5, days: int = 30, now: datetime | None = None):
+    """This week's sample of the team's resolved requests, drawn once per week: the same
+    requests on every load, so a coach can come back to it. It is drawn from the requests
+    resolved in the `days` before the week began, which do not change during the week, in
+    an order seeded by the team and the week; requests checked since drop out of the list
+    without another taking their place. Requests reopened since are not offered."""
+    week = sample_week(now, days)
+    start = datetime.combine(week.start, datetime.min.time(), UTC)
+    candidates = db.session.scalars(
+        select(Request.id).where(
+            Request.team_id == team.id,
+            Request.merged_into_id.is_(None),
+            Request.resolved_at >= start - timedelta(days=days),
+            Request.resolved_at < start,
+        )
+    ).all()
+    chosen = sorted(candidates, key=lambda id_: _draw(team.id, week.start, id_))[:size]
+    checked = select(InternalCheck.request_id).where(InternalCheck.request_id.in_(chosen))
     return db.session.scalars(
         select(Request)
+        .options(joinedload(Request.assignee))
         .where(
-            Request.team_id == team.id,
+            Request.id.in_(chosen),
             Request.status.in_((RESOLVED, CLOSED)),
-            Request.merged_into_id.is_(None),
-            Request.resolved_at >= utcnow() - timedelta(days=days),
             Request.id.not_in(checked),
         )
-        .order_by(func.random())
-        .limit(size)
+        .order_by(Request.resolved_at.desc(), Request.id)
     ).all()
+
+
+def _draw(team_id: int, week: date, request_id: int) -> bytes:
+    """A request's place in the team's draw for the week: stable, and unrelated to the
+    order requests were raised or resolved in."""
+    return hashlib.sha256(f"{team_id}:{week.isoformat()}:{request_id}".encode()).digest()
 
 
 def record_check(actor: User, team: Team, request: Request, marks: dict[str, bool], note: str):
@@ -378,8 +425,6 @@ def record_check(actor: User, team: Team, request: Request, marks: dict[str, boo
 
 
 def recent_checks(team: Team, member_id: int | None = None, limit: int = 20):
-    from sqlalchemy.orm import joinedload
-
     query = (
         select(InternalCheck)
         .options(

@@ -174,6 +174,7 @@ def _checks_page(team, forms=None, status=200, sample=None):
         },
         checks=services.recent_checks(team),
         checklist=services.CHECKLIST,
+        week=services.sample_week(),
     )
 
 
