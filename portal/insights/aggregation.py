@@ -153,9 +153,10 @@ def _duration(hours: float) -> str:
     minutes = hours * 60
     if minutes < 1:
         return "under a minute"
+    # A no-break space keeps number and unit together in narrow table cells.
     if minutes < 59.5:
-        return f"{minutes:.0f} min"
-    return f"{hours:.1f} h"
+        return f"{minutes:.0f}\u00a0min"
+    return f"{hours:.1f}\u00a0h"
 
 
 @dataclass(frozen=True)

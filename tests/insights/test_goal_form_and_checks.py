@@ -109,3 +109,5 @@ def test_reloading_the_checks_page_shows_the_same_requests(client, world, login_
     assert shown[0] == shown[1] == shown[2]
     assert str(fresh.id) not in shown[0]
     assert "Draw another sample" not in pages[0]
+    monday = services.sample_week().next_start
+    assert f"a new one is drawn on Monday {monday.day} {monday:%B}" in pages[0]
