@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.domain.insights import add_months
 from portal.extensions import db
-from portal.insights import services
+from portal.insights import internal_checks
 from portal.models import Goal, utcnow
 from tests import factories
 from tests.cluster.web import forms_of
@@ -71,15 +71,16 @@ def test_the_sample_is_the_same_all_week_and_drawn_anew_the_next(world):
     monday = datetime(2026, 3, 2, 9, tzinfo=UTC)
     _resolved(world, 12, monday - timedelta(days=3))
     db.session.commit()
-    first = services.check_sample(world.team_x, now=monday)
+    first = internal_checks.check_sample(world.team_x, now=monday)
     assert len(first) == 5
     # Later that week, after more requests were resolved, the same five.
     _resolved(world, 6, monday + timedelta(days=1))
     db.session.commit()
-    assert _ids(services.check_sample(world.team_x, now=monday + timedelta(days=4))) == _ids(first)
+    later_that_week = internal_checks.check_sample(world.team_x, now=monday + timedelta(days=4))
+    assert _ids(later_that_week) == _ids(first)
     # The next weeks are drawn again (from their own 30 days, with their own seed).
     later = [
-        _ids(services.check_sample(world.team_x, now=monday + timedelta(days=7 * n)))
+        _ids(internal_checks.check_sample(world.team_x, now=monday + timedelta(days=7 * n)))
         for n in range(1, 4)
     ]
     assert any(ids != _ids(first) for ids in later)
@@ -89,10 +90,10 @@ def test_checking_one_leaves_the_rest_of_the_sample_in_place(world):
     monday = datetime(2026, 3, 2, 9, tzinfo=UTC)
     _resolved(world, 10, monday - timedelta(days=10))
     db.session.commit()
-    first = services.check_sample(world.team_x, now=monday)
-    services.record_check(world.coach_x, world.team_x, first[0], {}, "")
+    first = internal_checks.check_sample(world.team_x, now=monday)
+    internal_checks.record_check(world.coach_x, world.team_x, first[0], {}, "")
     db.session.commit()
-    assert _ids(services.check_sample(world.team_x, now=monday)) == _ids(first)[1:]
+    assert _ids(internal_checks.check_sample(world.team_x, now=monday)) == _ids(first)[1:]
 
 
 def test_reloading_the_checks_page_shows_the_same_requests(client, world, login_as):
@@ -109,5 +110,5 @@ def test_reloading_the_checks_page_shows_the_same_requests(client, world, login_
     assert shown[0] == shown[1] == shown[2]
     assert str(fresh.id) not in shown[0]
     assert "Draw another sample" not in pages[0]
-    monday = services.sample_week().next_start
+    monday = internal_checks.sample_week().next_start
     assert f"a new one is drawn on Monday {monday.day} {monday:%B}" in pages[0]
