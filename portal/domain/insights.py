@@ -99,7 +99,7 @@ def expectation_met(expected_by: date | None, resolved_on: date | None, csat: in
 MONTHS_IN = {"month": 1, "quarter": 3}
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     index = day.year * 12 + (day.month - 1) + months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -123,7 +123,7 @@ class Period:
         return self.start.strftime("%b %y")
 
     def previous(self) -> Period:
-        return period_containing(self.kind, _add_months(self.start, -MONTHS_IN[self.kind]))
+        return period_containing(self.kind, add_months(self.start, -MONTHS_IN[self.kind]))
 
     def next(self) -> Period:
         return period_containing(self.kind, self.end)
@@ -138,7 +138,7 @@ def period_containing(kind: str, day: date) -> Period:
     months = MONTHS_IN[kind]
     first_month = (day.month - 1) // months * months + 1
     start = date(day.year, first_month, 1)
-    return Period(kind, start, _add_months(start, months))
+    return Period(kind, start, add_months(start, months))
 
 
 def periods_ending(last: Period, count: int) -> list[Period]:

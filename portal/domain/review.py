@@ -83,6 +83,28 @@ def may_take_stance(round_status: str, closes_at: datetime, now: datetime) -> bo
     return round_status == OPEN and now < closes_at
 
 
+def early_by(closes_at: datetime, now: datetime) -> str:
+    """How long before its deadline a round would close now, in words ("3 days and 4
+    hours"); empty once the deadline has passed."""
+    left = closes_at - now
+    if left <= timedelta(0):
+        return ""
+    days, hours, minutes = left.days, left.seconds // 3600, left.seconds % 3600 // 60
+    if days:
+        parts = [_count(days, "day")] + ([_count(hours, "hour")] if hours else [])
+    elif hours:
+        parts = [_count(hours, "hour")] + ([_count(minutes, "minute")] if minutes else [])
+    elif minutes:
+        parts = [_count(minutes, "minute")]
+    else:
+        parts = ["less than a minute"]
+    return " and ".join(parts)
+
+
+def _count(number: int, unit: str) -> str:
+    return f"{number} {unit}{'' if number == 1 else 's'}"
+
+
 # --- tallies and quorum ----------------------------------------------------------------------
 
 

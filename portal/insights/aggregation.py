@@ -112,6 +112,10 @@ class Measure:
     by_dimension: bool = False
     decimals: int = 1
 
+    # The one place a measure's value becomes text. `format` is a table cell under a header
+    # that names the unit (`header_unit`); `quantity` is the value in a sentence, unit and
+    # all. A unit the cell already carries (44%, 25 min) is never printed a second time.
+
     def format(self, value: float | None) -> str:
         if value is None:
             return "–"
@@ -121,7 +125,38 @@ class Measure:
             return f"{value:.0f}"
         if self.unit == "points":
             return f"{value:+.{self.decimals}f}"
+        if self.unit == "business hours":
+            return _duration(value)
         return f"{value:.{self.decimals}f}"
+
+    @property
+    def carries_unit(self) -> bool:
+        return self.unit in ("%", "business hours")
+
+    @property
+    def header_unit(self) -> str:
+        """The unit beside the measure's name in a table; empty when each cell shows it."""
+        if self.unit == "business hours":
+            return "in business hours"
+        return "" if self.carries_unit else self.unit
+
+    def quantity(self, value: float | None) -> str:
+        text = self.format(value)
+        if value is None or self.carries_unit:
+            return text
+        return f"{text} {self.unit}"
+
+
+def _duration(hours: float) -> str:
+    """Business time in plain words: 0.0 hours reads as broken, so a reply within the
+    minute says so, and under an hour counts minutes."""
+    minutes = hours * 60
+    if minutes < 1:
+        return "under a minute"
+    # A no-break space keeps number and unit together in narrow table cells.
+    if minutes < 59.5:
+        return f"{minutes:.0f}\u00a0min"
+    return f"{hours:.1f}\u00a0h"
 
 
 @dataclass(frozen=True)

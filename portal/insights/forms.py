@@ -1,3 +1,5 @@
+from datetime import date
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -10,8 +12,19 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..domain.insights import add_months
 from ..forms import clean_text
-from ..models import DIRECTIONS, PERIOD_KINDS
+from ..models import DIRECTIONS, PERIOD_KINDS, utcnow
+
+
+# A goal runs from this month for a year unless the coach says otherwise: blank months made
+# the first "Set goal" fail with "Give the first month".
+def this_month() -> date:
+    return utcnow().date().replace(day=1)
+
+
+def a_year_on() -> date:
+    return add_months(this_month(), 11)
 
 
 class GoalForm(FlaskForm):
@@ -34,8 +47,12 @@ class GoalForm(FlaskForm):
         default="month",
         validators=[InputRequired("Choose monthly or quarterly.")],
     )
-    first = MonthField("From", validators=[InputRequired("Give the first month.")])
-    last = MonthField("Until", validators=[InputRequired("Give the last month.")])
+    first = MonthField(
+        "From", default=this_month, validators=[InputRequired("Give the first month.")]
+    )
+    last = MonthField(
+        "Until", default=a_year_on, validators=[InputRequired("Give the last month.")]
+    )
 
 
 class SendSurveyForm(FlaskForm):

@@ -20,7 +20,7 @@ from ..inbox.queries import quiet_accounts
 from ..models import Account, Goal, Membership, Rating, Request, SurveyScore, Team, User, utcnow
 from ..models.request import NEW, OPEN
 from ..procedures import stances
-from . import services
+from . import internal_checks, services
 from .aggregation import Scope
 from .measures import (
     GROUPS,
@@ -282,7 +282,7 @@ def member_detail(team: Team, member: User, kind: str = "month", now: datetime |
         "period": period,
         "periods": periods,
         "rows": measure_table(scope, member.id, periods, MEMBER_MEASURES),
-        "checks": services.recent_checks(team, member.id),
+        "checks": internal_checks.recent_checks(team, member.id),
     }
 
 

@@ -25,7 +25,6 @@ from ..models import (
     Account,
     Contact,
     Goal,
-    InternalCheck,
     Request,
     ServiceDimension,
     Survey,
@@ -38,18 +37,11 @@ from ..models import (
     UTCDateTime,
     utcnow,
 )
-from ..models.request import CLOSED, RESOLVED
 from ..requests.clock import business_minutes_since_raised
 from ..tokens import hash_token, new_token
 from .measures import MEASURES
 
 SURVEY_DAYS = 21
-CHECKLIST = {
-    "answered_question": "Answered the actual question",
-    "correct": "Correct and complete",
-    "kept_informed": "Kept the customer informed",
-    "tone": "Tone: friendly, plain, respectful",
-}
 
 
 # --- service dimensions -------------------------------------------------------------------
@@ -329,71 +321,6 @@ def run_survey_schedules(now: datetime | None = None) -> int:
             sent += 1
     db.session.flush()
     return sent
-
-
-# --- internal checks ----------------------------------------------------------------------
-
-
-def check_sample(team: Team, size: int = 5, days: int = 30):
-    """A random sample of the team's recently resolved requests nobody has checked yet."""
-    checked = select(InternalCheck.request_id)
-    return db.session.scalars(
-        select(Request)
-        .where(
-            Request.team_id == team.id,
-            Request.status.in_((RESOLVED, CLOSED)),
-            Request.merged_into_id.is_(None),
-            Request.resolved_at >= utcnow() - timedelta(days=days),
-            Request.id.not_in(checked),
-        )
-        .order_by(func.random())
-        .limit(size)
-    ).all()
-
-
-def record_check(actor: User, team: Team, request: Request, marks: dict[str, bool], note: str):
-    if request.team_id != team.id:
-        raise InsightError("That request is not in this team's inbox.")
-    if request.status not in (RESOLVED, CLOSED):
-        raise InsightError("Only a resolved request can be checked.")
-    exists = db.session.scalar(
-        select(InternalCheck.id).where(InternalCheck.request_id == request.id)
-    )
-    if exists is not None:
-        raise InsightError(f"{request.reference} has already been checked.")
-    values = {key: bool(marks.get(key)) for key in CHECKLIST}
-    check = InternalCheck(
-        request_id=request.id,
-        team_id=team.id,
-        member_id=request.assignee_id,
-        reviewer_id=actor.id,
-        passed=all(values.values()),
-        note=note.strip()[:2000],
-        **values,
-    )
-    db.session.add(check)
-    db.session.flush()
-    audit.record(actor, "check.recorded", check, request=request.id, passed=check.passed)
-    return check
-
-
-def recent_checks(team: Team, member_id: int | None = None, limit: int = 20):
-    from sqlalchemy.orm import joinedload
-
-    query = (
-        select(InternalCheck)
-        .options(
-            joinedload(InternalCheck.request),
-            joinedload(InternalCheck.member),
-            joinedload(InternalCheck.reviewer),
-        )
-        .where(InternalCheck.team_id == team.id)
-        .order_by(InternalCheck.created_at.desc(), InternalCheck.id.desc())
-        .limit(limit)
-    )
-    if member_id is not None:
-        query = query.where(InternalCheck.member_id == member_id)
-    return db.session.scalars(query).all()
 
 
 def recent_answers(team: Team, limit: int = 20):

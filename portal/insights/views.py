@@ -16,7 +16,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import after_write, render_page
 from ..models import Goal, User
-from . import bp, reports, services
+from . import bp, internal_checks, reports, services
 from .forms import CheckForm, GoalForm
 from .measures import GROUPS, MEASURES
 
@@ -161,7 +161,7 @@ def member(team_id: int, user_id: int):
 
 
 def _checks_page(team, forms=None, status=200, sample=None):
-    sample = sample if sample is not None else services.check_sample(team)
+    sample = sample if sample is not None else internal_checks.check_sample(team)
     forms = forms or {}
     return render_page(
         "insights/checks.html",
@@ -172,8 +172,9 @@ def _checks_page(team, forms=None, status=200, sample=None):
             item.id: forms.get(item.id) or CheckForm(formdata=None, prefix=f"c{item.id}")
             for item in sample
         },
-        checks=services.recent_checks(team),
-        checklist=services.CHECKLIST,
+        checks=internal_checks.recent_checks(team),
+        checklist=internal_checks.CHECKLIST,
+        week=internal_checks.sample_week(),
     )
 
 
@@ -193,11 +194,11 @@ def record_check(team_id: int, request_id: int):
     form = CheckForm(prefix=f"c{item.id}")
     if form.validate_on_submit():
         try:
-            check = services.record_check(
+            check = internal_checks.record_check(
                 current_user,
                 team,
                 item,
-                {key: getattr(form, key).data for key in services.CHECKLIST},
+                {key: getattr(form, key).data for key in internal_checks.CHECKLIST},
                 form.note.data or "",
             )
         except InsightError as error:

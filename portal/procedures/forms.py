@@ -2,6 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -65,6 +66,14 @@ class OpenRoundForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=10000, message="Use 0 to 10,000.")],
     )
     quorum_each_tier = BooleanField("Also need a stance from each tier in the group")
+
+
+class CloseRoundForm(FlaskForm):
+    """Closing a round early is two steps: the confirmation page posts `confirm=yes`; a post
+    without it (an old page, a stray click) only leads to that page. No default: a default
+    would stand in for a missing field and confirm what nobody confirmed."""
+
+    confirm = HiddenField()
 
 
 class AnswerForm(FlaskForm):

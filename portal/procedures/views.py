@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import access
 from ..access import TEAM_COACH, TEAM_MEMBER, policy
+from ..domain import review
 from ..domain.review import ReviewError
 from ..extensions import db
 from ..forms import EmptyForm
@@ -21,6 +22,7 @@ from ..models import Function, Procedure, ReviewRound, Stance, Team, User, utcno
 from . import authoring, bp, decisions, group_membership, review_rounds, shared_library, stances
 from .forms import (
     AnswerForm,
+    CloseRoundForm,
     DecisionForm,
     InviteForm,
     OpenRoundForm,
@@ -275,6 +277,29 @@ def round(team_id: int, procedure_id: int, round_id: int):
     return _round_page(procedure, _round(procedure, round_id))
 
 
+@bp.route(PREFIX + "/<int:procedure_id>/rounds/<int:round_id>/close")
+@policy(TEAM_COACH)
+def confirm_close_round(team_id: int, procedure_id: int, round_id: int):
+    """The first step of closing a round early: what closing now means, and the button."""
+    procedure = _procedure(team_id, procedure_id)
+    round_ = _round(procedure, round_id)
+    location = url_for(
+        "procedures.round", team_id=team_id, procedure_id=procedure_id, round_id=round_id
+    )
+    if round_.status != "open":
+        flash("This round is already closed.", "info")
+        return redirect_after_post(location)
+    return render_page(
+        "procedures/close_round.html",
+        team=procedure.team,
+        procedure=procedure,
+        round=round_,
+        result=stances.result_of(round_),
+        early=review.early_by(round_.closes_at, utcnow()),
+        form=CloseRoundForm(formdata=None),
+    )
+
+
 @bp.route(PREFIX + "/<int:procedure_id>/rounds/<int:round_id>/close", methods=["POST"])
 @policy(TEAM_COACH)
 def close_round(team_id: int, procedure_id: int, round_id: int):
@@ -283,8 +308,19 @@ def close_round(team_id: int, procedure_id: int, round_id: int):
     location = url_for(
         "procedures.round", team_id=team_id, procedure_id=procedure_id, round_id=round_id
     )
-    if not EmptyForm().validate_on_submit():
+    form = CloseRoundForm()
+    if not form.validate_on_submit():
         abort(400)
+    if form.confirm.data != "yes":
+        # Not confirmed: nothing closes; the confirmation page says what closing means.
+        return redirect_after_post(
+            url_for(
+                "procedures.confirm_close_round",
+                team_id=team_id,
+                procedure_id=procedure_id,
+                round_id=round_id,
+            )
+        )
     try:
         review_rounds.close_round(current_user, round_, early=True)
     except ReviewError as error:

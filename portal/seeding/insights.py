@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 
 from ..domain.insights import period_containing
 from ..extensions import db
-from ..insights import services
+from ..insights import internal_checks, services
 from ..models import (
     COACH,
     HANDOFF_DONE,
@@ -255,7 +255,7 @@ def _checks(rng, team, now) -> None:
         .limit(12)
     ).all()
     for item in sample:
-        marks = {key: rng.random() < 0.85 for key in services.CHECKLIST}
+        marks = {key: rng.random() < 0.85 for key in internal_checks.CHECKLIST}
         db.session.add(
             InternalCheck(
                 request_id=item.id,

@@ -126,9 +126,9 @@ def test_coach_goals_survey_dashboard_review_and_exports(
     expect(gap_table.get_by_role("cell", name="-0.50")).to_have_count(5)
     gap_goal = goals.filter(has_text="Satisfaction gap")
     expect(gap_goal.get_by_text("Off track")).to_be_visible()
-    expect(gap_goal.locator(".goal-current")).to_have_text("-0.50")
+    expect(gap_goal.locator(".goal-current")).to_have_text("-0.50 points")
     csat_goal = goals.filter(has_text="CSAT average")
-    expect(csat_goal.locator(".goal-current")).to_have_text("2.00")
+    expect(csat_goal.locator(".goal-current")).to_have_text("2.00 / 5")
     assert axe_violations(page) == []
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(tmp_path / "dashboard-phone.png"), full_page=True)

@@ -213,7 +213,8 @@ def test_internal_check_recorded_once_and_feeds_member_measures(client, world, l
         world.account_a,
         world.contact_a,
         status="resolved",
-        resolved_at=utcnow(),
+        # Last week: this week's sample is drawn from what was resolved before it began.
+        resolved_at=utcnow() - timedelta(days=8),
         assignee_id=world.member_x.id,
     )
     login_as(world.coach_x)

@@ -108,6 +108,12 @@ ROWS = {
         _signed_in(303, **COACH_OF_X),
     ),
     "procedures.round": ("GET", _round_url("procedures.round"), _signed_in(200, **STAFF_OF_X)),
+    "procedures.confirm_close_round": (
+        "GET",
+        _round_url("procedures.confirm_close_round"),
+        _signed_in(200, **COACH_OF_X),
+    ),
+    # Without `confirm=yes` the post closes nothing and leads to the confirmation (303).
     "procedures.close_round": (
         "POST",
         _round_url("procedures.close_round"),

@@ -1,0 +1,119 @@
+"""The insights pages with a few months of data, as a coach sees them (issue 16): figures
+print their unit once, charts have tooltips and labelled axes, the internal checks keep
+their sample on reload, and every page passes axe at 1366x900 and on a phone. With
+SCREENSHOTS=/a/folder the pages are kept there."""
+
+import os
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.extensions import db
+from portal.insights import services
+from portal.models import Goal, Rating, SurveyInvitation, utcnow
+from tests import factories
+from tests.browser.conftest import axe_violations
+
+SHOTS = os.environ.get("SCREENSHOTS")
+SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
+
+
+@pytest.fixture
+def measured_team(world):
+    """Six months of resolved requests, ratings, a survey answer, goals and last week's
+    resolved requests for the checks."""
+    now = utcnow()
+    for i in range(40):
+        when = now - timedelta(days=i * 4 + 1, hours=2)
+        item = factories.make_request(
+            world.account_a,
+            world.contact_a,
+            status="resolved",
+            subject=f"Delivery question {i}",
+            function_id=world.function.id,
+            assignee_id=(world.member_x if i % 3 else world.coach_x).id,
+            created_at=when - timedelta(hours=5),
+            first_response_at=when - timedelta(hours=4),
+            first_response_minutes=(i * 17) % 200,
+            resolved_at=when,
+            resolution_due_at=when + timedelta(hours=2 if i % 4 else -2),
+        )
+        if i % 2:
+            db.session.add(
+                Rating(request_id=item.id, contact_id=world.contact_a.id, score=3 + i % 3)
+            )
+    for measure, target, direction in (
+        ("resolved_in_sla", 80, "at_least"),
+        ("median_first_response", 1, "at_most"),
+        ("csat", 4.5, "at_least"),
+    ):
+        db.session.add(
+            Goal(
+                team_id=world.team_x.id,
+                measure=measure,
+                period_kind="month",
+                period_start=(now - timedelta(days=200)).date().replace(day=1),
+                period_end=(now + timedelta(days=200)).date().replace(day=1),
+                target=target,
+                direction=direction,
+                created_by_id=world.coach_x.id,
+            )
+        )
+    survey, _ = services.send_survey(world.coach_x, world.team_x, world.account_a)
+    invitation = db.session.query(SurveyInvitation).filter_by(survey_id=survey.id).first()
+    scores = [(5, 6), (6, 5), (5, 5), (6, 4), (4, 5)]
+    answers = [services.Answer(d.id, *scores[n % 5]) for n, d in enumerate(services.dimensions())]
+    services.answer_survey(invitation, answers, "")
+    db.session.commit()
+    return world
+
+
+def _look(page, name):
+    page.wait_for_load_state("networkidle")
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        assert axe_violations(page) == [], f"{name} ({size})"
+        if SHOTS:
+            page.screenshot(path=f"{SHOTS}/{name}-{size}.png", full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+
+def test_dashboard_member_and_checks_pages(page, sign_in, measured_team, console_errors):
+    world = measured_team
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(world.coach_x)
+    page.goto(f"/teams/{world.team_x.id}/insights")
+    main = page.locator("main")
+    expect(main.locator("#goals .goal")).to_have_count(3)
+    assert not re.search(r"%\s*%", main.inner_text())
+    assert "0.0 " not in main.inner_text()
+    # Every bar and point carries its own tooltip; sparklines label their axis.
+    for chart in page.locator("svg.chart-svg").all():
+        marks = chart.locator("g.chart-row, g.chart-point")
+        assert marks.count() == chart.locator("g > title").count() > 0
+    assert page.locator("svg.chart-trend text[text-anchor=end]").count() == 6
+    _look(page, "insights-dashboard")
+    if SHOTS:  # close-ups of the charts, at the size they are read
+        page.locator("#goals .goal-list").screenshot(path=f"{SHOTS}/insights-goals.png")
+        page.locator(".chart-grid").screenshot(path=f"{SHOTS}/insights-charts.png")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.locator("#goals .goal").nth(1).screenshot(path=f"{SHOTS}/insights-goal-phone.png")
+        gap = page.locator("section[aria-labelledby=gap-heading]")
+        gap.screenshot(path=f"{SHOTS}/insights-gap-phone.png")
+        page.set_viewport_size({"width": 1366, "height": 900})
+
+    page.goto(f"/teams/{world.team_x.id}/insights/members/{world.member_x.id}")
+    expect(page.get_by_role("heading", name="Member X")).to_be_visible()
+    assert not re.search(r"%\s*%", page.locator("main").inner_text())
+    _look(page, "insights-member")
+
+    page.goto(f"/teams/{world.team_x.id}/insights/checks")
+    forms = page.locator("form.check-form h3")
+    expect(forms).to_have_count(5)
+    first = forms.all_inner_texts()
+    page.reload()
+    assert page.locator("form.check-form h3").all_inner_texts() == first
+    _look(page, "insights-checks")
+    assert console_errors == []
