@@ -15,12 +15,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `make demo PORT=5001` when 5000 is taken; links in mail follow the port (BASE_URL).
+PORT ?= 5000
 demo: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
-	@echo "Serving on http://127.0.0.1:5000, taking mail by LMTP on 127.0.0.1:8024 (Ctrl-C to stop)"
-	@$(BIN)/flask mail-listen & listener=$$!; trap 'kill $$listener 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/flask run --host 127.0.0.1 --port 5000
+	@export BASE_URL="$${BASE_URL:-http://127.0.0.1:$(PORT)}"; \
+	  $(BIN)/flask mail-listen & listener=$$!; trap 'kill $$listener 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask serve-demo --host 127.0.0.1 --port $(PORT)
 
 migrate: $(STAMP)
 	$(BIN)/flask db upgrade

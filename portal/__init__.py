@@ -96,9 +96,11 @@ def _register_template_helpers(app: Flask) -> None:
     from .htmx import is_partial
     from .inbox import timelines
     from .navigation import navigation_for
+    from .requests.files import INLINE_TYPES
     from .richtext import render_markdown
 
     app.jinja_env.globals["is_partial"] = is_partial
+    app.jinja_env.globals["inline_file_types"] = INLINE_TYPES
     app.jinja_env.globals["shortcuts_on"] = shortcuts_on
     app.jinja_env.globals["typing_attrs"] = TYPING_ATTRS
     app.jinja_env.globals["timeline_drawn"] = timelines.drawn

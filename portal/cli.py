@@ -28,9 +28,10 @@ def register(app: Flask) -> None:
         click.echo(
             f"\nSign in at the portal with any of these (password for all: {DEMO_PASSWORD}):"
         )
-        for role, email in sign_in_details():
-            click.echo(f"  {role:<8} {email}")
-        contact = dict(sign_in_details()).get("contact")
+        details = sign_in_details()
+        for role, email, note in details:
+            click.echo(f"  {role:<8} {email:<44} {note}")
+        contact = next((email for role, email, _ in details if role == "contact"), None)
         if contact:
             click.echo(
                 "\nMail a team as that contact (make demo takes mail by LMTP):\n"
@@ -114,6 +115,25 @@ def register(app: Flask) -> None:
         from .mail import deliver_pending
 
         click.echo(f"mail sent: {deliver_pending()}")
+
+    @app.cli.command("serve-demo")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+    def serve_demo(host: str, port: int) -> None:
+        """Serve the portal with Werkzeug's server for `make demo` (never in production:
+        `make serve` runs gunicorn). Says "Serving" only once the port is bound, so the
+        address it prints answers."""
+        from werkzeug.serving import make_server
+
+        # A port in use ends the command here, with Werkzeug's own explanation.
+        server = make_server(host, port, app, threaded=True)
+        click.echo(f"Serving on http://{host}:{port} (Ctrl-C to stop)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
 
     @app.cli.command("mail-listen")
     @click.option("--host", default=None, help="Default: MAIL_LISTEN_HOST (127.0.0.1).")

@@ -66,14 +66,17 @@ def _team_request_url(endpoint):
     return build
 
 
-def _attachment_url(w):
+def _attachment_url(w, endpoint="main.attachment"):
     from portal.requests import files
 
     item = factories.make_request(w.account_a, w.contact_a)
-    checked = [files.CheckedFile("note.txt", "text/plain", b"hello")]
+    if endpoint == "main.attachment_preview":  # shown inline for images only
+        checked = [files.CheckedFile("photo.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"0" * 8)]
+    else:
+        checked = [files.CheckedFile("note.txt", "text/plain", b"hello")]
     (attachment,) = files.store(w.contact_a, item, checked)
     db.session.commit()
-    return url_for("main.attachment", attachment_id=attachment.id)
+    return url_for(endpoint, attachment_id=attachment.id)
 
 
 def _handoff_url(endpoint):
@@ -147,6 +150,11 @@ ROWS = {
     "main.attachment": (
         "GET",
         _attachment_url,
+        signed_in(200, contact_a2=404, contact_b=404, member_y=404),
+    ),
+    "main.attachment_preview": (
+        "GET",
+        lambda w: _attachment_url(w, "main.attachment_preview"),
         signed_in(200, contact_a2=404, contact_b=404, member_y=404),
     ),
     "auth.login": ("GET", lambda w: url_for("auth.login"), every(302, visitor=200)),

@@ -1,4 +1,12 @@
-"""`flask seed-demo` builds the organisation README promises and its sign-ins work."""
+"""`flask seed-demo` builds the organisation README promises and its sign-ins work; `make demo`
+serves it (`flask serve-demo`)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -10,6 +18,7 @@ from portal.models import (
     Account,
     Contact,
     Membership,
+    ReferenceMembership,
     Request,
     Skill,
     Team,
@@ -17,6 +26,8 @@ from portal.models import (
     User,
 )
 from portal.seeding.demo import DEMO_PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def count(model, *where):
@@ -64,17 +75,63 @@ def test_seed_demo_builds_a_realistic_organisation_and_prints_working_sign_ins(a
         count(Team, ~Team.id.in_(select(Membership.team_id).where(Membership.role == "coach"))) == 0
     )
 
-    printed = {
-        line.split()[0]: line.split()[1]
+    printed = [
+        tuple(line.split()[:2])
         for line in result.output.splitlines()
         if line.startswith("  ") and "@" in line and "mail-try" not in line
-    }
-    assert set(printed) == {"admin", "coach", "member", "contact"}
-    # The line to try mail in with, as that contact, to a team that takes mail.
-    assert f"flask mail-try --sender {printed['contact']}" in result.output
+    ]
+    assert sorted(role for role, _ in printed) == ["admin", "coach", "contact", "contact", "member"]
+    # The line to try mail in with, as the first contact, to a team that takes mail.
+    first_contact = next(email for role, email in printed if role == "contact")
+    assert f"flask mail-try --sender {first_contact} --subject" in result.output
     assert count(Team, Team.mail_address.is_(None)) == 0
-    for email in printed.values():
+    for _, email in printed:
         assert authenticate(email, DEMO_PASSWORD) is not None, email
+
+
+def test_the_printed_contacts_are_one_reference_group_member_and_one_not(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    contacts = [line for line in result.output.splitlines() if line.startswith("  contact ")]
+    in_group = set(
+        db.session.scalars(
+            select(User.email)
+            .join(ReferenceMembership, ReferenceMembership.user_id == User.id)
+            .where(ReferenceMembership.left_at.is_(None))
+        )
+    )
+    members = [line for line in contacts if line.split()[1] in in_group]
+    others = [line for line in contacts if line.split()[1] not in in_group]
+    assert len(members) == 1 and len(others) == 1, contacts
+    assert "reference group" in members[0] and "not in a reference group" in others[0]
+    # The one outside the group still has requests of their own to look at.
+    outsider = db.session.scalar(select(User).where(User.email == others[0].split()[1]))
+    assert count(Request, Request.requester_id == outsider.id) > 0
+
+
+def test_the_demo_queue_has_a_believable_share_of_late_requests(app):
+    """A queue with half its rows breached reads as a broken product, not a busy Monday:
+    a minority is late, a few more at risk, most on track."""
+    from portal.inbox.queries import clocks_for
+    from portal.models import utcnow
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    now = utcnow()
+    states = []
+    for team in db.session.scalars(select(Team)):
+        queue = db.session.scalars(
+            select(Request).where(
+                Request.team_id == team.id,
+                Request.status.in_(("new", "open", "waiting_on_customer")),
+            )
+        ).all()
+        states += [view.state for view in clocks_for(queue, team, now).values()]
+    assert len(states) >= 150
+    breached = states.count("breached") / len(states)
+    at_risk = states.count("at risk") / len(states)
+    assert 0.05 <= breached <= 0.25, breached
+    assert 0.02 <= at_risk <= 0.20, at_risk
+    assert states.count("on track") > 2 * states.count("breached")
 
 
 def test_seed_demo_twice_does_not_duplicate(app):
@@ -85,3 +142,56 @@ def test_seed_demo_twice_does_not_duplicate(app):
     assert second.exit_code == 0
     assert "not seeding again" in second.output
     assert count(User) == people
+
+
+def _serve_demo(tmp_path, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "FLASK_APP": "portal",
+        "SECRET_KEY": "serve-demo-test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+    }
+    return subprocess.Popen(  # noqa: S603 (our own interpreter and command)
+        [sys.executable, "-m", "flask", "serve-demo", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_demo_says_serving_only_once_its_port_answers(tmp_path):
+    """`make demo PORT=…` serves through this command: the address it prints must answer
+    the moment it is printed."""
+    port = _free_port()
+    server = _serve_demo(tmp_path, port)
+    try:
+        deadline = time.monotonic() + 30
+        line = ""
+        while "Serving" not in line and time.monotonic() < deadline:
+            line = server.stdout.readline()
+            assert line or server.poll() is None, "serve-demo ended before serving"
+        assert f"Serving on http://127.0.0.1:{port}" in line
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_serve_demo_on_a_taken_port_fails_without_claiming_to_serve(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        server = _serve_demo(tmp_path, taken.getsockname()[1])
+        output, _ = server.communicate(timeout=60)
+    assert server.returncode != 0
+    assert "Serving" not in output
+    assert "in use" in output

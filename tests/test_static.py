@@ -17,7 +17,9 @@ def _vendored() -> list[tuple[str, str]]:
     """(file, sha256) rows of the table in VENDORED.md."""
     rows = []
     for line in (VENDOR / "VENDORED.md").read_text().splitlines():
-        match = re.match(r"\|\s*([\w.\-]+\.(?:js|css))\s*\|.*\|\s*([0-9a-f]{64})\s*\|\s*$", line)
+        match = re.match(
+            r"\|\s*([\w.\-]+\.(?:js|css|svg))\s*\|.*\|\s*([0-9a-f]{64})\s*\|\s*$", line
+        )
         if match:
             rows.append((match.group(1), match.group(2)))
     return rows
@@ -43,6 +45,44 @@ def test_base_loads_the_vendored_htmx():
     base = (TEMPLATES / "base.html").read_text()
     (htmx,) = [name for name, _ in _vendored() if name.startswith("htmx-")]
     assert f"filename='vendor/{htmx}'" in base
+
+
+SPRITE = "lucide-1.62.0.svg"
+# Characters once used as icons: fonts without them draw an empty box (issue 16), so icons
+# come from the vendored sprite instead.
+ICON_GLYPHS = "⚠✓✔✕✖★☆✉✎✚❚◆◇◉◎◔◌◷●○■▲▼↻↳⇢⇠⇄⤷➜☺⌛⎙⏱📎🖼📄"
+
+
+def sprite_icons() -> set[str]:
+    return set(re.findall(r'<symbol id="([\w-]+)"', (VENDOR / SPRITE).read_text()))
+
+
+def test_the_icon_sprite_is_vendored_with_its_licence():
+    assert SPRITE in {name for name, _ in _vendored()}
+    text = (VENDOR / SPRITE).read_text()
+    assert "ISC License" in text and "Lucide Icons and Contributors" in text
+    assert "<script" not in text.lower() and "href" not in text  # drawing only
+    assert {"file", "file-image", "file-text", "check", "x", "triangle-alert"} <= sprite_icons()
+
+
+def test_every_icon_a_template_names_is_in_the_sprite():
+    named = set()
+    for path in TEMPLATES.rglob("*.html"):
+        named |= set(re.findall(r"""\bicon\(\s*['"]([\w-]+)['"]""", path.read_text()))
+    assert named and named <= sprite_icons(), named - sprite_icons()
+
+
+def test_templates_draw_icons_not_font_glyphs():
+    """The brand mark in the header is a logo, and the CSAT chart's stars are its labels'
+    text; every other icon is an SVG from the sprite."""
+    offenders = []
+    for path in TEMPLATES.rglob("*.html"):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            line = line.replace('class="brand-mark" aria-hidden="true">◎', "")
+            line = line.replace("('★' * score)", "")
+            if any(glyph in line for glyph in ICON_GLYPHS):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}")
+    assert offenders == []
 
 
 def _attributes(text: str):

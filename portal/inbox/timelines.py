@@ -34,7 +34,7 @@ def key(item, entries, attachments, reader=None) -> dict:
         # its items in order).
         "entries": tuple(entries),
         "attachments": tuple(
-            (a.id, a.entry_id, a.filename, a.size, a.public)
+            (a.id, a.entry_id, a.filename, a.size, a.public, a.content_type)
             for files in attachments.values()
             for a in files
         ),

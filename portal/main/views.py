@@ -47,6 +47,22 @@ def attachment(attachment_id: int):
     return response
 
 
+@bp.route("/attachments/<int:attachment_id>/preview")
+@policy(SIGNED_IN)
+def attachment_preview(attachment_id: int):
+    """An image attachment shown inline, as the request pages' thumbnail: the same access
+    check as the download, for image types only (anything else is 404, so this never
+    renders a PDF, text or markup in the page's origin), with nosniff and a sandbox CSP."""
+    item = access.get_attachment(attachment_id)
+    path = files.path_of(item)
+    if item.content_type not in files.INLINE_TYPES or not path.exists():
+        abort(404)
+    response = send_file(path, mimetype=item.content_type, max_age=0)
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
 @bp.route("/favicon.ico")
 @policy(PUBLIC)
 def favicon():

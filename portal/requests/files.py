@@ -59,6 +59,9 @@ ALLOWED = {
     ),
 }
 ACCEPT = ",".join(f".{ext}" for ext in ALLOWED)
+# The types a request page may show inline, as a thumbnail (`main.attachment_preview`):
+# raster images whose content was checked on upload. Never SVG, HTML or text.
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif"})
 
 
 class FileRejected(ValueError):
@@ -150,7 +153,12 @@ def path_of(attachment: Attachment) -> Path:
 # Built once (the request a bound value): the request pages load these on every view, as
 # plain rows (the pages only print them; ORM objects cost more to load than to draw).
 _ATTACHMENTS = select(
-    Attachment.id, Attachment.entry_id, Attachment.filename, Attachment.size, Attachment.public
+    Attachment.id,
+    Attachment.entry_id,
+    Attachment.filename,
+    Attachment.size,
+    Attachment.public,
+    Attachment.content_type,
 ).where(Attachment.request_id == bindparam("request_id"))
 _FOR_REQUEST = {
     False: _ATTACHMENTS.order_by(Attachment.id),
@@ -161,7 +169,7 @@ _FOR_REQUEST = {
 def for_request(request: Request, *, public_only: bool) -> dict[int | None, list]:
     """Attachments grouped by entry id (None: sent with the request), in one query: rows
     with the names of `Attachment`'s columns they carry (id, entry_id, filename, size,
-    public)."""
+    public, content_type)."""
     query = _FOR_REQUEST[bool(public_only)]
     grouped: dict[int | None, list] = {}
     # On the session's connection, as Core: no ORM result machinery.

@@ -18,6 +18,7 @@ from ..models import (
     Function,
     Membership,
     Notification,
+    ReferenceMembership,
     ServiceLevel,
     Skill,
     Team,
@@ -245,8 +246,10 @@ def seed(rng_seed: int = 2026) -> None:
     db.session.execute(update(Notification).values(mailed_at=utcnow()))
 
 
-def sign_in_details() -> list[tuple[str, str]]:
-    """One person per role, as printed by `make demo`."""
+def sign_in_details() -> list[tuple[str, str, str]]:
+    """One person per role, as printed by `make demo`: (role, email, a note). Two contacts:
+    one in a team's reference group (they review procedures) and one who is not, so both
+    customer sides can be tried."""
     coach = db.session.scalar(
         select(User)
         .join(Membership, Membership.user_id == User.id)
@@ -259,7 +262,24 @@ def sign_in_details() -> list[tuple[str, str]]:
         .where(Membership.role == MEMBER)
         .order_by(User.id)
     )
-    contact = db.session.scalar(select(User).where(User.kind == CONTACT).order_by(User.id))
     admin = db.session.scalar(select(User).where(User.is_admin.is_(True)).order_by(User.id))
-    rows = [("admin", admin), ("coach", coach), ("member", member), ("contact", contact)]
-    return [(role, user.email) for role, user in rows if user is not None]
+    in_group = select(ReferenceMembership.user_id).where(ReferenceMembership.left_at.is_(None))
+    reviewer = db.session.execute(
+        select(User, Team.name)
+        .join(ReferenceMembership, ReferenceMembership.user_id == User.id)
+        .join(Team, Team.id == ReferenceMembership.team_id)
+        .where(User.kind == CONTACT, ReferenceMembership.left_at.is_(None))
+        .order_by(User.id)
+    ).first()
+    outsider = db.session.scalar(
+        select(User).where(User.kind == CONTACT, User.id.not_in(in_group)).order_by(User.id)
+    )
+    rows = [
+        ("admin", admin, "admin: teams, people, service levels"),
+        ("coach", coach, "coach of their team"),
+        ("member", member, "member: the team's inbox"),
+    ]
+    if reviewer is not None:
+        rows.append(("contact", reviewer[0], f"contact in {reviewer[1]}'s reference group"))
+    rows.append(("contact", outsider, "contact, not in a reference group"))
+    return [(role, user.email, note) for role, user, note in rows if user is not None]

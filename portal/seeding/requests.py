@@ -202,6 +202,42 @@ MONDAY_SUBJECTS = [
 MONDAY_STATES = ["new"] * 5 + ["open"] * 8 + ["waiting_on_customer"] * 3 + ["resolved"] * 5
 MONDAY_STATES += ["closed"] * 2
 
+# How the running clocks of the Monday requests read: a healthy queue has a few requests
+# late and a few close to it, not half of them red (which reads as a broken demo).
+LATE_SHARE = 0.12
+AT_RISK_SHARE = 0.10
+
+
+def _business_time_before(calendar, now, duration):
+    """The instant `duration` of business time before `now` (the calendar's start of
+    history when there is not that much)."""
+    from datetime import timedelta
+
+    today = now.astimezone(calendar.zone).date()
+    timeline = calendar.timeline(today - timedelta(days=90), today + timedelta(days=1))
+    worked = timeline.worked(now) - duration
+    if worked <= timedelta(0):
+        return timeline.begins[0]
+    return timeline.reached(worked)
+
+
+def _raised_at(rng: random.Random, calendar, targets, answered: bool, now):
+    """When a running (new or open) request was raised: so long ago in business time that
+    its clock reads late (LATE_SHARE of them), at risk (AT_RISK_SHARE) or on track."""
+    from datetime import timedelta
+
+    from ..domain.service_clock import AT_RISK_SHARE as RISK_WINDOW
+
+    minutes = targets.resolution_minutes if answered else targets.first_response_minutes
+    draw = rng.random()
+    if draw < LATE_SHARE:
+        used = rng.uniform(1.05, 2.5)
+    elif draw < LATE_SHARE + AT_RISK_SHARE:
+        used = rng.uniform(1 - RISK_WINDOW + 0.03, 0.97)
+    else:
+        used = rng.uniform(0.02, 1 - RISK_WINDOW - 0.03)
+    return _business_time_before(calendar, now, timedelta(minutes=minutes * used))
+
 
 def seed_monday(rng: random.Random, count: int = 300, now=None) -> None:
     """A few hundred more requests across every account and state, some handed off, some
@@ -209,7 +245,8 @@ def seed_monday(rng: random.Random, count: int = 300, now=None) -> None:
     from datetime import timedelta
     from uuid import UUID
 
-    from ..models import Handoff, Request, utcnow
+    from ..domain.service_clock import Targets
+    from ..models import Handoff, Request, ServiceLevel, Team, utcnow
     from ..requests import clock
 
     now = now or utcnow()
@@ -223,12 +260,26 @@ def seed_monday(rng: random.Random, count: int = 300, now=None) -> None:
     for team_id, user_id in db.session.execute(select(Membership.team_id, Membership.user_id)):
         members.setdefault(team_id, []).append(user_id)
     staff = [uid for ids in members.values() for uid in ids]
+    calendars = {t.id: clock.team_calendar(t) for t in db.session.scalars(select(Team))}
+    levels = {
+        (level.tier_id, level.urgency): Targets(
+            level.first_response_minutes, level.resolution_minutes
+        )
+        for level in db.session.scalars(select(ServiceLevel))
+    }
     for n in range(count):
         account = accounts[rng.randrange(len(accounts))]
         function_name, subject = rng.choice(MONDAY_SUBJECTS)
         status = rng.choice(MONDAY_STATES)
         created = now - timedelta(minutes=rng.randrange(10, 60 * 24 * 12))
         answered = status != "new" and rng.random() < 0.85
+        urgency = rng.choice(["low", "normal", "normal", "high", "critical"])
+        targets = levels.get((account.tier_id, urgency))
+        if status in ("new", "open") and targets:
+            created = _raised_at(rng, calendars[account.team_id], targets, answered, now)
+        first_response_at = None
+        if answered:
+            first_response_at = min(created + timedelta(minutes=rng.randrange(5, 300)), now)
         item = Request(
             account_id=account.id,
             requester_id=contacts[account.id],
@@ -236,16 +287,14 @@ def seed_monday(rng: random.Random, count: int = 300, now=None) -> None:
             function_id=functions[function_name].id,
             subject=subject,
             description=f"{subject}. Reference on our side: PO-{4000 + n}.",
-            urgency=rng.choice(["low", "normal", "normal", "high", "critical"]),
+            urgency=urgency,
             status=status,
             assignee_id=None if status == "new" else rng.choice(members[account.team_id]),
             chase_count=rng.choice([0, 0, 0, 1, 2]),
             idempotency_key=UUID(int=10_000 + n).hex,
             created_at=created,
-            last_activity_at=created + timedelta(minutes=30),
-            first_response_at=created + timedelta(minutes=rng.randrange(5, 300))
-            if answered
-            else None,
+            last_activity_at=min(created + timedelta(minutes=30), now),
+            first_response_at=first_response_at,
             resolved_at=created + timedelta(hours=30) if status in ("resolved", "closed") else None,
             closed_at=created + timedelta(hours=60) if status == "closed" else None,
         )

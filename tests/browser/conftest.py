@@ -19,6 +19,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]
+# axe's best-practice rules too (heading order, landmarks, one main, ...): issue 16's bar.
+AXE_BEST_PRACTICE = "best-practice"
 
 
 def pytest_collection_modifyitems(items):
@@ -69,10 +71,13 @@ def console_errors(page):
     return errors
 
 
-def axe_violations(page) -> list[str]:
+def axe_violations(page, *, best_practice: bool = True) -> list[str]:
+    """What axe finds on the page: WCAG 2.2 A and AA, and its best-practice rules unless a
+    caller says why a page cannot meet them yet."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    tags = [*AXE_TAGS, AXE_BEST_PRACTICE] if best_practice else AXE_TAGS
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}})
     return [
         f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: {[n['target'] for n in v['nodes'][:3]]})"
         for v in results.response["violations"]

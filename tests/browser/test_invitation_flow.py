@@ -33,6 +33,8 @@ def _accept(browser, base_url, link):
     visitor.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     visitor.get_by_label("Repeat the new password").fill(NEW_PASSWORD)
     visitor.get_by_role("button", name="Create my account").click()
+    # The answer is an htmx redirect: "networkidle" may hold before the browser follows it.
+    visitor.wait_for_url(lambda url: "/invitations/" not in url)
     visitor.wait_for_load_state("networkidle")
     return context, visitor
 

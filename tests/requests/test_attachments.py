@@ -161,3 +161,87 @@ def test_a_reply_can_carry_files(client, world, contact):
     assert response.status_code == 303
     stored = db.session.scalar(select(Attachment))
     assert stored.entry_id is not None and stored.content_type == "text/csv"
+
+
+def _raise_with_files(client, world, *named):
+    client.post(
+        url_for("customer.new_request"),
+        data=raise_form(world, [upload(name, data) for name, data in named]),
+        content_type="multipart/form-data",
+    )
+    return db.session.scalars(select(Attachment).order_by(Attachment.id)).all()
+
+
+def test_an_image_gets_a_thumbnail_served_inline_and_access_checked(
+    client, world, login_as, no_csrf
+):
+    login_as(world.contact_a)
+    image, pdf = _raise_with_files(client, world, ("pallet.png", PNG), ("note.pdf", PDF))
+    preview = url_for("main.attachment_preview", attachment_id=image.id)
+
+    shown = client.get(preview)
+    assert shown.status_code == 200 and shown.data == PNG
+    assert shown.mimetype == "image/png"
+    assert shown.headers["Content-Disposition"] == "inline"
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
+    assert shown.headers["Content-Security-Policy"].startswith("sandbox")
+    assert "no-store" in shown.headers["Cache-Control"]
+    # Only images are ever shown inline: a PDF (or anything else) stays a download.
+    assert client.get(url_for("main.attachment_preview", attachment_id=pdf.id)).status_code == 404
+
+    page = client.get(url_for("customer.request", request_id=image.request_id)).text
+    assert f'src="{preview}"' in page and 'width="96" height="72"' in page
+    assert url_for("main.attachment_preview", attachment_id=pdf.id) not in page
+    login_as(world.member_x)
+    staff_page = client.get(
+        url_for("inbox.detail", team_id=world.team_x.id, request_id=image.request_id)
+    ).text
+    assert f'src="{preview}"' in staff_page
+
+    # Another account's contact, and a member of another team, learn nothing.
+    for outsider in (world.contact_b, world.member_y):
+        login_as(outsider)
+        assert client.get(preview).status_code == 404
+
+
+def test_an_image_on_an_internal_note_is_no_thumbnail_for_the_customer(
+    client, world, login_as, no_csrf
+):
+    item = factories.make_request(world.account_a, world.contact_a)
+    login_as(world.member_x)
+    client.post(
+        url_for("inbox.note", team_id=world.team_x.id, request_id=item.id),
+        data={
+            "body": "Photo of the dock",
+            "version": item.version,
+            "attachments": [upload("dock.png", PNG)],
+        },
+        content_type="multipart/form-data",
+    )
+    image = db.session.scalar(select(Attachment))
+    preview = url_for("main.attachment_preview", attachment_id=image.id)
+    assert client.get(preview).status_code == 200
+    login_as(world.contact_a)
+    assert client.get(preview).status_code == 404
+    assert preview not in client.get(url_for("customer.request", request_id=item.id)).text
+
+
+def test_the_request_pages_draw_icons_from_the_sprite(client, world, login_as, no_csrf):
+    """Files and statuses show SVG icons from the vendored sprite, each one it holds."""
+    import re
+
+    from tests.test_static import SPRITE, sprite_icons
+
+    login_as(world.contact_a)
+    image, _ = _raise_with_files(client, world, ("pallet.png", PNG), ("note.pdf", PDF))
+    pages = [client.get(url_for("customer.request", request_id=image.request_id)).text]
+    login_as(world.member_x)
+    pages.append(
+        client.get(
+            url_for("inbox.detail", team_id=world.team_x.id, request_id=image.request_id)
+        ).text
+    )
+    for page in pages:
+        used = set(re.findall(rf'<use href="/static/vendor/{SPRITE}#([\w-]+)"', page))
+        assert {"file-image", "file-text"} <= used
+        assert used <= sprite_icons(), used - sprite_icons()
