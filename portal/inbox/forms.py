@@ -104,12 +104,19 @@ class ClassifyForm(VersionedForm):
     urgency = SelectField("Urgency", choices=list(STAFF_URGENCY.items()))
 
 
+def _id_list(value) -> list[int]:
+    """The page's ids as the rows list them ("52,98,…"); anything else is no id. At most a
+    page and a bit: a crafted list cannot make the service read more."""
+    ids = [int(part) for part in str(value or "").split(",") if part.isascii() and part.isdigit()]
+    return [i for i in ids if i <= MAX_ID][:100]
+
+
 class BulkForm(FlaskForm):
     # Which ids may be changed is decided by the service's scoped query, not by choices.
     ids = SelectMultipleField("Selected requests", coerce=int, choices=[], validate_choice=False)
     # "Every request on this page" works without JavaScript: the page lists its own ids.
     every = BooleanField("Every request on this page")
-    page_ids = SelectMultipleField(coerce=int, choices=[], validate_choice=False)
+    page_ids = HiddenField(filters=[_id_list])
     assignee = SelectField("Assign to", coerce=_optional_int, validators=[Optional()])
     status = SelectField(
         "Set status",

@@ -50,8 +50,8 @@ from ..web import MAX_ID
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
-PREVIEW_LENGTH = 160  # the row cuts it to its width; this bounds the markup
-PREVIEW_READ = 400  # characters read of a message for its preview
+PREVIEW_LENGTH = 120  # the row cuts it to its width; this bounds the page's weight
+PREVIEW_READ = 300  # characters read of a message for its preview
 
 VIEWS = {
     "mine": "Mine",

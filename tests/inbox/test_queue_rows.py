@@ -117,7 +117,7 @@ def test_every_request_on_this_page_works_without_ticking_each(client, world, me
         bulk,
         data={
             "every": "y",
-            "page_ids": [i.id for i in items] + [other_team.id],
+            "page_ids": ",".join(str(i.id) for i in [*items, other_team]),
             "assignee": world.member_x.id,
         },
     )
@@ -130,12 +130,32 @@ def test_every_request_on_this_page_works_without_ticking_each(client, world, me
     assert dict(owners)[other_team.id] is None
 
 
+def test_the_page_lists_its_ids_once_for_the_bulk_bar(client, world, member):
+    items = [factories.make_request(world.account_a, world.contact_a) for _ in range(2)]
+    db.session.commit()
+    ids = ",".join(str(i.id) for i in sorted(items, key=lambda i: i.id))
+    assert f'name="page_ids" value="{ids}"' in inbox(client, world).text
+
+
+@pytest.mark.parametrize("junk", ["x,y", "-1", "99999999999", "1;DROP", ""])
+def test_a_crafted_page_list_changes_nothing_and_is_not_a_500(client, world, member, junk):
+    item = factories.make_request(world.account_a, world.contact_a)
+    db.session.commit()
+    response = client.post(
+        url_for("inbox.bulk", team_id=world.team_x.id),
+        data={"every": "y", "page_ids": junk, "assignee": world.member_x.id},
+    )
+    assert response.status_code == 303
+    db.session.refresh(item)
+    assert item.assignee_id is None
+
+
 def test_without_every_the_page_ids_alone_change_nothing(client, world, member):
     item = factories.make_request(world.account_a, world.contact_a)
     db.session.commit()
     response = client.post(
         url_for("inbox.bulk", team_id=world.team_x.id),
-        data={"page_ids": [item.id], "assignee": world.member_x.id},
+        data={"page_ids": str(item.id), "assignee": world.member_x.id},
         follow_redirects=True,
     )
     assert "Select at least one request" in response.text
