@@ -13,7 +13,7 @@ def test_a_laptop_screen_holds_fifteen_requests_of_the_demo_queue(page, sign_in,
     demo.seed()
     db.session.commit()
     team = db.session.scalar(select(Team).order_by(Team.id))
-    member_email = dict(demo.sign_in_details())["member"]
+    member_email = next(email for role, email, _ in demo.sign_in_details() if role == "member")
     member = db.session.scalar(select(User).where(User.email == member_email))
     page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(member, password=demo.DEMO_PASSWORD)
