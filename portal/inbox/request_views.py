@@ -140,11 +140,25 @@ def _drawn_fields(team, item, prefill, bound) -> dict:
     return {name: None if name in bound else key for name, key in keys.items()}
 
 
-def _handoff_form(team, formdata=None) -> HandoffForm:
+def _handoff_form(item, formdata=None, function_id=None) -> HandoffForm:
+    """The handoff form, its owner menu grouped by team with each person's level in the
+    function chosen (posted, asked for by `function_id`, or the first). With htmx, choosing
+    another function redraws only the owner menu, so nothing typed is lost."""
     form = HandoffForm(formdata=formdata)
-    form.function.choices = [(f.id, f.name) for f in reference.functions() if f.active]
-    everyone = reference.staff(team)  # a handoff may go to anyone
-    form.owner.choices = [("", "Route by skill and load")] + [(p.id, p.name) for p in everyone]
+    functions = {f.id: f for f in reference.functions() if f.active}
+    form.function.choices = list((f.id, f.name) for f in functions.values())
+    if formdata is None and function_id in functions:
+        form.function.data = function_id
+    function = functions.get(form.function.data) or next(iter(functions.values()), None)
+    form.owner.choices = {"Automatic": [("", "Route by skill and load")]}
+    if function is not None:
+        form.owner.choices.update(services.handoff_owner_groups(function))
+    form.function.render_kw = {
+        "hx-get": url_for("inbox.handoff_form", team_id=item.team_id, request_id=item.id),
+        "hx-target": "#handoff-owner",
+        "hx-select": "#handoff-owner",
+        "hx-swap": "outerHTML",
+    }
     return form
 
 
@@ -404,7 +418,7 @@ def handoff_form(team_id: int, request_id: int):
     item = _team_request(team_id, request_id)
     if not item.is_open:
         return redirect(url_for("inbox.detail", team_id=team_id, request_id=request_id))
-    form = _handoff_form(team)
+    form = _handoff_form(item, function_id=request.args.get("function", type=int))
     return _detail(team, request_id, fragment="inbox/_handoff_form.html", handoff=form)
 
 
@@ -413,7 +427,7 @@ def handoff_form(team_id: int, request_id: int):
 def hand_off(team_id: int, request_id: int):
     team = access.get_team(team_id)
     item = _team_request(team_id, request_id)
-    form = _handoff_form(team, request.form)
+    form = _handoff_form(item, request.form)
     if form.validate_on_submit():
         try:
             handoff = handoffs.create(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, select
 
 from .. import access, reference
 from ..extensions import db
-from ..models import OPEN_STATUSES, Request, Team, User
+from ..models import OPEN_STATUSES, STAFF, Membership, Request, Skill, Team, User
 from ..requests import services as requests
 from ..requests.errors import RequestError
 
@@ -76,3 +76,27 @@ def bulk_change(
         if status is not None:
             requests.change_status(actor, item, status)
     return len(items)
+
+
+LEVEL_WORDS = {1: "learning", 2: "capable", 3: "expert"}
+
+
+def handoff_owner_groups(function) -> dict[str, list[tuple[int, str]]]:
+    """The handoff owner menu: every active staff member under each team they belong to
+    (a handoff may go to anyone), the most skilled in `function` first, each labelled
+    with their level in it. Read afresh (skills are not stamped): the form is fetched only
+    when someone opens it."""
+    rows = db.session.execute(
+        select(User.id, User.name, Team.name, Skill.level)
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(Team, Team.id == Membership.team_id)
+        .outerjoin(Skill, (Skill.user_id == User.id) & (Skill.function_id == function.id))
+        .where(User.kind == STAFF, User.active.is_(True))
+        .order_by(Team.name.is_(None), Team.name, Skill.level.desc().nulls_last(), User.name)
+    )
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for user_id, name, team_name, level in rows:
+        skill = f"{LEVEL_WORDS[level]} ({level})" if level else "no skill"
+        label = f"{name} · {function.name}: {skill}"
+        groups.setdefault(team_name or "In no team", []).append((user_id, label))
+    return groups

@@ -9,6 +9,9 @@ from portal.models import Handoff, Request
 from tests import factories
 
 
+HX = {"HX-Request": "true"}
+
+
 @pytest.fixture
 def credit(world):
     function = factories.make_function("Credit", customer_label="credit or payment terms")
@@ -155,6 +158,33 @@ def test_the_request_page_lists_each_handoff_state(client, world, login_as, cred
     assert text.count('name="outcome"') == 1  # only the open one can be marked done
 
 
+def test_the_owner_menu_is_grouped_by_team_with_levels_in_the_function(
+    client, world, login_as, credit
+):
+    """Everyone active is offered, under their team, the most skilled first; choosing the
+    function redraws the menu with levels in it (htmx asks with ?function=)."""
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    login_as(world.member_x)
+    form_url = url_for("inbox.handoff_form", team_id=world.team_x.id, request_id=item.id)
+    text = client.get(form_url, query_string={"function": credit.id}, headers=HX).text
+    team_y = text.index(f'<optgroup label="{world.team_y.name}">')
+    expert = f'<option value="{world.member_y.id}">{world.member_y.name} · Credit: expert (3)'
+    assert team_y < text.index(expert)
+    team_x = text[text.index(f'<optgroup label="{world.team_x.name}">') :]
+    team_x = team_x[: team_x.index("</optgroup>")]
+    learner = team_x.index(f"{world.coach_x.name} · Credit: learning (1)")
+    assert learner < team_x.index(f"{world.member_x.name} · Credit: no skill")
+    assert '<option selected value="">Route by skill and load</option>' in text
+    assert f'<option selected value="{credit.id}">Credit</option>' in text
+    # The function's menu asks for the owner menu alone, so nothing typed is lost.
+    assert 'hx-select="#handoff-owner"' in text
+    # Another function, or one that does not exist, is shown as asked or as the first.
+    billing = client.get(form_url, query_string={"function": world.function.id}, headers=HX)
+    assert f"{world.member_y.name} · Billing: no skill" in billing.text
+    odd = client.get(form_url, query_string={"function": "99999"}, headers=HX)
+    assert odd.status_code == 200 and " · Billing: " in odd.text
+
+
 def test_the_handoff_form_is_built_when_its_section_opens(client, world, login_as, credit):
     """The request page links to the form (its owner menu lists every active staff member);
     htmx loads the form alone when the section opens, a plain link shows the page with the
@@ -167,7 +197,7 @@ def test_the_handoff_form_is_built_when_its_section_opens(client, world, login_a
     fragment = client.get(form_url, headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "HX-Request" in fragment.headers["Vary"]
     assert fragment.text.lstrip().startswith('<form id="handoff-form"')
-    assert f'<option value="{world.member_y.id}">{world.member_y.name}</option>' in fragment.text
+    assert f'<option value="{world.member_y.id}">{world.member_y.name} · ' in fragment.text
     assert '<label class="label" for="handoff-owner">Handoff owner</label>' in fragment.text
     full = client.get(form_url)
     assert full.status_code == 200 and "<html" in full.text
