@@ -8,7 +8,6 @@ from portal.extensions import db
 from portal.models import Handoff, Request
 from tests import factories
 
-
 HX = {"HX-Request": "true"}
 
 
