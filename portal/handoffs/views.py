@@ -7,6 +7,7 @@ from ..extensions import db
 from ..forms import EmptyForm, safe_next
 from ..htmx import redirect_after_post, render_page
 from ..inbox.forms import HandoffDoneForm
+from ..models import utcnow
 from ..requests import files, handoffs
 from ..requests.errors import RequestError
 from ..requests.timeline import every_entry
@@ -16,7 +17,7 @@ from . import bp
 @bp.route("/")
 @policy(STAFF)
 def index():
-    return render_page("handoffs/index.html", items=handoffs.owned_by(current_user))
+    return render_page("handoffs/index.html", items=handoffs.owned_by(current_user), now=utcnow())
 
 
 def _page(handoff, form=None, status=200):

@@ -206,3 +206,37 @@ def test_the_handoff_form_is_built_when_its_section_opens(client, world, login_a
     closed = client.get(form_url)
     assert closed.status_code == 302
     assert 'id="handoff-form"' not in client.get(closed.headers["Location"]).text
+
+
+def test_handoffs_for_me_are_grouped_by_team_and_overdue_ones_say_so(
+    client, world, login_as, credit
+):
+    """The page lists every open handoff of mine, under the team whose request it is (each
+    team's inbox counts its own under "Handoffs for me"), and one past its due time is
+    marked overdue in words, not only by colour."""
+    from datetime import timedelta
+
+    from portal.models import utcnow
+
+    ours = factories.make_request(world.account_a, world.contact_a, subject="Ours")
+    theirs = factories.make_request(world.account_b, world.contact_b, subject="Theirs")
+    db.session.flush()
+    late = factories.make_handoff(
+        ours, credit, world.member_y, world.member_x, due_at=utcnow() - timedelta(hours=2)
+    )
+    soon = factories.make_handoff(
+        theirs, credit, world.member_y, world.member_y, due_at=utcnow() + timedelta(hours=2)
+    )
+    done = factories.make_handoff(ours, credit, world.member_y, world.member_x, status="done")
+    db.session.commit()
+    login_as(world.member_y)
+    text = client.get(url_for("handoffs.index")).text
+    assert "2 open handoffs, " in text and "1 overdue" in text
+    x, y = text.index(f"{world.team_x.name} <span"), text.index(f"{world.team_y.name} <span")
+    late_at = text.index(url_for("handoffs.show", handoff_id=late.id))
+    soon_at = text.index(url_for("handoffs.show", handoff_id=soon.id))
+    assert (x < late_at < y < soon_at) or (y < soon_at < x < late_at)
+    assert url_for("handoffs.show", handoff_id=done.id) not in text
+    row = text[late_at : text.index("</li>", late_at)]
+    assert "Overdue" in row and "was due" in row
+    assert "Overdue" not in text[soon_at : text.index("</li>", soon_at)]
