@@ -401,6 +401,14 @@ def test_the_page_says_when_to_expect_an_answer_in_plain_words(client, world, co
     assert "<dt>Expect an answer</dt><dd>by Wed 04 Mar, 16:00 UTC</dd>" in facts(waiting)
     assert "<dt>Expect it sorted</dt><dd>by Fri 06 Mar, 12:30 UTC</dd>" in facts(answered)
     assert "Yours: your team is waiting for your answer" in facts(theirs)
+    # The same promise as one line under the title, which a phone shows before the
+    # conversation (the facts come after it there).
+    line = '<p class="status-line">Expect an answer by Wed 04 Mar, 16:00 UTC.</p>'
+    assert facts(waiting).count(line) == 1
+    assert "The next step is yours: your team is waiting for your answer." in facts(theirs)
+    closed = factories.make_request(world.account_a, world.contact_a, status="closed")
+    db.session.commit()
+    assert 'class="status-line"' not in facts(closed)
 
 
 def test_reopening_and_changing_a_rating_share_one_sentence(client, world, contact_a):
