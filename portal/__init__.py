@@ -90,8 +90,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from . import reader_zone
     from .caching import drawn
-    from .domain.time_words import relative
     from .forms import TYPING_ATTRS, shortcuts_on
     from .htmx import is_partial
     from .inbox import timelines
@@ -106,7 +106,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["timeline_drawn"] = timelines.drawn
     app.jinja_env.globals["drawn"] = drawn
     app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.filters["ago"] = relative
+    reader_zone.install(app)
 
     @app.context_processor
     def page_context():

@@ -114,22 +114,23 @@ class Region:
 # ---- the regions --------------------------------------------------------------------------
 
 # A team's inbox rows and pager (~60 KB of markup) per view and filter; the reader only for
-# the views that are a person's own. `minute`: the clocks and "3 min ago" texts it prints.
+# the views that are a person's own. `minute`: the clocks and "3 min ago" texts it prints;
+# `zone`: the reader's, which its exact times are in.
 INBOX_ROWS = Region(
     "inbox rows",
     256,
-    ("team", "activity", "settings", "site", "minute", "reader", "filters", "script_root"),
+    ("team", "activity", "settings", "site", "minute", "zone", "reader", "filters", "script_root"),
 )
 # The inbox's view counts, per reader (Mine and Handoffs for me are theirs).
 INBOX_COUNTS = Region(
     "inbox counts", 256, ("team", "activity", "settings", "site", "minute", "reader")
 )
 # A request's drawn timeline (staff, or a contact's public one): keyed by the loaded rows
-# themselves (every value the block prints), so needs no stamp.
+# themselves (every value the block prints) and the zone its times are in, so needs no stamp.
 TIMELINE = Region(
     "timeline",
     128,
-    ("script_root", "request", "entries", "attachments", "reader"),
+    ("script_root", "request", "entries", "attachments", "reader", "zone"),
     stamped=False,
 )
 # Small reference tables every workspace page reads (portal/reference.py): `stamp`, the

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+
+from .domain.time_zones import zone_choices
 
 
 class EmptyForm(FlaskForm):
@@ -60,6 +63,25 @@ def new_password_fields() -> tuple[PasswordField, PasswordField]:
         render_kw={"autocomplete": "new-password", "maxlength": 128},
     )
     return password, confirm
+
+
+def zone_field(label: str = "Time zone", description: str = "", blank: str = "") -> SelectField:
+    """A time zone picker (never free text), grouped by region with today's offsets.
+    `blank`: the words for "no zone of its own" (posted as ""), when that is allowed."""
+
+    def choices():
+        groups = dict(zone_choices(datetime.now(UTC)))
+        return {"Default": [("", blank)], **groups} if blank else groups
+
+    return SelectField(
+        label,
+        # Not left out: a post without it would take the default.
+        validators=[] if blank else [InputRequired("Choose a time zone from the list.")],
+        choices=choices,
+        default="" if blank else "Europe/London",
+        description=description,
+        invalid_choice_message="Choose a time zone from the list.",
+    )
 
 
 def safe_next(target: str | None) -> str | None:

@@ -1,6 +1,6 @@
 /* Onestop keyboard shortcuts.
  *
- * Our one script besides htmx. htmx cannot filter key events without eval, which the CSP and
+ * One of our two scripts besides htmx (static/zone.js is the other). htmx cannot filter key events without eval, which the CSP and
  * htmx's allowEval:false forbid, so this file does it. It only moves focus and clicks controls
  * that are on the page anyway: each shortcut belongs to an element that declares it with
  * aria-keyshortcuts, so the markup, screen readers and this file agree, and without

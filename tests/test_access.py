@@ -194,6 +194,8 @@ ROWS = {
         signed_in(403, contact_a=422, contact_a2=422, contact_b=422),
     ),
     "auth.mail_preferences": ("POST", lambda w: url_for("auth.mail_preferences"), signed_in(303)),
+    # Posting no zone is the picker's 422: the form again with its error.
+    "auth.time_zone": ("POST", lambda w: url_for("auth.time_zone"), signed_in(422)),
     # Staff only; the matrix posts no fields, which staff get told is a bad request.
     "auth.shortcuts": ("POST", lambda w: url_for("auth.shortcuts"), signed_in(400, **CONTACTS_403)),
     "workspace.feedback_seen": ("POST", _feedback_url, signed_in(303, **STAFF_OF_X)),

@@ -49,6 +49,7 @@ def _account_fields(form) -> dict:
         "team": db.get_or_404(Team, form.team.data),
         "tier": db.get_or_404(Tier, form.tier.data),
         "shares_visibility": form.shares_visibility.data,
+        "timezone": form.timezone.data or None,  # "": the owning team's
     }
 
 

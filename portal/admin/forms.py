@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-from zoneinfo import available_timezones
-
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -28,7 +25,7 @@ from wtforms.validators import (
 
 from .. import mail_threads
 from ..domain.audit_words import SUBJECTS
-from ..forms import clean_text, email_field, name_field
+from ..forms import clean_text, email_field, name_field, zone_field
 from ..models import MEMBERSHIP_ROLES, SKILL_LEVELS
 from ..web import filter_id
 from .services import KEEP_REQUESTS, MOVE_REQUESTS
@@ -82,16 +79,6 @@ def level_field(label: str = "Level") -> SelectField:
     )
 
 
-@cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def valid_timezone(form, field) -> None:
-    if field.data not in _zones():
-        raise ValidationError("Use an IANA time zone such as Europe/London or America/New_York.")
-
-
 # --- functions and tiers (edited inline) ---------------------------------------------------
 
 
@@ -129,12 +116,8 @@ def team_mail_address(form, field) -> None:
 class TeamForm(FlaskForm):
     name = name_field("Team name", 80)
     description = text_field("Description", 500)
-    timezone = StringField(
-        "Time zone",
-        default="Europe/London",
-        validators=[InputRequired("Enter a time zone."), valid_timezone],
-        filters=[clean_text],
-        description="IANA name; business hours are counted in it. For example Europe/Berlin.",
+    timezone = zone_field(
+        "Time zone", "Business hours are counted in it; its members' times start in it."
     )
     mail_address = StringField(
         "Mail address",
@@ -198,6 +181,11 @@ class AccountForm(FlaskForm):
     team = id_field("Owning team", "Choose a team.")
     tier = id_field("Tier", "Choose a tier.")
     shares_visibility = BooleanField("Contacts may see each other's requests (each opts in)")
+    timezone = zone_field(
+        "Contacts' time zone",
+        "Where its contacts' times start; each can choose their own.",
+        blank="The owning team's zone",
+    )
 
 
 class AccountEditForm(AccountForm):

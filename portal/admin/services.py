@@ -327,7 +327,15 @@ def remove_skill(actor: User, skill: Skill) -> None:
 # --- accounts and contacts -----------------------------------------------------------------
 
 
-def create_account(actor: User, *, name: str, team: Team, tier: Tier, shares_visibility: bool):
+def create_account(
+    actor: User,
+    *,
+    name: str,
+    team: Team,
+    tier: Tier,
+    shares_visibility: bool,
+    timezone: str | None = None,
+):
     return create(
         actor,
         Account,
@@ -335,6 +343,7 @@ def create_account(actor: User, *, name: str, team: Team, tier: Tier, shares_vis
         team_id=team.id,
         tier_id=tier.id,
         shares_visibility=shares_visibility,
+        timezone=timezone,
     )
 
 
@@ -350,6 +359,7 @@ def update_account(
     team: Team,
     tier: Tier,
     shares_visibility: bool,
+    timezone: str | None = None,
     open_requests: str = MOVE_REQUESTS,
 ) -> dict:
     """Save an account's details. A move to another team (`move_account`) and a new tier
@@ -364,6 +374,7 @@ def update_account(
         team_id=team.id,
         tier_id=tier.id,
         shares_visibility=shares_visibility,
+        timezone=timezone,
     )
     moved = []
     if "team_id" in changes:

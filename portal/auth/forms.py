@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField
 from wtforms.validators import AnyOf, InputRequired
 
-from ..forms import clean_text, email_field, new_password_fields
+from ..forms import clean_text, email_field, new_password_fields, zone_field
 
 
 class _EmailForm(FlaskForm):
@@ -46,3 +46,10 @@ class ShortcutsForm(FlaskForm):
 
 class MailPreferencesForm(FlaskForm):
     receipts = BooleanField("Email me a receipt when I raise a request")
+
+
+class TimeZoneForm(FlaskForm):
+    timezone = zone_field(
+        "Your time zone", "Every time in Onestop, and in its mail to you, is shown in it."
+    )
+    next = HiddenField()

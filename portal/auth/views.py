@@ -17,6 +17,7 @@ from .forms import (
     ResetRequestForm,
     ShortcutsForm,
     SignInForm,
+    TimeZoneForm,
 )
 
 
@@ -25,10 +26,18 @@ def _email_key() -> str:
     return "email:" + normalize_email(request.form.get("email", ""))[:254]
 
 
+# Set on the first sign-in, while the person's zone is the one they started with: pages
+# offer to keep it or take the browser's, until they choose.
+ZONE_OFFER = "zone_offer"
+
+
 def sign_in(user) -> None:
     """Start a session for `user` in this browser; the caller commits (the session's row)."""
+    new_zone = services.settle_zone(user)
     start_session(user, services.open_session(user))
     login_user(user)
+    if new_zone:
+        session[ZONE_OFFER] = True
 
 
 def sign_out() -> None:
@@ -98,15 +107,35 @@ def profile():
             db.session.commit()
             flash("Your password is changed. Other sessions were signed out.", "success")
             return redirect_after_post(url_for("auth.profile"))
-    status = 422 if form.errors else 200
+    return _profile_page(form=form)
+
+
+def _profile_page(form=None, zone_form=None):
+    """The profile; a form given is one just posted, shown with its errors (422)."""
+    posted = form if form is not None else zone_form
     return render_page(
         "auth/profile.html",
         "auth/_password_form.html",
-        status=status,
-        form=form,
+        status=422 if posted is not None and posted.errors else 200,
+        form=form or ChangePasswordForm(formdata=None),
+        zone_form=zone_form or TimeZoneForm(formdata=None, timezone=current_user.timezone),
         signout_form=EmptyForm(),
         mail_form=MailPreferencesForm(formdata=None, receipts=not current_user.mute_receipts),
     )
+
+
+@bp.route("/me/time-zone", methods=["POST"])
+@policy(SIGNED_IN)
+def time_zone():
+    """The person's zone, from the profile's picker or the first sign-in's offer."""
+    form = TimeZoneForm()
+    if not form.validate_on_submit():
+        return _profile_page(zone_form=form)
+    services.set_zone(current_user, form.timezone.data)
+    session.pop(ZONE_OFFER, None)
+    db.session.commit()
+    flash(f"Times are shown in {form.timezone.data} time.", "success")
+    return redirect_after_post(safe_next(form.next.data) or url_for("auth.profile"))
 
 
 @bp.route("/me/mail", methods=["POST"])

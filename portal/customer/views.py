@@ -11,6 +11,7 @@ from ..htmx import after_write, conditional_poll, is_partial, redirect_after_pos
 from ..inbox import timelines
 from ..limits import LINK_POSTS, contact_write
 from ..models import utcnow
+from ..reader_zone import reader_zone_name
 from ..requests import clock, files, handoffs, raising, ratings, rows, timeline
 from ..requests import services as requests
 from ..requests.errors import RequestError
@@ -41,10 +42,11 @@ def _list_page(filters: RequestFilterForm):
         rows=rows,
         next_cursor=next_cursor,
         # The rows themselves (every value they print), who reads them ("raised by" is
-        # only for a colleague's), the filter and the paging it links with.
+        # only for a colleague's) on which clock, the filter and the paging it links with.
         list_key=(
             tuple(rows),
             current_user.id,
+            reader_zone_name(),
             filters.show.data,
             filters.q.data,
             next_cursor,

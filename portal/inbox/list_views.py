@@ -16,6 +16,7 @@ from ..models import (
     Account,
     utcnow,
 )
+from ..reader_zone import reader_zone_name
 from ..requests import services as requests
 from . import bp, queries, services
 from .forms import (
@@ -145,6 +146,7 @@ def index(team_id: int):
         listing = caching.INBOX_ROWS.get(
             lambda: _listing(team, filters, now),
             **stamps,
+            zone=reader_zone_name(),
             reader=current_user.id if filters.view in queries.PERSONAL_VIEWS else None,
             filters=filters,
             script_root=request.script_root,

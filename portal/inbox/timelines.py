@@ -22,6 +22,7 @@ from flask import request
 from markupsafe import Markup
 
 from ..caching import TIMELINE
+from ..reader_zone import reader_zone_name
 
 
 def key(item, entries, attachments, reader=None) -> dict:
@@ -39,6 +40,7 @@ def key(item, entries, attachments, reader=None) -> dict:
             for a in files
         ),
         "reader": reader,
+        "zone": reader_zone_name(),
     }
 
 

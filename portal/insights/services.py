@@ -14,7 +14,9 @@ from sqlalchemy import bindparam, func, select
 
 from .. import access, audit
 from ..domain import insights as rules
+from ..domain import time_words
 from ..domain.insights import InsightError
+from ..domain.time_zones import zone_named
 from ..extensions import db
 from ..locks import only_one
 from ..mail import queue_mail
@@ -178,7 +180,7 @@ def send_survey(actor: User | None, team: Team, account: Account, now: datetime 
             "things that matter in good service, what you expect and what you experience. "
             "It takes two minutes and shows us where we fall short.\n\n"
             f"{_survey_link(token)}\n\nThe link works until "
-            f"{survey.expires_at.strftime('%d %B %Y')}.\n",
+            f"{time_words.day(survey.expires_at, zone_named(contact.timezone))}.\n",
         )
     db.session.flush()
     audit.record(actor, "survey.sent", survey, account=account.id, invited=len(contacts))

@@ -35,6 +35,8 @@ class Account(db.Model):
     tier_id: Mapped[int] = mapped_column(ForeignKey("tier.id"), index=True)
     # The account allows contacts to see each other's requests; each contact still opts in.
     shares_visibility: Mapped[bool] = mapped_column(default=False)
+    # Where its contacts start (their own choice overrides it); None: the owning team's zone.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the team last wrote to this account (a public staff reply): kept by

@@ -48,6 +48,9 @@ class User(UserMixin, db.Model):
     keyboard_shortcuts: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Part of the login id: bumping it signs the person out of every session at once.
     session_version: Mapped[int] = mapped_column(default=1)
+    # The IANA zone every time is shown in for this person (pages and their mail); None until
+    # their first sign-in offers one (`auth.services.settle_zone`), shown meanwhile in UTC.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

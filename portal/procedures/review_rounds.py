@@ -17,6 +17,7 @@ from ..extensions import db
 from ..mail import queue_mail
 from ..models import Procedure, ReviewRound, Stance, StanceLink, User, utcnow
 from ..models.procedure import OPEN
+from ..reader_zone import reading_as
 from ..tokens import new_token
 from .authoring import latest_version
 from .group_membership import counted_stances, group_members, memberships_of
@@ -72,10 +73,8 @@ def _mail_stance_link(round_: ReviewRound, user: User, template: str) -> None:
     token, token_hash = new_token()
     db.session.add(StanceLink(round_id=round_.id, user_id=user.id, token_hash=token_hash))
     version = round_.version
-    queue_mail(
-        user.email,
-        ("Reminder: " if "reminder" in template else "Your view, please: ") + version.title,
-        render_template(
+    with reading_as(user):  # the closing time on the member's clock
+        body = render_template(
             f"mail/{template}.txt",
             round=round_,
             version=version,
@@ -83,7 +82,11 @@ def _mail_stance_link(round_: ReviewRound, user: User, template: str) -> None:
             user=user,
             link=current_app.config["BASE_URL"] + url_for("reference.vote_by_link", token=token),
             page=current_app.config["BASE_URL"] + url_for("reference.round", round_id=round_.id),
-        ),
+        )
+    queue_mail(
+        user.email,
+        ("Reminder: " if "reminder" in template else "Your view, please: ") + version.title,
+        body,
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import notify
+from ..domain import time_words
 from ..domain.business_hours import (
     WEEKDAYS,
     Calendar,
@@ -19,6 +20,7 @@ from ..domain.business_hours import (
     office_hours,
 )
 from ..domain.service_clock import NO_DUE_TIMES, DueTimes, Targets, due_times
+from ..domain.time_zones import zone_named
 from ..extensions import db
 from ..locks import only_one
 from ..models import (
@@ -29,6 +31,7 @@ from ..models import (
     Request,
     ServiceLevel,
     Team,
+    User,
     WorkingHours,
     utcnow,
 )
@@ -325,7 +328,9 @@ def tell_at_risk(now: datetime | None = None) -> int:
         return 0
     now = now or utcnow()
     rows = db.session.execute(
-        select(Request.id, Request.assignee_id, Request.subject, Request.next_due_at).where(
+        select(Request.id, Request.assignee_id, Request.subject, Request.next_due_at, User.timezone)
+        .join(User, User.id == Request.assignee_id)
+        .where(
             Request.next_at_risk_at <= now,
             Request.next_due_at > now,
             Request.status.in_((NEW, OPEN)),
@@ -348,7 +353,7 @@ def tell_at_risk(now: datetime | None = None) -> int:
             continue
         text = (
             f"{reference_for(row.id)} “{row.subject}” is at risk: due "
-            f"{row.next_due_at:%d %b, %H:%M} UTC."
+            f"{time_words.exact(row.next_due_at, zone_named(row.timezone))}."
         )
         sent += notify.tell(row.assignee_id, "clock", text, dedup=keys[row.id])
     db.session.flush()

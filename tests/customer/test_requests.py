@@ -7,6 +7,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
+from portal.domain import time_words
 from portal.extensions import db
 from portal.models import Contact, Entry, OutboxMessage, Request, utcnow
 from tests import factories
@@ -398,12 +399,12 @@ def test_the_page_says_when_to_expect_an_answer_in_plain_words(client, world, co
     def facts(item):
         return client.get(url_for("customer.request", request_id=item.id)).text
 
-    assert "<dt>Expect an answer</dt><dd>by Wed 04 Mar, 16:00 UTC</dd>" in facts(waiting)
-    assert "<dt>Expect it sorted</dt><dd>by Fri 06 Mar, 12:30 UTC</dd>" in facts(answered)
+    assert "<dt>Expect an answer</dt><dd>by Wed 4 Mar, 16:00 UTC</dd>" in facts(waiting)
+    assert "<dt>Expect it sorted</dt><dd>by Fri 6 Mar, 12:30 UTC</dd>" in facts(answered)
     assert "Yours: your team is waiting for your answer" in facts(theirs)
     # The same promise as one line under the title, which a phone shows before the
     # conversation (the facts come after it there).
-    line = '<p class="status-line">Expect an answer by Wed 04 Mar, 16:00 UTC.</p>'
+    line = '<p class="status-line">Expect an answer by Wed 4 Mar, 16:00 UTC.</p>'
     assert facts(waiting).count(line) == 1
     assert "The next step is yours: your team is waiting for your answer." in facts(theirs)
     closed = factories.make_request(world.account_a, world.contact_a, status="closed")
@@ -426,7 +427,7 @@ def test_reopening_and_changing_a_rating_share_one_sentence(client, world, conta
 
     page = client.get(url_for("customer.request", request_id=item.id)).text
 
-    reopen = requests_services.reopen_deadline(item).strftime("%d %B %Y")
-    change = ratings.change_deadline(rated).strftime("%d %B %Y")
+    reopen = time_words.day(requests_services.reopen_deadline(item))
+    change = time_words.day(ratings.change_deadline(rated))
     assert f"You can reopen it until {reopen} and change your rating until {change}." in page
     assert page.count(change) == 1  # said once

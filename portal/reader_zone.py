@@ -1,0 +1,64 @@
+"""Whose clock a time is shown on: the signed-in reader's on a page, the recipient's while
+their mail is drawn. Templates print moments through the filters here, never `strftime`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, tzinfo
+
+from flask import g
+from flask_login import current_user
+
+from .domain import time_words
+from .domain.time_zones import zone_named
+
+
+def reader_zone() -> tzinfo:
+    # Asked afresh each time, not kept on `g`: tests (and `flask shell`) can serve several
+    # people's requests inside one application context.
+    zone = g.get("mail_reader_zone")
+    if zone is None:
+        zone = zone_named(getattr(current_user, "timezone", None))
+    return zone
+
+
+def reader_zone_name() -> str:
+    """The reader's zone as a cache input and as words ("Europe/Berlin")."""
+    return str(reader_zone())
+
+
+@contextmanager
+def reading_as(person) -> Iterator[None]:
+    """Times drawn inside are on `person`'s clock: for mail, drawn while someone else (or
+    nobody) is signed in."""
+    before = g.get("mail_reader_zone")
+    g.mail_reader_zone = zone_named(person.timezone)
+    try:
+        yield
+    finally:
+        g.mail_reader_zone = before
+
+
+def local_time(moment: datetime) -> str:
+    return time_words.exact(moment, reader_zone())
+
+
+def local_deadline(moment: datetime) -> str:
+    return time_words.deadline(moment, reader_zone())
+
+
+def local_day(moment: datetime) -> str:
+    return time_words.day(moment, reader_zone())
+
+
+def ago(moment: datetime, now: datetime) -> str:
+    return time_words.relative(moment, now, reader_zone())
+
+
+def install(app) -> None:
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["local_day"] = local_day
+    app.jinja_env.filters["local_deadline"] = local_deadline
+    app.jinja_env.filters["ago"] = ago
+    app.jinja_env.globals["reader_zone_name"] = reader_zone_name
