@@ -85,11 +85,18 @@ def may_take_stance(round_status: str, closes_at: datetime, now: datetime) -> bo
 
 def early_by(closes_at: datetime, now: datetime) -> str:
     """How long before its deadline a round would close now, in words ("3 days and 4
-    hours"); empty once the deadline has passed."""
+    hours", "about 5 weeks": as precise as a person would say it); empty once the deadline
+    has passed."""
     left = closes_at - now
     if left <= timedelta(0):
         return ""
     days, hours, minutes = left.days, left.seconds // 3600, left.seconds % 3600 // 60
+    if days >= 730:
+        return f"more than {_count(days // 365, 'year')}"
+    if days >= 60:
+        return f"about {_count(round(days / 30.44), 'month')}"
+    if days >= 14:
+        return f"about {_count(round(days / 7), 'week')}"
     if days:
         parts = [_count(days, "day")] + ([_count(hours, "hour")] if hours else [])
     elif hours:

@@ -19,6 +19,11 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("left", "words"),
     [
+        (timedelta(days=1138), "more than 3 years"),
+        (timedelta(days=400), "about 13 months"),
+        (timedelta(days=61), "about 2 months"),
+        (timedelta(days=36), "about 5 weeks"),
+        (timedelta(days=13, hours=2), "13 days and 2 hours"),
         (timedelta(days=3, hours=4, minutes=10), "3 days and 4 hours"),
         (timedelta(days=1), "1 day"),
         (timedelta(hours=5, minutes=1), "5 hours and 1 minute"),
