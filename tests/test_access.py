@@ -127,6 +127,17 @@ def _canned_url(w):
     return url_for("inbox.delete_canned_reply", team_id=w.team_x.id, reply_id=reply.id)
 
 
+def _member_x_view_url(w):
+    """A view of Member X's own: only they may delete it, even in their team."""
+    from portal.models import SavedView
+
+    name = uuid.uuid4().hex[:8]
+    view = SavedView(user_id=w.member_x.id, team_id=w.team_x.id, name=name, query="q=a")
+    db.session.add(view)
+    db.session.commit()
+    return url_for("inbox.delete_view", team_id=w.team_x.id, view_id=view.id)
+
+
 def own_request(answer):
     """Contact A may; Contacts A2 (same team) and B must not learn it exists; staff use the
     workspace instead."""
@@ -280,7 +291,7 @@ ROWS = {
     "inbox.detail": ("GET", _team_request_url("inbox.detail"), signed_in(200, **STAFF_OF_X)),
     **{
         f"inbox.{name}": ("POST", _team_request_url(f"inbox.{name}"), signed_in(422, **STAFF_OF_X))
-        for name in ("reply", "note", "status", "assign", "classify")
+        for name in ("reply", "note", "status", "assign", "properties")
     },
     # A plain GET of the poll sends people to the request page.
     "inbox.who_else": ("GET", _team_request_url("inbox.who_else"), signed_in(302, **STAFF_OF_X)),
@@ -308,6 +319,17 @@ ROWS = {
         "POST",
         lambda w: url_for("inbox.bulk", team_id=w.team_x.id),
         signed_in(303, **STAFF_OF_X),
+    ),
+    # Posting no name is the save form's 422, the inbox again.
+    "inbox.save_view": (
+        "POST",
+        lambda w: url_for("inbox.save_view", team_id=w.team_x.id),
+        signed_in(422, **STAFF_OF_X),
+    ),
+    "inbox.delete_view": (
+        "POST",
+        _member_x_view_url,
+        signed_in(404, **STAFF_OF_X, member_x=303),
     ),
     "inbox.log_request": (
         "GET",

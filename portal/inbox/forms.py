@@ -53,6 +53,19 @@ class InboxFilterForm(FlaskForm):
     q = StringField("Search", validators=[Optional(), Length(max=200)], filters=[clean_text])
 
 
+class SaveViewForm(FlaskForm):
+    name = StringField(
+        "Name this view",
+        validators=[
+            DataRequired("Name the view."),
+            Length(max=60, message="Use at most 60 characters."),
+        ],
+        filters=[clean_text],
+    )
+    # The inbox's filters as its query string; checked again like the inbox's own.
+    query = HiddenField(validators=[Length(max=600)])
+
+
 class VersionedForm(FlaskForm):
     """Every change to a request says which version the person saw."""
 
@@ -86,8 +99,8 @@ class NoteForm(VersionedForm):
     )
 
 
-class StatusForm(VersionedForm):
-    status = SelectField(
+def _status_field() -> SelectField:
+    return SelectField(
         "Status",
         choices=[
             (s, STATUS_LABELS[s]) for s in ("open", "waiting_on_customer", "resolved", "closed")
@@ -95,11 +108,19 @@ class StatusForm(VersionedForm):
     )
 
 
+class StatusForm(VersionedForm):
+    status = _status_field()
+
+
 class AssignForm(VersionedForm):
     assignee = SelectField("Owner", coerce=_optional_int)
 
 
-class ClassifyForm(VersionedForm):
+class PropertiesForm(VersionedForm):
+    """The pane's properties, saved together (requests.services.update_properties)."""
+
+    assignee = SelectField("Owner", coerce=_optional_int)
+    status = _status_field()
     function = SelectField("Function", coerce=_optional_int)
     urgency = SelectField("Urgency", choices=list(STAFF_URGENCY.items()))
 

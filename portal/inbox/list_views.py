@@ -2,10 +2,12 @@
 many requests at once."""
 
 from typing import NamedTuple
+from urllib.parse import parse_qsl, urlencode
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
 from .. import access, caching, reference
 from ..access import TEAM_MEMBER, policy
@@ -18,26 +20,27 @@ from ..models import (
 )
 from ..reader_zone import reader_zone_name
 from ..requests import services as requests
-from . import bp, queries, services
+from . import bp, queries, saved_views, services
 from .forms import (
     BulkForm,
     InboxFilterForm,
+    SaveViewForm,
 )
 
 
-def _filter_form(members) -> InboxFilterForm:
-    form = InboxFilterForm(request.args)
+def _filter_form(members, args) -> InboxFilterForm:
+    form = InboxFilterForm(args)
     form.function.choices = [("", "Any function")] + [(f.id, f.name) for f in reference.functions()]
     form.tier.choices = [("", "Any tier")] + [(t.id, t.name) for t in reference.tiers()]
     form.assignee.choices = [("", "Anyone")] + [(m.id, m.name) for m in members]
     return form
 
 
-def _inbox_filters(members):
-    form = _filter_form(members)
+def _inbox_filters(members, args):
+    form = _filter_form(members, args)
     # With nothing asked for (the default view) there is nothing to check: every filter is
     # optional, and its data was set when the form was built, not by validate().
-    if request.args and not form.validate():
+    if args and not form.validate():
         abort(400)
     filters = queries.InboxFilter(
         view=form.view.data or "open",
@@ -49,7 +52,7 @@ def _inbox_filters(members):
         account_name=form.account_name.data or "",
         status=form.status.data or None,
         q=form.q.data or "",
-        after=request.args.get("after"),
+        after=args.get("after"),
     )
     return form, filters
 
@@ -127,9 +130,14 @@ def _listing(team, filters, now) -> Listing:
 @bp.route("/inbox")
 @policy(TEAM_MEMBER)
 def index(team_id: int):
-    team = access.get_team(team_id)
+    return _inbox_page(access.get_team(team_id), request.args)
+
+
+def _inbox_page(team, args, save_form: SaveViewForm | None = None):
+    """The inbox for filter values `args`: the query string, or the filters a view was
+    being saved with (shown again with the save form's errors, 422)."""
     members = services.team_members(team)
-    form, filters = _inbox_filters(members)
+    form, filters = _inbox_filters(members, args)
     now = utcnow()
     # What every cached piece of a team's inbox is drawn from besides its own inputs.
     stamps = {
@@ -155,16 +163,21 @@ def index(team_id: int):
         lambda: queries.view_counts(current_user, team, now), **stamps, reader=current_user.id
     )
     bulk = _bulk_form(members, formdata=None)
-    args = query_args("after", "seen")
+    kept_args = query_args("after", "seen")
     narrowed_to = _narrowed_to(team, filters.account_id)
     # The menus list the team's members (settings) and the functions and tiers (site).
     menus = (stamps["team"], stamps["settings"], stamps["site"])
+    query = urlencode(filter_args(filters))
     return render_page(
         "inbox/index.html",
         "inbox/_list.html",
+        status=422 if save_form is not None else 200,
         team=team,
         form=form,
         filters=filters,
+        query=query,
+        own_views=saved_views.views_of(current_user, team),
+        save_form=save_form or SaveViewForm(formdata=None, query=query),
         narrowed_to=narrowed_to,
         drawn_filters=(
             *menus,
@@ -175,7 +188,7 @@ def index(team_id: int):
         drawn_bulk=menus,
         listing=listing,
         narrowed=narrowing(filters),
-        updates_url=url_for("inbox.updates", team_id=team_id, seen=team.activity, **args),
+        updates_url=url_for("inbox.updates", team_id=team.id, seen=team.activity, **kept_args),
         counts=counts,
         quiet=quiet,
         quiet_days=current_app.config["QUIET_DAYS"],
@@ -206,6 +219,44 @@ def updates(team_id: int):
             refresh_url=url_for("inbox.index", team_id=team_id, **args),
         ),
     )
+
+
+@bp.route("/inbox/views", methods=["POST"])
+@policy(TEAM_MEMBER)
+def save_view(team_id: int):
+    """Save the inbox's current filters as a view of the person's own."""
+    team = access.get_team(team_id)
+    form = SaveViewForm()
+    # The filters are checked as the inbox checks them (400 for values no menu offers), and
+    # stored as the inbox would write them, never as posted.
+    members = services.team_members(team)
+    args = MultiDict(parse_qsl(form.query.data or "", keep_blank_values=False))
+    _, filters = _inbox_filters(members, args)
+    query = urlencode(filter_args(filters))
+    if form.validate_on_submit():
+        try:
+            saved_views.save(current_user, team, form.name.data, query)
+        except requests.RequestError as error:
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Saved “{form.name.data}” among your views.", "success")
+            return redirect_after_post(url_for("inbox.index", team_id=team_id) + "?" + query)
+    return _inbox_page(team, args, save_form=form)
+
+
+@bp.route("/inbox/views/<int:view_id>/delete", methods=["POST"])
+@policy(TEAM_MEMBER)
+def delete_view(team_id: int, view_id: int):
+    team = access.get_team(team_id)
+    view = saved_views.own_view(current_user, team, view_id)
+    if view is None:
+        abort(404)
+    name = view.name
+    saved_views.delete(view)
+    db.session.commit()
+    flash(f"Deleted your view “{name}”.", "success")
+    return redirect_after_post(url_for("inbox.index", team_id=team_id))
 
 
 def _bulk_form(members, **kwargs) -> BulkForm:

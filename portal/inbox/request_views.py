@@ -25,11 +25,11 @@ from ..web import MAX_ID
 from . import bp, canned, presence, queries, services, timelines
 from .forms import (
     AssignForm,
-    ClassifyForm,
     HandoffDoneForm,
     HandoffForm,
     MergeForm,
     NoteForm,
+    PropertiesForm,
     ReplyForm,
     StatusForm,
 )
@@ -81,7 +81,7 @@ def _canned_prefill(item, bound) -> str | None:
     return None
 
 
-# The menus of the owner and classify forms: one list for the form drawn and the form posted.
+# The owner and function menus: one list for the form drawn and the form posted.
 def _owner_choices(team) -> list:
     return [("", "Nobody (unassigned)")] + [(m.id, m.name) for m in services.team_members(team)]
 
@@ -93,35 +93,32 @@ def _function_choices() -> list:
 def _forms(team, item, prefill, **bound) -> _Forms:
     version = item.version
 
-    def assign():
-        form = AssignForm(formdata=None, version=version, assignee=item.assignee_id)
-        form.assignee.choices = _owner_choices(team)
-        return form
-
-    def classify():
-        form = ClassifyForm(
-            formdata=None, version=version, function=item.function_id, urgency=item.urgency
+    def properties():
+        form = PropertiesForm(
+            formdata=None,
+            version=version,
+            assignee=item.assignee_id,
+            # A new request is shown as open (update_properties leaves it new).
+            status="open" if item.status == "new" else item.status,
+            function=item.function_id,
+            urgency=item.urgency,
         )
-        form.function.choices = _function_choices()
+        _property_choices(form, team)
         return form
-
-    def status():
-        # A new request is shown as open: saving the status form opens it.
-        shown = "open" if item.status == "new" else item.status
-        return StatusForm(formdata=None, version=version, status=shown)
 
     make = {
         "reply": lambda: ReplyForm(formdata=None, version=version, body=prefill),
         "merge": lambda: MergeForm(formdata=None, version=version),
         "note": lambda: NoteForm(formdata=None, version=version),
-        "status": status,
-        "assign": assign,
-        "classify": classify,
+        "properties": properties,
     }
-    posted = bound.get("status")
-    if posted is not None and posted.status.data == "new":
-        posted.status.data = "open"
     return _Forms(make, bound)
+
+
+def _property_choices(form, team) -> None:
+    """The menus of the properties form: one list for the form drawn and the form posted."""
+    form.assignee.choices = _owner_choices(team)
+    form.function.choices = _function_choices()
 
 
 def _drawn_fields(team, item, prefill, bound) -> dict:
@@ -129,10 +126,9 @@ def _drawn_fields(team, item, prefill, bound) -> dict:
     as its key in caching.FRAGMENTS; None for a posted form, drawn with its errors."""
     menus = (caching.team_stamp(team), caching.site())  # members; functions
     shortcuts = shortcuts_on()
+    shown_status = "open" if item.status == "new" else item.status
     keys = {
-        "assign": (*menus, item.assignee_id),
-        "status": ("open" if item.status == "new" else item.status,),
-        "classify": (*menus, item.function_id, item.urgency),
+        "properties": (*menus, item.assignee_id, shown_status, item.function_id, item.urgency),
         "merge": (),
         "reply": (item.id, prefill, shortcuts),  # its typing URL names the request
         "note": (shortcuts,),
@@ -199,6 +195,14 @@ def _detail(
         # "Assign to me" only for someone the owner picker offers (an admin outside the
         # team would be refused).
         can_take=any(m.id == current_user.id for m in members),
+        # A refused quick action (Assign to me, Resolve) says why above the properties.
+        quick_errors=[
+            error
+            for key in ("assign", "status")
+            if key in bound
+            for errors in bound[key].errors.values()
+            for error in errors
+        ],
         done_form=HandoffDoneForm(formdata=None) if handoff_rows else None,
     )
 
@@ -243,8 +247,8 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
     form = form_class()
     if key == "assign":
         form.assignee.choices = _owner_choices(team)
-    if key == "classify":
-        form.function.choices = _function_choices()
+    if key == "properties":
+        _property_choices(form, team)
     if not form.validate_on_submit():
         return _detail(team, request_id, http_status=422, **{key: form})
     try:
@@ -266,7 +270,7 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
         db.session.rollback()
         getattr(form, field).errors.append(str(error))
         return _detail(team, request_id, http_status=422, **{key: form})
-    flash(done, "success")
+    flash(done() if callable(done) else done, "success")
     location = url_for("inbox.detail", team_id=team_id, request_id=request_id)
     return after_write(location, lambda: _detail(team, request_id))
 
@@ -356,22 +360,33 @@ def assign(team_id: int, request_id: int):
     )
 
 
-@bp.route("/requests/<int:request_id>/classification", methods=["POST"])
+@bp.route("/requests/<int:request_id>/properties", methods=["POST"])
 @policy(TEAM_MEMBER)
-def classify(team_id: int, request_id: int):
+def properties(team_id: int, request_id: int):
+    """The pane's one Save for owner, status, function and urgency."""
+    changed: list[str] = []
+
+    def apply(item, form):
+        owner, function = form.assignee.data, form.function.data
+        changed.extend(
+            requests.update_properties(
+                current_user,
+                item,
+                assignee=db.session.get(User, owner) if owner else None,
+                status=form.status.data,
+                function=db.session.get(Function, function) if function else None,
+                urgency=form.urgency.data,
+            )
+        )
+
     return _write(
         team_id,
         request_id,
-        ClassifyForm,
-        "classify",
-        "function",
-        lambda item, f: requests.reclassify(
-            current_user,
-            item,
-            function=db.session.get(Function, f.function.data) if f.function.data else None,
-            urgency=f.urgency.data,
-        ),
-        "Function and urgency saved; the service clock follows.",
+        PropertiesForm,
+        "properties",
+        "assignee",
+        apply,
+        lambda: f"Saved: {', '.join(changed)}." if changed else "Nothing changed.",
     )
 
 

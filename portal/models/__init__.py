@@ -35,6 +35,7 @@ from .request import (
     id_from_reference,
     reference_for,
 )
+from .saved_view import SavedView
 from .service import ClockPause, Holiday, ServiceLevel, WorkingHours
 from .session import UserSession
 from .stamp import SiteVersion
@@ -98,6 +99,7 @@ __all__ = [
     "ReferenceMembership",
     "Request",
     "ReviewRound",
+    "SavedView",
     "ServiceDimension",
     "ServiceLevel",
     "SiteVersion",

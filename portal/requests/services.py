@@ -277,6 +277,28 @@ def reclassify(actor: User, request: Request, *, function: Function | None, urge
     db.session.flush()
 
 
+def update_properties(
+    actor: User,
+    request: Request,
+    *,
+    assignee: User | None,
+    status: str,
+    function: Function | None,
+    urgency: str,
+) -> list[str]:
+    """The request pane's one Save: each property that differs changes as its own action
+    would (events, clock, notices), in one transaction. Returns what changed, in words.
+    A new request is shown as open, so "open" leaves it new until someone acts on it."""
+    before = (request.function_id, request.urgency, request.assignee_id, request.status)
+    reclassify(actor, request, function=function, urgency=urgency)
+    assign(actor, request, assignee)
+    if not (status == "open" and request.status == "new"):
+        change_status(actor, request, status)
+    after = (request.function_id, request.urgency, request.assignee_id, request.status)
+    names = ("function", "urgency", "owner", "status")
+    return [name for name, old, new in zip(names, before, after, strict=True) if old != new]
+
+
 def _notify_requester(request: Request, subject: str, body: str, *, automatic=True) -> None:
     link = current_app.config["BASE_URL"] + url_for("customer.request", request_id=request.id)
     queue_mail(

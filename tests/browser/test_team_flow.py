@@ -36,8 +36,8 @@ def test_two_members_collide_safely_and_hand_off(browser, base_url, world, conso
 
     # A claims the request.
     a.get_by_label("Owner", exact=True).select_option(label="Member X")
-    a.get_by_role("button", name="Save owner").click()
-    expect(a.get_by_text("Owner changed.")).to_be_visible()
+    a.get_by_role("button", name="Save", exact=True).click()
+    expect(a.get_by_text("Saved: owner.")).to_be_visible()
 
     # B sees A looking, then typing (heartbeats every 20 s, polls every 10 s).
     expect(b.get_by_text("Member X is looking at this")).to_be_visible(timeout=25_000)
@@ -84,8 +84,8 @@ def test_two_members_collide_safely_and_hand_off(browser, base_url, world, conso
     # A resolves; the clock stops.
     a.reload()
     a.get_by_label("Status").select_option(label="Resolved")
-    a.get_by_role("button", name="Save status").click()
-    expect(a.get_by_text("Status changed.")).to_be_visible()
+    a.get_by_role("button", name="Save", exact=True).click()
+    expect(a.get_by_text("Saved: status.")).to_be_visible()
     db.session.expire_all()
     resolved = db.session.get(Request, item.id)
     assert resolved.status == "resolved" and resolved.next_due_at is None

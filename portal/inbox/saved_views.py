@@ -1,0 +1,63 @@
+"""A member's own inbox views: the filters they search by often, saved under a name and
+listed in the inbox's rail. Only their own: a teammate never sees or changes them."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import SavedView, Team, User
+from ..requests.errors import RequestError
+
+# A rail longer than this stops being a list anyone scans.
+MAX_VIEWS = 20
+
+
+def views_of(user: User, team: Team) -> list[SavedView]:
+    return list(
+        db.session.scalars(
+            select(SavedView)
+            .where(SavedView.user_id == user.id, SavedView.team_id == team.id)
+            .order_by(func.lower(SavedView.name))
+        )
+    )
+
+
+def own_view(user: User, team: Team, view_id: int) -> SavedView | None:
+    """The person's view, or None for anyone else's (answered as not found)."""
+    view = db.session.get(SavedView, view_id)
+    if view is None or view.user_id != user.id or view.team_id != team.id:
+        return None
+    return view
+
+
+def save(user: User, team: Team, name: str, query: str) -> SavedView:
+    """Save `query` (the validated filters) as `name`; a name already theirs is updated,
+    so saving again under one name refines that view."""
+    if not query:
+        raise RequestError("Search or filter first: the inbox's views are there already.")
+    view = db.session.scalar(
+        select(SavedView).where(
+            SavedView.user_id == user.id,
+            SavedView.team_id == team.id,
+            func.lower(SavedView.name) == name.lower(),
+        )
+    )
+    if view is None:
+        mine = db.session.scalar(
+            select(func.count())
+            .select_from(SavedView)
+            .where(SavedView.user_id == user.id, SavedView.team_id == team.id)
+        )
+        if mine >= MAX_VIEWS:
+            raise RequestError(f"You have {MAX_VIEWS} views: delete one you no longer use first.")
+        view = SavedView(user_id=user.id, team_id=team.id, name=name)
+        db.session.add(view)
+    view.query = query
+    db.session.flush()
+    return view
+
+
+def delete(view: SavedView) -> None:
+    db.session.delete(view)
+    db.session.flush()
