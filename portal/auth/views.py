@@ -134,7 +134,8 @@ def time_zone():
     services.set_zone(current_user, form.timezone.data)
     session.pop(ZONE_OFFER, None)
     db.session.commit()
-    flash(f"Times are shown in {form.timezone.data} time.", "success")
+    zone = form.timezone.data
+    flash(f"Times are shown in {zone}{' time' if zone != 'UTC' else ''}.", "success")
     return redirect_after_post(safe_next(form.next.data) or url_for("auth.profile"))
 
 

@@ -12,7 +12,9 @@ from tests.browser.conftest import axe_violations
 
 
 def test_a_member_saves_a_view_opens_it_and_deletes_it(page, world, sign_in, console_errors):
-    factories.raise_request(world.contact_a, world.account_a, subject="Line stopped", urgency="high")
+    factories.raise_request(
+        world.contact_a, world.account_a, subject="Line stopped", urgency="high"
+    )
     factories.raise_request(world.contact_a, world.account_a, subject="A calm question")
     db.session.commit()
     sign_in(world.member_x)
