@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
-from ..forms import clean_text
+from ..forms import clean_text, name_field
 from ..models import STATUSES
 from ..models.request import STAFF_STATUS, STAFF_URGENCY
 from ..requests.files import ACCEPT
@@ -54,14 +54,7 @@ class InboxFilterForm(FlaskForm):
 
 
 class SaveViewForm(FlaskForm):
-    name = StringField(
-        "Name this view",
-        validators=[
-            DataRequired("Name the view."),
-            Length(max=60, message="Use at most 60 characters."),
-        ],
-        filters=[clean_text],
-    )
+    name = name_field("Name this view", 60)
     # The inbox's filters as its query string; checked again like the inbox's own.
     query = HiddenField(validators=[Length(max=600)])
 

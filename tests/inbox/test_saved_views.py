@@ -72,7 +72,7 @@ def test_saving_again_under_a_name_refines_that_view(client, world, login_as):
 
 def test_a_bad_name_is_a_form_error_and_keeps_the_filters(client, world, login_as):
     login_as(world.member_x)
-    for name, message in (("", "Name the view."), ("x" * 61, "Use at most 60 characters.")):
+    for name, message in (("", "Enter a name."), ("x" * 61, "Use at most 60 characters.")):
         response = save(client, world, name, "urgency=high&q=invoice", headers=HX)
         assert response.status_code == 422
         assert message in response.text
