@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
-from .domain.time_zones import zone_choices
+from .domain.time_zones import is_zone, zone_choices
 
 
 class EmptyForm(FlaskForm):
@@ -84,6 +84,15 @@ def zone_field(label: str = "Time zone", description: str = "", blank: str = "")
     )
 
 
+def offer_zone(field: SelectField, current: str | None) -> SelectField:
+    """Keep a stored zone the picker does not list (an older alias such as US/Eastern, which
+    the team form once took as typed) on offer: a form saved for another reason must not
+    move it, and "keep" must be possible."""
+    if current and not is_zone(current):
+        field.choices = {**dict(field.choices), "Current": [(current, current)]}
+    return field
+
+
 def safe_next(target: str | None) -> str | None:
     """A `next` value is followed only when it is a path on this site."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -94,15 +103,15 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def query_args(*drop: str) -> dict[str, str]:
-    """The request's query arguments, safe to pass on to url_for: without `drop`, and
-    without url_for's own keywords (_external, _scheme, _anchor...), which would otherwise
-    let a crafted link build a URL on another host."""
+def query_args(*drop: str, args=None) -> dict[str, str]:
+    """The request's query arguments (or `args`), safe to pass on to url_for: without
+    `drop`, and without url_for's own keywords (_external, _scheme, _anchor...), which
+    would otherwise let a crafted link build a URL on another host."""
     from flask import request
 
     return {
         key: value
-        for key, value in request.args.items()
+        for key, value in (request.args if args is None else args).items()
         if key not in drop and not key.startswith("_") and key not in ("team_id", "request_id")
     }
 

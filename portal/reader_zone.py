@@ -9,9 +9,12 @@ from datetime import datetime, tzinfo
 
 from flask import g
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from .domain import time_words
 from .domain.time_zones import zone_named
+from .extensions import db
+from .models import Account, Contact, Membership, Team
 
 
 def reader_zone() -> tzinfo:
@@ -28,16 +31,48 @@ def reader_zone_name() -> str:
     return str(reader_zone())
 
 
+def starting_zone(user) -> str:
+    """Where a person's clock starts: staff in their (first) team's zone; a contact in
+    their account's, or its team's; UTC for anyone with neither."""
+    if user.is_staff:
+        query = (
+            select(Team.timezone)
+            .join(Membership, Membership.team_id == Team.id)
+            .where(Membership.user_id == user.id)
+            .order_by(Membership.team_id)
+        )
+    else:
+        query = (
+            select(func.coalesce(Account.timezone, Team.timezone))
+            .select_from(Contact)
+            .join(Account, Account.id == Contact.account_id)
+            .join(Team, Team.id == Account.team_id)
+            .where(Contact.user_id == user.id)
+            .order_by(Contact.account_id)
+        )
+    return db.session.scalars(query.limit(1)).first() or "UTC"
+
+
+def zone_of(person) -> tzinfo:
+    """The clock mail to `person` is drawn on: their own, or, before their first sign-in
+    chose one, where they will start (a contact who only ever votes by link included)."""
+    return zone_named(person.timezone or starting_zone(person))
+
+
 @contextmanager
-def reading_as(person) -> Iterator[None]:
-    """Times drawn inside are on `person`'s clock: for mail, drawn while someone else (or
+def reading_in(zone: tzinfo) -> Iterator[None]:
+    """Times drawn inside are on `zone`'s clock: for mail, drawn while someone else (or
     nobody) is signed in."""
     before = g.get("mail_reader_zone")
-    g.mail_reader_zone = zone_named(person.timezone)
+    g.mail_reader_zone = zone
     try:
         yield
     finally:
         g.mail_reader_zone = before
+
+
+def reading_as(person):
+    return reading_in(zone_of(person))
 
 
 def local_time(moment: datetime) -> str:

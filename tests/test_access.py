@@ -127,15 +127,15 @@ def _canned_url(w):
     return url_for("inbox.delete_canned_reply", team_id=w.team_x.id, reply_id=reply.id)
 
 
-def _member_x_view_url(w):
-    """A view of Member X's own: only they may delete it, even in their team."""
+def _member_x_view_url(w, endpoint="inbox.delete_view"):
+    """A view of Member X's own: only they may open or delete it, even in their team."""
     from portal.models import SavedView
 
     name = uuid.uuid4().hex[:8]
     view = SavedView(user_id=w.member_x.id, team_id=w.team_x.id, name=name, query="q=a")
     db.session.add(view)
     db.session.commit()
-    return url_for("inbox.delete_view", team_id=w.team_x.id, view_id=view.id)
+    return url_for(endpoint, team_id=w.team_x.id, view_id=view.id)
 
 
 def own_request(answer):
@@ -325,6 +325,11 @@ ROWS = {
         "POST",
         lambda w: url_for("inbox.save_view", team_id=w.team_x.id),
         signed_in(422, **STAFF_OF_X),
+    ),
+    "inbox.open_view": (
+        "GET",
+        lambda w: _member_x_view_url(w, "inbox.open_view"),
+        signed_in(404, **STAFF_OF_X, member_x=302),
     ),
     "inbox.delete_view": (
         "POST",

@@ -184,3 +184,65 @@ def test_an_account_s_zone_is_picked_from_the_list_or_left_to_its_team(
     assert db.session.get(Account, world.account_a.id).timezone is None
     page = client.get(url_for("admin.account", account_id=world.account_a.id)).text
     assert "The owning team&#39;s zone" in page or "The owning team's zone" in page
+
+
+def test_a_reader_who_changes_zone_sees_the_new_clock_at_once(client, world, login_as):
+    """The same reader, before and after: every cached piece the page is drawn from keys on
+    the zone, and the change writes a new session cookie, which the polls vary on."""
+    _with_service_level(world)
+    item = factories.raise_request(world.contact_a, world.account_a, subject="Invoice wrong")
+    db.session.commit()
+    login_as(world.contact_a)
+    page = url_for("customer.request", request_id=item.id)
+    due = item.first_response_due_at
+    assert time_words.deadline(due, ZoneInfo("UTC")) in client.get(page).text
+    token = csrf_token(client, url_for("auth.profile"))
+    before = client.get_cookie("__Host-onestop").value
+    client.post(url_for("auth.time_zone"), data={"csrf_token": token, "timezone": "Asia/Tokyo"})
+    assert client.get_cookie("__Host-onestop").value != before
+    text = client.get(page).text
+    assert time_words.deadline(due, ZoneInfo("Asia/Tokyo")) in text
+    assert time_words.exact(item.created_at, ZoneInfo("Asia/Tokyo")) in text
+    listing = client.get(url_for("customer.home")).text
+    assert time_words.exact(item.last_activity_at, ZoneInfo("Asia/Tokyo")) in listing
+
+
+def test_a_zone_the_picker_does_not_list_is_kept_not_moved(client, world, login_as, no_csrf):
+    """Teams once typed their zone; an older alias such as US/Eastern stays on offer."""
+    world.team_x.timezone = "US/Eastern"
+    world.member_x.timezone = "US/Eastern"
+    db.session.commit()
+    login_as(world.admin)
+    url = url_for("admin.update_team", team_id=world.team_x.id)
+    assert (
+        '<option selected value="US/Eastern">'
+        in client.get(url_for("admin.team", team_id=world.team_x.id)).text
+    )
+    response = client.post(url, data={"name": "Team X renamed", "timezone": "US/Eastern"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert (world.team_x.name, world.team_x.timezone) == ("Team X renamed", "US/Eastern")
+    login_as(world.member_x)
+    keep = client.post(url_for("auth.time_zone"), data={"timezone": "US/Eastern"})
+    assert keep.status_code == 303 and _zone_of(world.member_x) == "US/Eastern"
+    # Another unlisted name is still refused.
+    assert (
+        client.post(url_for("auth.time_zone"), data={"timezone": "US/Pacific"}).status_code == 422
+    )
+
+
+def test_mail_to_someone_who_never_signed_in_is_on_the_clock_they_will_start_on(world):
+    from portal.insights import services as insights
+    from portal.invitations import services as invitations
+
+    world.account_a.timezone = "Pacific/Kiritimati"  # UTC+14: its day is often UTC's next
+    db.session.commit()
+    invitation = invitations.invite_contact(
+        world.coach_x, world.account_a, email="new@a.example", name="New Contact"
+    )
+    survey, _ = insights.send_survey(world.coach_x, world.team_x, world.account_a)
+    db.session.commit()
+    kiritimati = ZoneInfo("Pacific/Kiritimati")
+    mails = {m.recipient: m.body for m in outbox(None)}
+    assert time_words.day(invitation.expires_at, kiritimati) in mails["new@a.example"]
+    assert time_words.day(survey.expires_at, kiritimati) in mails[world.contact_a.email]

@@ -7,7 +7,7 @@ never shifts a page (OFFSET would show it twice or skip one)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import request, url_for
 from sqlalchemy import or_, select
@@ -17,13 +17,18 @@ from ..access import ADMIN, policy
 from ..domain.audit_words import action_words, changes_words, subject_words
 from ..extensions import db
 from ..htmx import render_page
-from ..insights.aggregation import moment
 from ..models import Account, AuditEvent, Function, Team, Tier, User
+from ..reader_zone import reader_zone
 from ..web import filter_id
 from . import bp
 from .forms import AuditFilter
 
 PAGE_SIZE = 50
+
+
+def _midnight(day: date) -> datetime:
+    """The start of `day` on the reader's clock, the one the log's times are shown on."""
+    return datetime.combine(day, time(), reader_zone()).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -86,9 +91,9 @@ def events_page(filters: Filters, before: int | None, size: int | None = None):
     if filters.subject_id is not None:
         query = query.where(AuditEvent.subject_id == filters.subject_id)
     if filters.since:
-        query = query.where(AuditEvent.created_at >= moment(filters.since))
+        query = query.where(AuditEvent.created_at >= _midnight(filters.since))
     if filters.until:  # the whole "to" day counts
-        query = query.where(AuditEvent.created_at < moment(filters.until + timedelta(days=1)))
+        query = query.where(AuditEvent.created_at < _midnight(filters.until + timedelta(days=1)))
     if before is not None:
         query = query.where(AuditEvent.id < before)
     events = list(db.session.scalars(query))

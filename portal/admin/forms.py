@@ -261,7 +261,7 @@ class AuditFilter(Form):
     subject_id = StringField(
         "Object id", filters=[clean_text], validators=[Length(max=20), _an_id], default=""
     )
-    since = DateField("From", validators=[Optional()], description="UTC dates")
+    since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
 
     def validate_until(self, field) -> None:

@@ -4,6 +4,7 @@ page, or only `fragment` for an htmx partial request."""
 
 from __future__ import annotations
 
+from ..forms import offer_zone
 from ..htmx import render_page
 from ..workspace.forms import InviteContactForm
 from ..workspace.services import account_contacts, open_invitations
@@ -37,12 +38,15 @@ def _memberships(side: str, owner, add_form=None, membership_error=None) -> dict
 
 
 def team_page(team, fragment: str = MEMBERSHIPS, status: int = 200, team_form=None, **overrides):
+    if team_form is None:
+        team_form = TeamForm(obj=team, formdata=None)
+        offer_zone(team_form.timezone, team.timezone)
     return render_page(
         "admin/team.html",
         fragment,
         status=status,
         team=team,
-        team_form=team_form or TeamForm(obj=team, formdata=None),
+        team_form=team_form,
         **_memberships("team", team, **overrides),
     )
 

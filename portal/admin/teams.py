@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..access import ADMIN, policy
 from ..extensions import db
+from ..forms import offer_zone
 from ..htmx import redirect_after_post, render_page
 from ..models import Request, Team
 from ..requests.clock import recompute_open
@@ -66,6 +67,7 @@ def update_team(team_id: int):
     (due times follow)."""
     team = db.get_or_404(Team, team_id)
     form = TeamForm()
+    offer_zone(form.timezone, team.timezone)
     if form.validate_on_submit():
         try:
             changes = services.update_team(

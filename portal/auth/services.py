@@ -5,18 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, render_template, url_for
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
-from .. import audit
+from .. import audit, reader_zone
 from ..domain.time_zones import is_zone
 from ..extensions import db
 from ..mail import queue_mail
 from ..models import (
-    Account,
-    Contact,
-    Membership,
     PasswordReset,
-    Team,
     User,
     UserSession,
     normalize_email,
@@ -67,40 +63,18 @@ def open_session(user: User) -> str:
     return token
 
 
-def starting_zone(user: User) -> str:
-    """Where a person's clock starts: staff in their (first) team's zone; a contact in
-    their account's, or its team's; UTC for anyone with neither."""
-    if user.is_staff:
-        query = (
-            select(Team.timezone)
-            .join(Membership, Membership.team_id == Team.id)
-            .where(Membership.user_id == user.id)
-            .order_by(Membership.team_id)
-        )
-    else:
-        query = (
-            select(func.coalesce(Account.timezone, Team.timezone))
-            .select_from(Contact)
-            .join(Account, Account.id == Contact.account_id)
-            .join(Team, Team.id == Account.team_id)
-            .where(Contact.user_id == user.id)
-            .order_by(Contact.account_id)
-        )
-    return db.session.scalars(query.limit(1)).first() or "UTC"
-
-
 def settle_zone(user: User) -> bool:
     """On sign-in: a person with no zone yet gets their starting one, and True, so the page
     can offer to change it (to the browser's, say) while it is new."""
     if user.timezone is not None:
         return False
-    user.timezone = starting_zone(user)
+    user.timezone = reader_zone.starting_zone(user)
     return True
 
 
 def set_zone(user: User, zone: str) -> None:
     """The person's own choice, from the picker's zones."""
-    if not is_zone(zone):
+    if zone != user.timezone and not is_zone(zone):
         raise AuthError("Choose a time zone from the list.", "timezone")
     if zone != user.timezone:
         audit.record(user, "person.timezone", user, before=user.timezone, after=zone)

@@ -4,7 +4,7 @@ from flask_login import current_user, login_user, logout_user
 from .. import navigation
 from ..access import PUBLIC, SIGNED_IN, STAFF, policy
 from ..extensions import db, limiter
-from ..forms import EmptyForm, safe_next
+from ..forms import EmptyForm, offer_zone, safe_next
 from ..htmx import redirect_after_post, render_page
 from ..limits import per_person
 from ..models import normalize_email
@@ -113,12 +113,15 @@ def profile():
 def _profile_page(form=None, zone_form=None):
     """The profile; a form given is one just posted, shown with its errors (422)."""
     posted = form if form is not None else zone_form
+    if zone_form is None:
+        zone_form = TimeZoneForm(formdata=None, timezone=current_user.timezone)
+        offer_zone(zone_form.timezone, current_user.timezone)
     return render_page(
         "auth/profile.html",
         "auth/_password_form.html",
         status=422 if posted is not None and posted.errors else 200,
         form=form or ChangePasswordForm(formdata=None),
-        zone_form=zone_form or TimeZoneForm(formdata=None, timezone=current_user.timezone),
+        zone_form=zone_form,
         signout_form=EmptyForm(),
         mail_form=MailPreferencesForm(formdata=None, receipts=not current_user.mute_receipts),
     )
@@ -129,10 +132,14 @@ def _profile_page(form=None, zone_form=None):
 def time_zone():
     """The person's zone, from the profile's picker or the first sign-in's offer."""
     form = TimeZoneForm()
+    offer_zone(form.timezone, current_user.timezone)
     if not form.validate_on_submit():
         return _profile_page(zone_form=form)
     services.set_zone(current_user, form.timezone.data)
     session.pop(ZONE_OFFER, None)
+    # The polls' ETags are the requests' versions, not the reader's zone: a new cookie
+    # (they vary on it) keeps the browser from reusing a fragment drawn on the old clock.
+    session["zone"] = form.timezone.data
     db.session.commit()
     zone = form.timezone.data
     flash(f"Times are shown in {zone}{' time' if zone != 'UTC' else ''}.", "success")

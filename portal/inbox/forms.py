@@ -56,7 +56,7 @@ class InboxFilterForm(FlaskForm):
 class SaveViewForm(FlaskForm):
     name = name_field("Name this view", 60)
     # The inbox's filters as its query string; checked again like the inbox's own.
-    query = HiddenField(validators=[Length(max=600)])
+    query = HiddenField(validators=[Length(max=4000)])
 
 
 class VersionedForm(FlaskForm):

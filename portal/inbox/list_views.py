@@ -163,7 +163,7 @@ def _inbox_page(team, args, save_form: SaveViewForm | None = None):
         lambda: queries.view_counts(current_user, team, now), **stamps, reader=current_user.id
     )
     bulk = _bulk_form(members, formdata=None)
-    kept_args = query_args("after", "seen")
+    kept_args = query_args("after", "seen", args=args)
     narrowed_to = _narrowed_to(team, filters.account_id)
     # The menus list the team's members (settings) and the functions and tiers (site).
     menus = (stamps["team"], stamps["settings"], stamps["site"])
@@ -189,6 +189,8 @@ def _inbox_page(team, args, save_form: SaveViewForm | None = None):
         listing=listing,
         narrowed=narrowing(filters),
         updates_url=url_for("inbox.updates", team_id=team.id, seen=team.activity, **kept_args),
+        # Where a bulk change returns: this view, also when drawn for a refused save.
+        back_url=url_for("inbox.index", team_id=team.id, **query_args("seen", args=args)),
         counts=counts,
         quiet=quiet,
         quiet_days=current_app.config["QUIET_DAYS"],
@@ -243,6 +245,29 @@ def save_view(team_id: int):
             flash(f"Saved “{form.name.data}” among your views.", "success")
             return redirect_after_post(url_for("inbox.index", team_id=team_id) + "?" + query)
     return _inbox_page(team, args, save_form=form)
+
+
+@bp.route("/inbox/views/<int:view_id>")
+@policy(TEAM_MEMBER)
+def open_view(team_id: int, view_id: int):
+    """A saved view, opened from the rail. Filters that no longer apply (an owner who left
+    the team, a function switched off) are dropped with a word, not refused with a 400."""
+    team = access.get_team(team_id)
+    view = saved_views.own_view(current_user, team, view_id)
+    if view is None:
+        abort(404)
+    args = MultiDict(parse_qsl(view.query))
+    form = _filter_form(services.team_members(team), args)
+    if not form.validate():
+        labels = [getattr(form, name).label.text.lower() for name in form.errors]
+        for name in form.errors:
+            args.poplist(name)
+        flash(
+            f"The {', '.join(labels)} of “{view.name}” no longer applies: showing the rest.",
+            "error",
+        )
+    query = urlencode(list(args.items(multi=True)))
+    return redirect(url_for("inbox.index", team_id=team_id) + (f"?{query}" if query else ""))
 
 
 @bp.route("/inbox/views/<int:view_id>/delete", methods=["POST"])

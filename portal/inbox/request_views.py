@@ -103,7 +103,7 @@ def _forms(team, item, prefill, **bound) -> _Forms:
             function=item.function_id,
             urgency=item.urgency,
         )
-        _property_choices(form, team)
+        _property_choices(form, team, item)
         return form
 
     make = {
@@ -115,9 +115,15 @@ def _forms(team, item, prefill, **bound) -> _Forms:
     return _Forms(make, bound)
 
 
-def _property_choices(form, team) -> None:
-    """The menus of the properties form: one list for the form drawn and the form posted."""
-    form.assignee.choices = _owner_choices(team)
+def _property_choices(form, team, item) -> None:
+    """The menus of the properties form: one list for the form drawn and the form posted.
+    An owner who has since left the team (or been deactivated) stays on offer, so saving
+    the other properties never unassigns them."""
+    owners = _owner_choices(team)
+    owner = item.assignee
+    if owner is not None and all(value != owner.id for value, _ in owners):
+        owners.append((owner.id, f"{owner.name} (no longer in the team)"))
+    form.assignee.choices = owners
     form.function.choices = _function_choices()
 
 
@@ -248,7 +254,7 @@ def _write(team_id: int, request_id: int, form_class, key: str, field: str, appl
     if key == "assign":
         form.assignee.choices = _owner_choices(team)
     if key == "properties":
-        _property_choices(form, team)
+        _property_choices(form, team, item)
     if not form.validate_on_submit():
         return _detail(team, request_id, http_status=422, **{key: form})
     try:

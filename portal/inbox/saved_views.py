@@ -11,6 +11,9 @@ from ..requests.errors import RequestError
 
 # A rail longer than this stops being a list anyone scans.
 MAX_VIEWS = 20
+# The stored query string (saved_view.query); search words in other scripts take up to
+# nine characters each once encoded.
+MAX_QUERY = 600
 
 
 def views_of(user: User, team: Team) -> list[SavedView]:
@@ -36,6 +39,8 @@ def save(user: User, team: Team, name: str, query: str) -> SavedView:
     so saving again under one name refines that view."""
     if not query:
         raise RequestError("Search or filter first: the inbox's views are there already.")
+    if len(query) > MAX_QUERY:
+        raise RequestError("These filters are too long to keep: use fewer search words.")
     view = db.session.scalar(
         select(SavedView).where(
             SavedView.user_id == user.id,

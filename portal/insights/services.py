@@ -16,7 +16,6 @@ from .. import access, audit
 from ..domain import insights as rules
 from ..domain import time_words
 from ..domain.insights import InsightError
-from ..domain.time_zones import zone_named
 from ..extensions import db
 from ..locks import only_one
 from ..mail import queue_mail
@@ -39,6 +38,7 @@ from ..models import (
     UTCDateTime,
     utcnow,
 )
+from ..reader_zone import zone_of
 from ..requests.clock import business_minutes_since_raised
 from ..tokens import hash_token, new_token
 from .measures import MEASURES
@@ -180,7 +180,7 @@ def send_survey(actor: User | None, team: Team, account: Account, now: datetime 
             "things that matter in good service, what you expect and what you experience. "
             "It takes two minutes and shows us where we fall short.\n\n"
             f"{_survey_link(token)}\n\nThe link works until "
-            f"{time_words.day(survey.expires_at, zone_named(contact.timezone))}.\n",
+            f"{time_words.day(survey.expires_at, zone_of(contact))}.\n",
         )
     db.session.flush()
     audit.record(actor, "survey.sent", survey, account=account.id, invited=len(contacts))

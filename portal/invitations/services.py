@@ -10,6 +10,7 @@ from sqlalchemy import select
 from .. import audit
 from ..auth.passwords import hash_password, password_problem
 from ..auth.services import AuthError
+from ..domain.time_zones import zone_named
 from ..extensions import db
 from ..mail import queue_mail
 from ..models import (
@@ -26,6 +27,7 @@ from ..models import (
     utcnow,
 )
 from ..models.invitation import PENDING
+from ..reader_zone import reading_in
 from ..tokens import hash_token, new_token
 
 
@@ -37,11 +39,12 @@ class InvitationError(ValueError):
 
 def _send(invitation: Invitation, token: str) -> None:
     link = current_app.config["BASE_URL"] + url_for("invitations.accept", token=token)
-    queue_mail(
-        invitation.email,
-        "You are invited to Onestop",
-        render_template("mail/invitation.txt", invitation=invitation, link=link),
-    )
+    # The expiry on the clock they will start on: their account's zone, or the team's.
+    account, team = invitation.account, invitation.team
+    zone = (account and (account.timezone or account.team.timezone)) or (team and team.timezone)
+    with reading_in(zone_named(zone)):
+        body = render_template("mail/invitation.txt", invitation=invitation, link=link)
+    queue_mail(invitation.email, "You are invited to Onestop", body)
 
 
 def _expiry():

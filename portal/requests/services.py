@@ -291,7 +291,8 @@ def update_properties(
     A new request is shown as open, so "open" leaves it new until someone acts on it."""
     before = (request.function_id, request.urgency, request.assignee_id, request.status)
     reclassify(actor, request, function=function, urgency=urgency)
-    assign(actor, request, assignee)
+    if (assignee.id if assignee else None) != request.assignee_id:
+        assign(actor, request, assignee)
     if not (status == "open" and request.status == "new"):
         change_status(actor, request, status)
     after = (request.function_id, request.urgency, request.assignee_id, request.status)

@@ -168,3 +168,16 @@ def test_words_for_every_action_and_for_one_never_named():
         "active: yes → no",
     ]
     assert changes_words({"changes": "not a dict"}) == []
+
+
+def test_dates_are_the_reader_s_days(admin, world):
+    """23:30 UTC on 10 March is already 11 March in Berlin: the admin's day decides."""
+    late = record(
+        world.admin, "team.updated", world.team_x, datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
+    )
+    db.session.commit()
+    eleventh = url_for("admin.audit_log", since="2026-03-11", until="2026-03-11")
+    assert late not in shown(admin.get(eleventh))
+    world.admin.timezone = "Europe/Berlin"
+    db.session.commit()
+    assert late in shown(admin.get(eleventh))

@@ -111,3 +111,23 @@ def test_the_pane_draws_one_properties_form_with_one_save(client, world, member)
         assert f">{label}</label>" in page
     for gone in ("Save owner", "Save status", "Save function and urgency"):
         assert gone not in page
+
+
+def test_an_owner_who_left_the_team_is_kept_when_other_properties_change(client, world, member):
+    from portal.admin import services as admin_services
+    from portal.models import Membership
+
+    leaver = factories.make_member(world.team_x, name="Leaving Member")
+    item = factories.raise_request(world.contact_a, world.account_a)
+    item.assignee_id = leaver.id
+    db.session.commit()
+    # As an admin removes someone: the team's menus (cached by its stamp) follow.
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == leaver.id))
+    admin_services.remove_member(world.admin, membership)
+    db.session.commit()
+    page = client.get(url_for("inbox.detail", team_id=world.team_x.id, request_id=item.id)).text
+    assert f'<option selected value="{leaver.id}">Leaving Member (no longer in the team)' in page
+    response = _save(client, world, item, urgency="high")
+    assert "Saved: urgency." in response.text
+    saved = db.session.get(Request, item.id)
+    assert (saved.assignee_id, saved.urgency) == (leaver.id, "high")

@@ -3,13 +3,16 @@ rail, open them, delete them; nobody else sees or touches them."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from flask import url_for
 from sqlalchemy import select
 
+from portal.admin import services as admin_services
 from portal.extensions import db
 from portal.inbox.saved_views import MAX_VIEWS
-from portal.models import SavedView
+from portal.models import Membership, SavedView
 from tests import factories
 from tests.inbox.test_views import HX, inbox, listed
 
@@ -50,9 +53,12 @@ def test_a_member_saves_a_search_and_opens_it_from_the_rail(client, world, login
     page = client.get(response.headers["Location"])
     assert 'aria-current="page">Urgent only</a>' in page.text
     assert listed(page, urgent, calm) == [urgent.reference]
-    # Without filters the rail still lists it, as a link to the saved filters.
-    plain = inbox(client, world).text
-    assert f'href="/teams/{world.team_x.id}/inbox?urgency=high" >Urgent only</a>' in plain
+    # Without filters the rail still lists it; its link opens the saved filters.
+    opener = url_for("inbox.open_view", team_id=world.team_x.id, view_id=view.id)
+    assert f'href="{opener}" >Urgent only</a>' in inbox(client, world).text
+    opened = client.get(opener)
+    assert opened.status_code == 302
+    assert opened.headers["Location"] == response.headers["Location"]
 
 
 def test_the_default_view_offers_nothing_to_save(client, world, login_as):
@@ -119,3 +125,34 @@ def test_views_are_their_owner_s_alone(client, world, login_as):
     assert response.status_code == 303
     assert views_of(world.member_x) == []
     assert ">Pallets</a>" not in inbox(client, world).text
+
+
+def test_a_view_whose_owner_left_opens_with_the_rest_of_its_filters(client, world, login_as):
+    colleague = factories.make_member(world.team_x, name="Leaving Member")
+    db.session.commit()
+    login_as(world.member_x)
+    query = f"assignee={colleague.id}&urgency=high"
+    assert save(client, world, "Theirs, urgent", query).status_code == 303
+    [view] = views_of(world.member_x)
+    # As an admin removes someone: the team's menus (cached by its stamp) follow.
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == colleague.id))
+    admin_services.remove_member(world.admin, membership)
+    db.session.commit()
+    opened = client.get(url_for("inbox.open_view", team_id=world.team_x.id, view_id=view.id))
+    assert opened.status_code == 302
+    assert opened.headers["Location"].endswith("/inbox?urgency=high")
+    page = client.get(opened.headers["Location"])
+    assert page.status_code == 200
+    assert "The assignee of “Theirs, urgent” no longer applies" in page.text
+    assert db.session.get(SavedView, view.id).query == "urgency=high&assignee=" + str(
+        colleague.id
+    )  # kept as saved
+
+
+def test_a_search_too_long_to_keep_says_so(client, world, login_as):
+    login_as(world.member_x)
+    words = "配送" * 100  # 200 characters, 1,800 once encoded
+    response = save(client, world, "Long", urlencode({"q": words}), headers=HX)
+    assert response.status_code == 422
+    assert "too long to keep" in response.text
+    assert views_of(world.member_x) == []
