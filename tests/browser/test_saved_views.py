@@ -20,6 +20,7 @@ def test_a_member_saves_a_view_opens_it_and_deletes_it(page, world, sign_in, con
     sign_in(world.member_x)
     page.goto(f"/teams/{world.team_x.id}/inbox")
     page.get_by_role("button", name="Keep").click()  # the first sign-in's zone offer
+    expect(page.locator(".zone-offer")).to_have_count(0)
     page.get_by_text("Filters: function").click()
     page.get_by_label("Urgency").select_option(label="High")
     page.get_by_label("Name this view").fill("Urgent only")

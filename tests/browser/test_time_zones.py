@@ -50,6 +50,10 @@ def test_a_contact_in_berlin_takes_the_offered_zone_and_sees_the_due_time_in_it(
     db.session.expire_all()
     assert db.session.get(User, world.contact_a.id).timezone == "Europe/Berlin"
 
+    page.goto("/me")
+    expect(page.get_by_label("Your time zone")).to_have_value("Europe/Berlin")
+    assert axe_violations(page) == []
+
     page.goto(f"/portal/requests/{raised.id}")
     due = time_words.deadline(raised.first_response_due_at, BERLIN)
     expect(page.get_by_text(f"by {due}", exact=True)).to_be_visible()
