@@ -80,7 +80,11 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # older than this many seconds is replaced, before a firewall or the server's idle
         # timeout can drop it without a word.
         "SQLALCHEMY_ENGINE_OPTIONS": {
-            "pool_recycle": int(os.environ.get("DATABASE_POOL_RECYCLE", "1800"))
+            "pool_recycle": int(os.environ.get("DATABASE_POOL_RECYCLE", "1800")),
+            # The connection returned last is lent next: psycopg prepares a statement after
+            # its fifth run on one connection, so pages keep meeting their prepared
+            # statements instead of spreading them over every pooled connection.
+            "pool_use_lifo": True,
         },
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Mail: "console" prints each message to the log; "smtp" sends through MAIL_SERVER.

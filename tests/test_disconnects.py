@@ -18,6 +18,7 @@ def test_no_ping_on_checkout_and_a_recycle_age(app):
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert "pool_pre_ping" not in options
     assert options["pool_recycle"] > 0
+    assert options["pool_use_lifo"] is True  # prepared statements stay on the hot connection
 
 
 @pytest.fixture
