@@ -129,7 +129,8 @@ def test_a_member_added_through_a_can_be_chosen_through_b(cluster, org):
     db.session.commit()
     admin, coach = signed_in(cluster, org.admin), signed_in(cluster, org.coach)
     request_page = url_for("inbox.detail", team_id=org.team.id, request_id=org.request.id)
-    assign = url_for("inbox.assign", team_id=org.team.id, request_id=org.request.id)
+    # The owner picker is in the request's properties form (one Save for them all).
+    assign = url_for("inbox.properties", team_id=org.team.id, request_id=org.request.id)
     coach_at_b = browser_at(cluster, "b", coach)
     warm(cluster, {"request page": (coach, request_page)}, org.request.subject)
 
