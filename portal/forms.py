@@ -84,13 +84,12 @@ def zone_field(label: str = "Time zone", description: str = "", blank: str = "")
     )
 
 
-def offer_zone(field: SelectField, current: str | None) -> SelectField:
+def offer_zone(field: SelectField, current: str | None) -> None:
     """Keep a stored zone the picker does not list (an older alias such as US/Eastern, which
     the team form once took as typed) on offer: a form saved for another reason must not
     move it, and "keep" must be possible."""
     if current and not is_zone(current):
         field.choices = {**dict(field.choices), "Current": [(current, current)]}
-    return field
 
 
 def safe_next(target: str | None) -> str | None:

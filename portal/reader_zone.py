@@ -9,7 +9,8 @@ from datetime import datetime, tzinfo
 
 from flask import g
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .domain import time_words
 from .domain.time_zones import zone_named
@@ -31,26 +32,31 @@ def reader_zone_name() -> str:
     return str(reader_zone())
 
 
+def account_zone(account) -> str:
+    """Where an account's contacts start: its own zone, or else its team's."""
+    return account.timezone or account.team.timezone
+
+
 def starting_zone(user) -> str:
     """Where a person's clock starts: staff in their (first) team's zone; a contact in
-    their account's, or its team's; UTC for anyone with neither."""
+    their (first) account's (`account_zone`); UTC for anyone with neither."""
     if user.is_staff:
-        query = (
+        team_zone = (
             select(Team.timezone)
             .join(Membership, Membership.team_id == Team.id)
             .where(Membership.user_id == user.id)
             .order_by(Membership.team_id)
         )
-    else:
-        query = (
-            select(func.coalesce(Account.timezone, Team.timezone))
-            .select_from(Contact)
-            .join(Account, Account.id == Contact.account_id)
-            .join(Team, Team.id == Account.team_id)
-            .where(Contact.user_id == user.id)
-            .order_by(Contact.account_id)
-        )
-    return db.session.scalars(query.limit(1)).first() or "UTC"
+        return db.session.scalars(team_zone.limit(1)).first() or "UTC"
+    account = db.session.scalars(
+        select(Account)
+        .join(Contact, Contact.account_id == Account.id)
+        .where(Contact.user_id == user.id)
+        .order_by(Contact.account_id)
+        .options(joinedload(Account.team))
+        .limit(1)
+    ).first()
+    return account_zone(account) if account is not None else "UTC"
 
 
 def zone_of(person) -> tzinfo:

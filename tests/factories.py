@@ -15,6 +15,7 @@ from portal.models import (
     Contact,
     Function,
     Membership,
+    ServiceLevel,
     Skill,
     Team,
     Tier,
@@ -71,6 +72,20 @@ def make_skill(user: User, function: Function, level: int = 2) -> Skill:
 def make_tier(name=None, rank=None) -> Tier:
     n = next(_seq)
     return _add(Tier(name=name or f"Tier {n}", rank=rank if rank is not None else 100 + n))
+
+
+def make_service_level(
+    tier: Tier, urgency: str = "normal", first_response: int = 60, resolution: int = 480
+) -> ServiceLevel:
+    """The targets, in business minutes, for requests of `tier` at `urgency`."""
+    return _add(
+        ServiceLevel(
+            tier_id=tier.id,
+            urgency=urgency,
+            first_response_minutes=first_response,
+            resolution_minutes=resolution,
+        )
+    )
 
 
 def make_account(team: Team, tier: Tier | None = None, name=None, **fields) -> Account:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.domain import time_words
 from portal.extensions import db
-from portal.models import Account, AuditEvent, ServiceLevel, User
+from portal.models import Account, AuditEvent, User
 from tests import factories
 from tests.auth.helpers import csrf_token
 from tests.auth.test_sign_in import post_sign_in
@@ -21,15 +21,7 @@ OFFER = 'class="zone-offer"'
 
 def _with_service_level(world) -> None:
     """Requests get due times only under a service level."""
-    db.session.add(
-        ServiceLevel(
-            tier_id=world.tier.id,
-            urgency="normal",
-            first_response_minutes=240,
-            resolution_minutes=2400,
-        )
-    )
-    db.session.flush()
+    factories.make_service_level(world.tier, first_response=240, resolution=2400)
 
 
 def _zone_of(user) -> str | None:

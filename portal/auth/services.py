@@ -73,12 +73,13 @@ def settle_zone(user: User) -> bool:
 
 
 def set_zone(user: User, zone: str) -> None:
-    """The person's own choice, from the picker's zones."""
-    if zone != user.timezone and not is_zone(zone):
+    """The person's own choice, from the picker's zones (or the one they have, kept)."""
+    if zone == user.timezone:
+        return
+    if not is_zone(zone):
         raise AuthError("Choose a time zone from the list.", "timezone")
-    if zone != user.timezone:
-        audit.record(user, "person.timezone", user, before=user.timezone, after=zone)
-        user.timezone = zone
+    audit.record(user, "person.timezone", user, before=user.timezone, after=zone)
+    user.timezone = zone
 
 
 def end_session(token: str | None) -> None:

@@ -28,15 +28,10 @@ def zone_names() -> list[str]:
 
 
 def is_zone(name: str | None) -> bool:
-    return bool(name) and (name == "UTC" or (name.partition("/")[0] in REGIONS and _exists(name)))
-
-
-def _exists(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    """A zone the picker offers: "UTC", or a city of the regions this machine knows."""
+    if name == "UTC":
+        return True
+    return bool(name) and name.partition("/")[0] in REGIONS and zone_named(name) is not UTC
 
 
 def zone_named(name: str | None) -> tzinfo:

@@ -27,7 +27,7 @@ from ..models import (
     utcnow,
 )
 from ..models.invitation import PENDING
-from ..reader_zone import reading_in
+from ..reader_zone import account_zone, reading_in
 from ..tokens import hash_token, new_token
 
 
@@ -39,9 +39,9 @@ class InvitationError(ValueError):
 
 def _send(invitation: Invitation, token: str) -> None:
     link = current_app.config["BASE_URL"] + url_for("invitations.accept", token=token)
-    # The expiry on the clock they will start on: their account's zone, or the team's.
+    # The expiry on the clock they will start on (reader_zone.starting_zone's rule).
     account, team = invitation.account, invitation.team
-    zone = (account and (account.timezone or account.team.timezone)) or (team and team.timezone)
+    zone = account_zone(account) if account else team.timezone if team else None
     with reading_in(zone_named(zone)):
         body = render_template("mail/invitation.txt", invitation=invitation, link=link)
     queue_mail(invitation.email, "You are invited to Onestop", body)

@@ -84,16 +84,7 @@ def test_only_admins(client, world, login_as, no_csrf):
 
 
 def test_admin_renames_a_team_and_a_new_time_zone_moves_due_times(client, world, login_as, no_csrf):
-    from portal.models import ServiceLevel as Level
-
-    db.session.add(
-        Level(
-            tier_id=world.tier.id,
-            urgency="normal",
-            first_response_minutes=60,
-            resolution_minutes=480,
-        )
-    )
+    factories.make_service_level(world.tier, first_response=60, resolution=480)
     item = factories.make_request(world.account_a, world.contact_a, status="open")
     clock.recompute(item)
     db.session.commit()

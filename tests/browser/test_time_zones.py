@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from portal.domain import time_words
 from portal.extensions import db
-from portal.models import ServiceLevel, User
+from portal.models import User
 from tests import factories
 from tests.browser.conftest import axe_violations
 
@@ -24,14 +24,7 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def raised(world):
-    db.session.add(
-        ServiceLevel(
-            tier_id=world.tier.id,
-            urgency="normal",
-            first_response_minutes=240,
-            resolution_minutes=2400,
-        )
-    )
+    factories.make_service_level(world.tier, first_response=240, resolution=2400)
     item = factories.raise_request(world.contact_a, world.account_a, subject="Pallets short")
     db.session.commit()
     return item

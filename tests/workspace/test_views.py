@@ -174,7 +174,7 @@ def test_staff_without_a_team_is_told_so(client, world, login_as):
 def test_a_new_team_gets_a_set_up_checklist_until_it_is_set_up(client, world, login_as):
     from datetime import time
 
-    from portal.models import ServiceLevel, WorkingHours
+    from portal.models import WorkingHours
 
     team = factories.make_team("Fresh Team")
     coach = factories.make_member(team, role="coach", name="New Coach")
@@ -195,14 +195,7 @@ def test_a_new_team_gets_a_set_up_checklist_until_it_is_set_up(client, world, lo
     assert "3 of 5 done" in page
 
     db.session.add(WorkingHours(team_id=team.id, weekday=0, opens=time(9), closes=time(17)))
-    db.session.add(
-        ServiceLevel(
-            tier_id=world.tier.id,
-            urgency="normal",
-            first_response_minutes=60,
-            resolution_minutes=480,
-        )
-    )
+    factories.make_service_level(world.tier, first_response=60, resolution=480)
     db.session.commit()
     assert "Set up this team" not in client.get(url).text
 
