@@ -92,6 +92,7 @@ class Gate:
         app = self.app
         with app.app_context():
             self.engine = db.engine
+        self.outside_transaction = self.engine.dialect.driver == "psycopg"
         self.serializer = app.session_interface.get_signing_serializer(app)
         self.cookie_name = app.config["SESSION_COOKIE_NAME"]
         self.max_age = int(app.permanent_session_lifetime.total_seconds())
@@ -197,15 +198,23 @@ class Gate:
         self.statements += 1
         connection = self.engine.raw_connection()
         try:
-            cursor = connection.cursor()
+            # One statement reads one snapshot on its own. psycopg would open a transaction
+            # for it (BEGIN, the query, COMMIT: three round trips to PostgreSQL); outside
+            # one it is a single round trip, and nothing is left to roll back, so psycopg
+            # keeps its prepared statements (database.end_reading says why that matters).
+            # pysqlite opens no transaction for a SELECT.
+            if self.outside_transaction:
+                connection.driver_connection.autocommit = True
             try:
-                cursor.execute(sql, values)
-                row = cursor.fetchone()
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(sql, values)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
             finally:
-                cursor.close()
-            # COMMIT ends the read: the pool's ROLLBACK would make psycopg forget its
-            # prepared statements (database.end_reading says why that matters).
-            connection.commit()
+                if self.outside_transaction:
+                    connection.driver_connection.autocommit = False
         finally:
             connection.close()
         return None if row is None else row[0]

@@ -168,3 +168,24 @@ def test_an_app_whose_view_changed_policy_does_not_start(app, monkeypatch):
         revalidation.check_registered_policies(app)
     monkeypatch.setitem(revalidation._registry, "customer.request_updates", (CONTACT, None))
     revalidation.check_registered_policies(app)
+
+
+def test_the_gates_connection_goes_back_to_the_pool_ready_for_a_transaction(
+    app, client, world, login_as, poll
+):
+    """The gate reads outside a transaction; the next request on that pooled connection must
+    not inherit that, or its writes would commit one statement at a time."""
+    login_as(world.contact_a)
+    etag = _etag(client, poll)
+    assert client.get(poll, headers={**HX, **etag}).status_code == 304
+    connection = db.engine.raw_connection()  # the pool lends the one returned last
+    try:
+        assert getattr(connection.driver_connection, "autocommit", False) is False
+    finally:
+        connection.close()
+    item = db.session.scalars(db.select(Request)).one()
+    before = item.version
+    item.version += 1
+    db.session.flush()
+    db.session.rollback()
+    assert db.session.get(Request, item.id).version == before
