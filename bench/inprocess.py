@@ -35,12 +35,37 @@ def _person(kind: str):
     return db.session.get(User, membership.user_id), membership.team_id
 
 
+def _slowest(app, client, url: str, n: int) -> None:
+    """Each statement of one render with its own time and parameters, slowest first: what
+    to EXPLAIN."""
+    from portal.extensions import db
+
+    timed: list[tuple[float, str, object]] = []
+
+    def before(conn, _cursor, statement, parameters, _context, _many):
+        conn.info["started"] = time.perf_counter()
+
+    def after(conn, _cursor, statement, parameters, _context, _many):
+        took = (time.perf_counter() - conn.info.pop("started")) * 1000
+        timed.append((took, statement, parameters))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", before)
+        event.listen(db.engine, "after_cursor_execute", after)
+    client.get(url)
+    for took, statement, parameters in sorted(timed, key=lambda t: -t[0])[:n]:
+        print(f"--- {took:.1f} ms  {parameters!r}\n{statement}\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--as", dest="kind", choices=("member", "coach", "contact"))
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--slowest", type=int, default=0, help="the first path's N slowest statements, timed"
+    )
     parser.add_argument(
         "--calls", type=int, default=0, help="cProfile's N costliest functions of the first path"
     )
@@ -95,6 +120,8 @@ def main() -> None:
             f"min {min(timings):7.1f} ms   {len(statements)} statements   "
             f"{len(response.data):,} bytes"
         )
+    if args.slowest:
+        _slowest(app, client, args.paths[0].format(team=team_id), args.slowest)
     if args.calls:
         import cProfile
         import pstats
