@@ -87,6 +87,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(insights_bp)
     app.register_blueprint(team_mail_bp)
     app.register_blueprint(notifications_bp)
+    from . import api
+    from .api_tokens import bp as api_tokens_bp
+
+    app.register_blueprint(api_tokens_bp)
+    api.install(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

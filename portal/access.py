@@ -17,11 +17,14 @@ from flask import abort, current_app, g, request
 from flask_login import current_user
 from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
 
-from . import caching
+from . import api_auth, caching
 from .extensions import db, login_manager
 from .models import (
     COACH,
+    MEMBER,
     Account,
     Attachment,
     Contact,
@@ -43,6 +46,10 @@ class Policy:
     requires_login: bool = True
     # 404 where the URL names something the person may not know exists.
     deny_status: int = 403
+    # Answered for an API token (`Authorization: Bearer`), never for a session cookie: the
+    # person is the token's (`api_person()`), and `writes` needs a token that may write.
+    token: bool = False
+    writes: bool = False
 
 
 def _team_id(view_args: dict) -> int | None:
@@ -63,6 +70,17 @@ TEAM_COACH = Policy(
     "coach of the team",
     lambda user, args: user.is_admin or team_role(user, _team_id(args)) == COACH,
     deny_status=404,
+)
+
+
+# The JSON API: what the token's person may see is every other rule's business.
+API_READ = Policy("API token", lambda user, args: True, requires_login=False, token=True)
+API_WRITE = Policy(
+    "API token that may write",
+    lambda user, args: True,
+    requires_login=False,
+    token=True,
+    writes=True,
 )
 
 
@@ -89,6 +107,8 @@ def enforce_policy():
     rule = policy_of(request.endpoint)
     if rule is None:  # deny by default; start-up checks make this unreachable
         abort(403)
+    if rule.token:
+        return _enforce_token(rule)
     if not rule.requires_login:
         return None
     if not current_user.is_authenticated:
@@ -103,6 +123,24 @@ def enforce_policy():
             abort(404)
         abort(403)
     return None
+
+
+def _enforce_token(rule: Policy) -> None:
+    """A token view: a usable bearer token (401 otherwise, whatever cookie came along), and
+    one that may write for a write (403). A team token's person is a member of the token's
+    team for every rule here, and of no other team."""
+    found = api_auth.authenticate(request.headers.get("Authorization", ""))
+    if found is None:
+        raise Unauthorized(
+            "Send a valid API token: Authorization: Bearer <token>.",
+            www_authenticate=WWWAuthenticate("Bearer", {"realm": "Onestop API"}),
+        )
+    token, person, team = found
+    if team is not None:
+        g.setdefault("_memberships", {})[person.id] = [(team, MEMBER)]
+    if rule.writes and not token.can_write:
+        abort(403, "This token may only read.")
+    g.api_token, g.api_person = token, person
 
 
 def check_every_view_has_a_policy(app) -> None:
@@ -365,10 +403,16 @@ def _version_query(kind: str):
 def get_request(request_id: int, *options) -> Request:
     """A request the current person may see (and so reply to, chase or rate); `options`
     are loader options for what the page will show, so it costs one query."""
-    kind = viewer_kind(current_user)
-    params = {"request_id": request_id, **viewer_params(current_user)}
+    return get_request_as(current_user, request_id, *options)
+
+
+def get_request_as(person: User, request_id: int, *options, account_id: int | None = None):
+    """`get_request` for a person other than the session's (an API token's); `account_id`
+    narrows it to one account (a contact's token is for one of their accounts)."""
+    kind = viewer_kind(person)
+    params = {"request_id": request_id, **viewer_params(person)}
     request_ = db.session.scalar(_request_query(kind, options), params)
-    if request_ is None:
+    if request_ is None or (account_id is not None and request_.account_id != account_id):
         abort(404)
     return request_
 
@@ -410,48 +454,6 @@ def contact_request_version(
         "request_id": request_id,
     }
     return scalar(_signed_in_version_query(), params)
-
-
-# --- acting for a person: as the requester, and by a mailed link -------------------------
-
-
-def can_act_as_requester(user: User, request_: Request) -> bool:
-    """Resolving, reopening and rating belong to the contact who raised the request;
-    colleagues who see it through account-wide visibility read it and reply, nothing more.
-    Templates hide those buttons by this same predicate."""
-    return user.is_contact and request_.requester_id == user.id
-
-
-def get_own_request(request_id: int, *options) -> Request:
-    """`get_request` for what only the requester does: 404 when the person may not see the
-    request, 403 when they see it (a colleague's) but did not raise it."""
-    request_ = get_request(request_id, *options)
-    if not can_act_as_requester(current_user, request_):
-        abort(403)
-    return request_
-
-
-# A mailed link acts for the person it was sent to, whoever (if anyone) is signed in: only
-# while that person could still take the action themselves.
-
-
-def link_acts_as_requester(person: User, request_: Request) -> bool:
-    """What `get_own_request` allows, for the person a mailed link acts for: still active,
-    still able to see the request (so still a contact of its account), and its requester."""
-    return (
-        person.active
-        and can_act_as_requester(person, request_)
-        and can_see_request(person, request_.id)
-    )
-
-
-def speaks_for(person: User, account_id: int) -> bool:
-    """Whether `person` may still answer for the account (a survey, a reference-group
-    stance): active, and still one of its contacts by `accounts_visible_to`."""
-    if not person.active:
-        return False
-    visible = accounts_visible_to(person).with_only_columns(Account.id)
-    return db.session.scalar(visible.where(Account.id == account_id)) is not None
 
 
 def get_attachment(attachment_id: int) -> Attachment:

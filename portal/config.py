@@ -155,6 +155,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # Per contact and per action (raising, replying, chasing, rating…): generous for
         # people, a wall for scripts.
         "SUBMISSION_RATE_LIMIT": os.environ.get("SUBMISSION_RATE_LIMIT", "60 per hour;300 per day"),
+        # Each API token's requests, reads and writes together.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
         # A contact asking again about the same request within this many minutes is told the
         # team has it; nothing is written, so the team's inbox caches stay warm.
         "CHASE_QUIET_MINUTES": int(os.environ.get("CHASE_QUIET_MINUTES", "60")),

@@ -19,13 +19,13 @@ from .extensions import db
 from .mail import queue_mail
 from .models import (
     COACH,
-    STAFF,
     Membership,
     Notification,
     NotificationSetting,
     Request,
     User,
     UTCDateTime,
+    listed_staff,
     utcnow,
 )
 from .models.notification import DIGEST, NOTIFICATION_KINDS, NOW, OFF
@@ -80,7 +80,7 @@ def _insert(people, kind: str, text: str, request: Request | None, dedup: str | 
         .where(
             User.id.in_(people),
             User.active.is_(True),
-            User.kind == STAFF,
+            listed_staff(),
             or_(chosen.mode.is_(None), chosen.mode != OFF),
         )
     )

@@ -123,7 +123,7 @@ class StaffRef(NamedTuple):
 def staff(team) -> tuple[StaffRef, ...]:
     """Every active staff member by name (a handoff may go to anyone), each marked if in this
     team: the owner, assignee and handoff pickers all come from this."""
-    from .models import Membership, User
+    from .models import Membership, User, listed_staff
 
     team_id = team.id
 
@@ -133,7 +133,7 @@ def staff(team) -> tuple[StaffRef, ...]:
             .outerjoin(
                 Membership, (Membership.user_id == User.id) & (Membership.team_id == team_id)
             )
-            .where(User.kind == "staff", User.active.is_(True))
+            .where(listed_staff(), User.active.is_(True))
             .order_by(User.name)
         )
         return tuple(StaffRef(*row) for row in rows)

@@ -28,6 +28,7 @@ from .headers import CSP, HSTS, PRIVATE_NO_STORE, SECURITY_HEADERS
 from .htmx import POLL_CACHE_CONTROL, is_htmx, redirect_after_post, retarget_to_messages
 from .mail import deliver_after_response
 from .models import User
+from .problems import from_exception
 from .sessions import SESSION_ROW_KEY, idle_clock_step, session_in_time, signed_session
 
 ERROR_TEXT = {
@@ -58,6 +59,15 @@ ERROR_TEXT = {
 }
 
 
+# The JSON API (portal/api): tokens, not cookies; problems, not pages.
+API_PREFIX = "/api/v1"
+
+
+def is_api_request() -> bool:
+    """By path, not blueprint: a URL under the API that matches no route is the API's too."""
+    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
+
+
 def _signed_in() -> bool:
     """Whether this answer is for a signed-in person, once the view is done. The loader
     returns only people still allowed in, so not anonymous is enough: `is_authenticated`
@@ -72,6 +82,10 @@ def _security_headers(response):
         headers[name] = value
     if request.is_secure:
         headers[HSTS[0]] = HSTS[1]
+    if is_api_request():
+        # A token's answers are its own; the session cookie is never read here.
+        headers.setdefault("Cache-Control", PRIVATE_NO_STORE)
+        return response
     # Signed-in answers (pages, fragments, errors, files) are never stored, whatever a view
     # or `send_file` set, except the polls' own "private, no-cache" (htmx.conditional_poll).
     if (
@@ -107,8 +121,8 @@ def _restart_idle_clock() -> None:
     polls never restart it: a tab left open is not a person at the keyboard, and counting its
     polls would keep an unattended session alive until its absolute lifetime.
     """
-    if request.endpoint == "static" or g.get("background_request"):
-        return  # files and polls: not someone using a page (and no need to load the user)
+    if request.endpoint == "static" or g.get("background_request") or is_api_request():
+        return  # files, polls and the API: not someone using a page (and no need to load the user)
     if not _signed_in():
         return
     now = time.time()
@@ -139,7 +153,8 @@ def _refuse_json_bodies():
     """Every write here is a form. Flask-WTF would also read a JSON body as form data, and
     JSON carries what a form never can (numbers, lists, lone surrogates), which crash
     validators and database drivers: refuse it before any view sees it."""
-    if request.method not in {"GET", "HEAD", "OPTIONS"} and request.is_json:
+    writes = request.method not in {"GET", "HEAD", "OPTIONS"}
+    if writes and request.is_json and not is_api_request():  # the API reads its own bodies
         abort(415)
 
 
@@ -165,6 +180,8 @@ def render_error(code: int, detail: str | None = None):
 def _handle_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
+    if is_api_request():  # a routing error under the API: no blueprint's handler saw it
+        return from_exception(error)
     response = render_error(error.code)
     if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
@@ -181,6 +198,8 @@ def _handle_csrf_error(error: CSRFError):
 
 def _handle_server_error(error: InternalServerError):
     db.session.rollback()
+    if is_api_request():
+        return from_exception(error)
     return render_error(500)
 
 

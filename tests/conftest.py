@@ -171,6 +171,31 @@ def login_as(client):
     return sign_in
 
 
+@pytest.fixture
+def limited_app(app):
+    """An app built as in production, with rate limits on. The suite's app runs with
+    RATELIMIT_ENABLED=False, and Flask-Limiter then never initialises on it (no storage, no
+    hooks, every request exempt), so flipping `limiter.enabled` on that app tests nothing.
+    The shared limiter is turned off again afterwards."""
+    throwaway = create_app(
+        {
+            **TEST_CONFIG,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "WTF_CSRF_ENABLED": False,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        }
+    )
+    limiter.reset()
+    try:
+        yield throwaway
+    finally:
+        limiter.reset()
+        limiter.enabled = False
+        with throwaway.app_context():
+            db.engine.dispose()
+
+
 @dataclass
 class World:
     """Two teams, two accounts in Team X and one in Team Y, one person per role: the cast of

@@ -249,3 +249,16 @@ def make_inbound_mail(team_id, **fields):
             **fields,
         )
     )
+
+
+def url_about_a_request(endpoint: str):
+    """For the access matrices: `build(world)` makes a fresh open request Contact A raised and
+    gives the endpoint's URL about it."""
+    from flask import url_for
+
+    def build(w):
+        item = make_request(w.account_a, w.contact_a, status="open")
+        db.session.commit()
+        return url_for(endpoint, request_id=item.id)
+
+    return build

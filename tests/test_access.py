@@ -14,6 +14,7 @@ from flask import url_for
 from portal.extensions import db
 from tests import factories
 from tests.admin.access_rows import ROWS as ADMIN_ROWS
+from tests.api.access_rows import ROWS as API_ROWS
 from tests.insights.access_rows import ROWS as INSIGHTS_ROWS
 from tests.procedures.access_rows import ROWS as PROCEDURE_ROWS
 
@@ -44,15 +45,7 @@ CONTACTS_403 = {"contact_a": 403, "contact_a2": 403, "contact_b": 403}
 STAFF_ONLY = signed_in(200, **CONTACTS_403)
 
 
-def _request_url(endpoint):
-    """A URL about a request Contact A raised (a fresh one per call)."""
-
-    def build(w):
-        item = factories.make_request(w.account_a, w.contact_a, status="open")
-        db.session.commit()
-        return url_for(endpoint, request_id=item.id)
-
-    return build
+_request_url = factories.url_about_a_request
 
 
 def _team_request_url(endpoint):
@@ -374,6 +367,7 @@ ROWS = {
         signed_in(303, **STAFF_OF_X),
     ),
     **ADMIN_ROWS,
+    **API_ROWS,
     **PROCEDURE_ROWS,
     **INSIGHTS_ROWS,
 }

@@ -14,7 +14,6 @@ from ..extensions import db
 from ..models import (
     COACH,
     OPEN_STATUSES,
-    STAFF,
     Account,
     Contact,
     Function,
@@ -25,6 +24,7 @@ from ..models import (
     Team,
     Tier,
     User,
+    listed_staff,
     utcnow,
 )
 from ..models.invitation import ACCEPTED, EXPIRED, PENDING, REVOKED
@@ -85,7 +85,7 @@ def staff_choices_for(team: Team) -> list[tuple]:
     in_team = select(Membership.user_id).where(Membership.team_id == team.id)
     rows = db.session.execute(
         select(User.id, User.name)
-        .where(User.kind == STAFF, User.active.is_(True), User.id.not_in(in_team))
+        .where(listed_staff(), User.active.is_(True), User.id.not_in(in_team))
         .order_by(User.name)
     ).all()
     return [(id_, name) for id_, name in rows]
@@ -192,7 +192,7 @@ def person_skills(person: User) -> list[Skill]:
 
 def people(team_id: int | None = None, q: str = "") -> list[tuple[User, list, list]]:
     """Staff, each with their memberships and skills, in three queries whatever the count."""
-    query = select(User).where(User.kind == STAFF).order_by(User.active.desc(), User.name)
+    query = select(User).where(listed_staff()).order_by(User.active.desc(), User.name)
     if team_id:
         query = query.where(
             User.id.in_(select(Membership.user_id).where(Membership.team_id == team_id))

@@ -6,7 +6,17 @@ from sqlalchemy import func, select
 from ..access import ADMIN, policy
 from ..extensions import db
 from ..htmx import render_page
-from ..models import Account, Contact, Function, Invitation, OutboxMessage, Team, Tier, User
+from ..models import (
+    Account,
+    Contact,
+    Function,
+    Invitation,
+    OutboxMessage,
+    Team,
+    Tier,
+    User,
+    listed_staff,
+)
 from . import bp, queries
 from .forms import InvitationFilter
 
@@ -19,7 +29,7 @@ def index():
 
     counts = {
         "teams": count(Team),
-        "people": count(User, User.kind == "staff"),
+        "people": count(User, listed_staff()),
         "functions": count(Function),
         "tiers": count(Tier),
         "accounts": count(Account),

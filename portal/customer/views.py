@@ -3,7 +3,7 @@ import uuid
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from .. import access, reference
+from .. import access, acting, reference
 from ..access import CONTACT, PUBLIC, policy
 from ..extensions import db, limiter
 from ..forms import query_args
@@ -218,7 +218,7 @@ def _request_page(request_id: int, reply_form=None, status=200, rating_form=None
     changing it)."""
     item = rows.get_row(current_user, request_id, public=True)
     # Resolve, reopen and rate are the requester's: a colleague sees none of them.
-    as_requester = access.can_act_as_requester(current_user, item)
+    as_requester = acting.can_act_as_requester(current_user, item)
     # Only the requester of a resolved request sees the rating: no query, no form otherwise.
     can_rate = ratings.can_rate(current_user, item)
     rating = ratings.rating_of(item) if can_rate else None
@@ -338,7 +338,7 @@ def _refused(request_id: int, error):
 @policy(CONTACT)
 @contact_write
 def rate(request_id: int):
-    item = access.get_own_request(request_id)
+    item = acting.get_own_request(request_id)
     form = RatingForm()
     if form.validate_on_submit():
         try:
@@ -410,7 +410,7 @@ def _ago(moment) -> str:
 @policy(CONTACT)
 @contact_write
 def resolve(request_id: int):
-    item = access.get_own_request(request_id)
+    item = acting.get_own_request(request_id)
     return _action(request_id, item, requests.resolve_as_contact, "Marked as resolved. Thank you.")
 
 
@@ -418,5 +418,5 @@ def resolve(request_id: int):
 @policy(CONTACT)
 @contact_write
 def reopen(request_id: int):
-    item = access.get_own_request(request_id)
+    item = acting.get_own_request(request_id)
     return _action(request_id, item, requests.reopen, "Reopened: your team will pick it up again.")

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 
 from .. import access, reference
 from ..extensions import db
-from ..models import OPEN_STATUSES, STAFF, Membership, Request, Skill, Team, User
+from ..models import OPEN_STATUSES, Membership, Request, Skill, Team, User, listed_staff
 from ..requests import services as requests
 from ..requests.errors import RequestError
 
@@ -91,7 +91,7 @@ def handoff_owner_groups(function) -> dict[str, list[tuple[int, str]]]:
         .outerjoin(Membership, Membership.user_id == User.id)
         .outerjoin(Team, Team.id == Membership.team_id)
         .outerjoin(Skill, (Skill.user_id == User.id) & (Skill.function_id == function.id))
-        .where(User.kind == STAFF, User.active.is_(True))
+        .where(listed_staff(), User.active.is_(True))
         .order_by(Team.name.is_(None), Team.name, Skill.level.desc().nulls_last(), User.name)
     )
     groups: dict[str, list[tuple[int, str]]] = {}

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app, url_for
 from sqlalchemy import bindparam, func, select
 
-from .. import access, audit
+from .. import acting, audit
 from ..domain import insights as rules
 from ..domain import time_words
 from ..domain.insights import InsightError
@@ -203,7 +203,7 @@ def invitation_problem(invitation: SurveyInvitation, now: datetime | None = None
         return "You have already answered this survey. Thank you: each person answers once."
     if invitation.survey.expires_at <= now:
         return "This survey has closed, so answers are no longer taken. Thank you all the same."
-    if not access.speaks_for(invitation.contact, invitation.survey.account_id):
+    if not acting.speaks_for(invitation.contact, invitation.survey.account_id):
         return (
             f"This link no longer answers for {invitation.survey.account.name}: your access "
             "to it has ended. Thank you all the same."

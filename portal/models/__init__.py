@@ -1,6 +1,7 @@
 """All models, one module per aggregate."""
 
 from .account import Account, Contact, Tier
+from .api_token import ApiToken, IdempotentAnswer
 from .attachment import Attachment
 from .audit import AuditEvent
 from .base import UTCDateTime, utcnow
@@ -49,7 +50,7 @@ from .survey import (
     SurveyScore,
 )
 from .team import COACH, MEMBER, MEMBERSHIP_ROLES, Membership, Team
-from .user import CONTACT, STAFF, User, normalize_email
+from .user import CONTACT, STAFF, User, listed_staff, normalize_email
 
 __all__ = [
     "AT_LEAST",
@@ -73,6 +74,7 @@ __all__ = [
     "STATUSES",
     "URGENCIES",
     "Account",
+    "ApiToken",
     "Attachment",
     "AuditEvent",
     "CannedReply",
@@ -84,6 +86,7 @@ __all__ = [
     "Goal",
     "Handoff",
     "Holiday",
+    "IdempotentAnswer",
     "InboundMail",
     "InternalCheck",
     "Invitation",
@@ -120,6 +123,7 @@ __all__ = [
     "UserSession",
     "WorkingHours",
     "id_from_reference",
+    "listed_staff",
     "normalize_email",
     "reference_for",
     "utcnow",

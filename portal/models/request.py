@@ -61,7 +61,13 @@ URGENCIES = {
 
 # How a request reached the team: the portal's form, a mail to the team's address, or a
 # member logging it for the customer (a call, a visit).
-CHANNELS = {"web": "Portal", "email": "Email", "phone": "Phone", "visit": "In person"}
+CHANNELS = {
+    "web": "Portal",
+    "email": "Email",
+    "phone": "Phone",
+    "visit": "In person",
+    "api": "API",
+}
 
 # The same urgencies in the team's words.
 STAFF_URGENCY = {"low": "Low", "normal": "Normal", "high": "High", "critical": "Critical"}

@@ -1,11 +1,12 @@
-"""People who sign in: staff (members, coaches, admins) and contacts (customers)."""
+"""People who sign in: staff (members, coaches, admins) and contacts (customers); and the
+integration people a team's API tokens act as."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Index, String, false
+from sqlalchemy import CheckConstraint, Index, String, and_, false
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..extensions import db
@@ -13,6 +14,11 @@ from .base import UTCDateTime, utcnow
 
 STAFF = "staff"
 CONTACT = "contact"
+
+
+def listed_staff():
+    """The people staff lists and pickers offer: staff, not an integration."""
+    return and_(User.kind == STAFF, User.integration.is_(False))
 
 
 def normalize_email(email: str) -> str:
@@ -46,6 +52,10 @@ class User(UserMixin, db.Model):
     # Single-key shortcuts in the workspace, off until the person turns them on (as in
     # most mail clients): a stray key then never acts, and pages need no second script.
     keyboard_shortcuts: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The person a team's API token acts as: staff to every rule (what a member of the token's
+    # team may see and do), but never signs in, belongs to no team by membership (the token
+    # names its one team), and is never listed among the staff: `listed_staff()`.
+    integration: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Part of the login id: bumping it signs the person out of every session at once.
     session_version: Mapped[int] = mapped_column(default=1)
     # The IANA zone every time is shown in for this person (pages and their mail); None until

@@ -12,7 +12,7 @@ from flask import current_app, render_template, url_for
 from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import access, audit
+from .. import acting, audit
 from ..domain.review import ReviewError
 from ..extensions import db
 from ..mail import queue_mail
@@ -45,7 +45,7 @@ def stance_membership(user: User, team_id: int) -> ReferenceMembership | None:
     team's group, while the person is active and still a contact of the account they speak
     for there (one who left the account, or was deactivated, no longer speaks for it)."""
     membership = current_membership(user, team_id)
-    if membership is None or not access.speaks_for(user, membership.account_id):
+    if membership is None or not acting.speaks_for(user, membership.account_id):
         return None
     return membership
 

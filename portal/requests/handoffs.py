@@ -26,6 +26,7 @@ from ..models import (
     Request,
     Skill,
     User,
+    listed_staff,
     utcnow,
 )
 from .clock import team_calendar
@@ -48,7 +49,7 @@ def candidates(function: Function) -> list[Candidate]:
     rows = db.session.execute(
         select(User.id, User.name, Skill.level, User.away)
         .join(Skill, Skill.user_id == User.id)
-        .where(Skill.function_id == function.id, User.active.is_(True), User.kind == "staff")
+        .where(Skill.function_id == function.id, User.active.is_(True), listed_staff())
     )
     return [Candidate(uid, name, level, loads.get(uid, 0), away) for uid, name, level, away in rows]
 

@@ -12,7 +12,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from .. import access, notify
+from .. import acting, notify
 from ..extensions import db
 from ..models import Entry, Rating, Request, User, utcnow
 from ..models.request import CLOSED, EVENT, RESOLVED
@@ -52,7 +52,7 @@ def link_may_rate(request: Request) -> bool:
     """A rating link acts for the requester: only while they are active, still see the
     request as its requester (still a contact of its account), and it was not merged into
     another (the rating belongs there)."""
-    return request.merged_into_id is None and access.link_acts_as_requester(
+    return request.merged_into_id is None and acting.link_acts_as_requester(
         request.requester, request
     )
 
@@ -63,7 +63,7 @@ def rating_of(request: Request) -> Rating | None:
 
 def can_rate(user: User, request: Request) -> bool:
     return (
-        access.can_act_as_requester(user, request)
+        acting.can_act_as_requester(user, request)
         and request.status in (RESOLVED, CLOSED)
         and request.merged_into_id is None
     )
@@ -74,7 +74,7 @@ def change_deadline(rating: Rating | None):
 
 
 def rate(user: User, request: Request, score: int, comment: str) -> Rating:
-    if not access.can_act_as_requester(user, request):
+    if not acting.can_act_as_requester(user, request):
         raise RequestError("Only the person who raised the request can rate it.")
     ensure_not_merged(request)
     if request.status not in (RESOLVED, CLOSED):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select, update
 
-from .. import access
+from .. import acting
 from ..extensions import db
 from ..mail_in import quotes
 from ..mail_in.message import InboundMessage, read_message
@@ -84,7 +84,7 @@ def reply_from_mail(
     reopens = (
         request.status == RESOLVED
         and services.can_reopen(request)
-        and access.can_act_as_requester(person, request)
+        and acting.can_act_as_requester(person, request)
     )
     if reopens:
         services.reopen(person, request)

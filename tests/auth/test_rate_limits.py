@@ -1,9 +1,6 @@
 """Sign-in and reset floods get 429, per IP and per account.
 
-The suite's app runs with RATELIMIT_ENABLED=False, and Flask-Limiter then never initialises on
-it (no storage, no hooks, every request exempt), so flipping `limiter.enabled` on that app
-tests nothing. These tests use a throwaway app built as in production, with limits on, and
-turn the shared limiter off again afterwards.
+They use `limited_app` (tests/conftest.py): the suite's own app runs without limits.
 """
 
 from __future__ import annotations
@@ -11,31 +8,9 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from portal import create_app
-from portal.extensions import db, limiter
+from portal.extensions import db
 from tests import factories
-from tests.conftest import TEST_CONFIG, outbox
-
-
-@pytest.fixture
-def limited_app(app):
-    throwaway = create_app(
-        {
-            **TEST_CONFIG,
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "WTF_CSRF_ENABLED": False,
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        }
-    )
-    limiter.reset()
-    try:
-        yield throwaway
-    finally:
-        limiter.reset()
-        limiter.enabled = False
-        with throwaway.app_context():
-            db.engine.dispose()
+from tests.conftest import outbox
 
 
 @pytest.fixture

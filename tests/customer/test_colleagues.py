@@ -8,7 +8,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
-from portal import access
+from portal import acting
 from portal.extensions import db
 from portal.models import Entry, Rating, utcnow
 from tests import factories
@@ -42,9 +42,9 @@ def _entries():
 
 def test_the_rule_lives_in_access(world, colleague):
     item = _open(world)
-    assert access.can_act_as_requester(world.contact_a, item)
-    assert not access.can_act_as_requester(colleague, item)
-    assert not access.can_act_as_requester(world.member_x, item)
+    assert acting.can_act_as_requester(world.contact_a, item)
+    assert not acting.can_act_as_requester(colleague, item)
+    assert not acting.can_act_as_requester(world.member_x, item)
 
 
 @pytest.mark.parametrize("endpoint", REQUESTER_ONLY)

@@ -18,10 +18,10 @@ from portal.insights import services as insights
 from portal.models import SurveyInvitation, utcnow
 from portal.procedures import group_membership
 from tests import factories
-from tests.auth.test_rate_limits import assert_too_many, from_ip, limited_app, quick_check
+from tests.auth.test_rate_limits import assert_too_many, from_ip, quick_check
 from tests.conftest import IsolatedClient, outbox
 
-__all__ = ["limited_app", "quick_check"]  # fixtures, used by name
+__all__ = ["quick_check"]  # a fixture, used by name
 
 PER_CONTACT = 2  # SUBMISSION_RATE_LIMIT for these tests
 

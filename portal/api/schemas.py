@@ -1,0 +1,146 @@
+"""What the API reads and writes, as pydantic models: the OpenAPI document is generated from
+these, and every body and query is validated by them before a view runs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from ..models import STATUSES, URGENCIES
+from ..web import MAX_ID
+
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+Urgency = Literal[tuple(URGENCIES)]  # type: ignore[valid-type]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _text(value: str) -> str:
+    """As the web forms clean text (`forms.clean_text`), and refuse what is not text at all:
+    JSON can carry lone surrogates, which no database can store."""
+    value = value.replace("\x00", "").strip()
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+def Text(max_length: int, min_length: int = 1):
+    return Annotated[
+        str,
+        StringConstraints(max_length=max_length),
+        AfterValidator(_text),
+        AfterValidator(lambda v: _long_enough(v, min_length)),
+    ]
+
+
+def _long_enough(value: str, min_length: int) -> str:
+    if len(value) < min_length:
+        raise ValueError("must not be empty" if min_length == 1 else f"too short: {min_length}+")
+    return value
+
+
+class _In(BaseModel):
+    # A field we do not know is a mistake worth hearing about (`status` on a raise, say).
+    model_config = ConfigDict(extra="forbid")
+
+
+class Person(BaseModel):
+    id: int
+    name: str
+
+
+class AccountRef(BaseModel):
+    id: int
+    name: str
+
+
+class RequestOut(BaseModel):
+    id: int
+    reference: str = Field(examples=["R-1042"])
+    subject: str
+    description: str
+    status: Status
+    customer_status: str = Field(description="The status in the customer's words.")
+    urgency: Urgency
+    channel: str
+    account: AccountRef
+    requester: Person
+    assignee: Person | None = Field(description="The team member who owns it.")
+    function: str | None
+    created_at: datetime
+    last_activity_at: datetime
+    resolved_at: datetime | None
+    first_response_due_at: datetime | None = Field(
+        description="When the first answer is due by the service level (team tokens only)."
+    )
+    resolution_due_at: datetime | None = Field(description="Team tokens only.")
+    version: int = Field(description="Also the ETag; send it as If-Match to change it.")
+
+
+class RequestPage(BaseModel):
+    items: list[RequestOut]
+    next: str | None = Field(description="The next page's URL, or null on the last page.")
+
+
+class EntryOut(BaseModel):
+    id: int
+    kind: Literal["reply", "note", "event"]
+    public: bool
+    author: Person | None
+    body: str
+    event: str | None
+    created_at: datetime
+
+
+class EntryPage(BaseModel):
+    items: list[EntryOut]
+    next: str | None
+
+
+class RequestQuery(_In):
+    status: Literal["open", "resolved", "closed", "all", *STATUSES] = Field(  # type: ignore[misc]
+        default="all", description="`open` is every status still being worked."
+    )
+    q: Text(200) | None = Field(default=None, description="Words, or a reference (R-1042).")
+    account_id: Id | None = None
+    after: Id | None = Field(default=None, description="The cursor `next` carries.")
+    limit: int = Field(default=50, ge=1, le=100)
+
+
+class PageQuery(_In):
+    after: Id | None = None
+    limit: int = Field(default=50, ge=1, le=100)
+
+
+class NewRequest(_In):
+    subject: Text(200)
+    description: Text(20000)
+    urgency: Urgency = "normal"
+    expected_by: date | None = None
+    requester_id: Id | None = Field(
+        default=None,
+        description="Team tokens: the contact the request is raised for. Contact tokens: "
+        "leave out (it is raised as yours).",
+    )
+
+
+class NewReply(_In):
+    body: Text(20000)
+
+
+class InvalidParam(BaseModel):
+    name: str
+    reason: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    invalid_params: list[InvalidParam] | None = Field(default=None, alias="invalid-params")
