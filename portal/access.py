@@ -73,15 +73,16 @@ TEAM_COACH = Policy(
 )
 
 
+def _token_policy(name: str, check=lambda user, args: True, *, writes=False) -> Policy:
+    return Policy(name, check, requires_login=False, token=True, writes=writes)
+
+
 # The JSON API: what the token's person may see is every other rule's business.
-API_READ = Policy("API token", lambda user, args: True, requires_login=False, token=True)
-API_WRITE = Policy(
-    "API token that may write",
-    lambda user, args: True,
-    requires_login=False,
-    token=True,
-    writes=True,
-)
+API_READ = _token_policy("API token")
+API_TEAM_READ = _token_policy("team token", lambda user, args: user.is_staff)
+API_WRITE = _token_policy("API token that may write", writes=True)
+# The team's side only (notes, owner, status): a contact's token may not.
+API_TEAM_WRITE = _token_policy("team token that may write", lambda u, a: u.is_staff, writes=True)
 
 
 def policy(rule: Policy):
@@ -100,9 +101,7 @@ def policy_of(endpoint: str) -> Policy | None:
 
 
 def enforce_policy():
-    if request.endpoint is None:  # no route matched: let the 404/405 handlers answer
-        return None
-    if request.endpoint == "static":
+    if request.endpoint in (None, "static"):  # None: no route, the 404/405 handlers answer
         return None
     rule = policy_of(request.endpoint)
     if rule is None:  # deny by default; start-up checks make this unreachable
@@ -140,6 +139,8 @@ def _enforce_token(rule: Policy) -> None:
         g.setdefault("_memberships", {})[person.id] = [(team, MEMBER)]
     if rule.writes and not token.can_write:
         abort(403, "This token may only read.")
+    if not rule.check(person, request.view_args or {}):
+        abort(403, "Only a team's token may do this.")
     g.api_token, g.api_person = token, person
 
 

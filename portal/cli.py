@@ -56,7 +56,9 @@ def register(app: Flask) -> None:
         """Periodic work with no daemon (run from cron every minute): take mail from the
         hosted mailbox (if one is set), record service-level breaches, close due review
         rounds and send their reminders, send scheduled surveys, tell owners of requests at
-        risk, mail staff their notifications (at once or a digest), then deliver queued mail."""
+        risk, mail staff their notifications (at once or a digest), then deliver queued mail;
+        forget the API's kept answers once their retries are long past."""
+        from .api.idempotency import forget_old_answers
         from .insights.services import run_survey_schedules
         from .mail import deliver_pending
         from .notify import mail_notifications
@@ -83,6 +85,8 @@ def register(app: Flask) -> None:
             surveys = run_survey_schedules()
             db.session.commit()
             sent = deliver_pending()
+            forget_old_answers()
+            db.session.commit()
         click.echo(
             f"mail in: {mail_in}; breaches recorded: {breaches}; {rounds}; "
             f"surveys sent: {surveys}; at-risk notices: {at_risk}; notification mails: {notified}; "

@@ -157,6 +157,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SUBMISSION_RATE_LIMIT": os.environ.get("SUBMISSION_RATE_LIMIT", "60 per hour;300 per day"),
         # Each API token's requests, reads and writes together.
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
+        # Calls refused for want of a usable token, per address.
+        "API_FAILED_AUTH_LIMIT": os.environ.get("API_FAILED_AUTH_LIMIT", "30 per minute"),
         # A contact asking again about the same request within this many minutes is told the
         # team has it; nothing is written, so the team's inbox caches stay warm.
         "CHASE_QUIET_MINUTES": int(os.environ.get("CHASE_QUIET_MINUTES", "60")),

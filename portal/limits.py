@@ -6,8 +6,12 @@ budget to count with.
 
 from __future__ import annotations
 
+import time
+
 from flask import current_app
 from flask_login import current_user
+from limits import parse_many
+from werkzeug.exceptions import TooManyRequests
 
 from .extensions import limiter
 
@@ -29,3 +33,19 @@ def submissions() -> str:
 # A contact's write (raise, reply, chase, resolve, reopen, rate, feedback, stance, survey…):
 # each decorated view counts the same budget on its own counter.
 contact_write = limiter.limit(submissions, key_func=per_person, methods=["POST"])
+
+
+def count_contact_write(person) -> None:
+    """A contact's write through the API counts against the same budget as their writes
+    through the web's forms (SUBMISSION_RATE_LIMIT, per person), whatever token it comes
+    with: the API's own limit is per token, and a contact may hold several. 429 when spent."""
+    if not person.is_contact or not limiter.enabled:
+        return
+    who = ("api-contact-write", f"person:{person.id}")
+    for limit in parse_many(submissions()):
+        if not limiter.limiter.hit(limit, *who):
+            reset = limiter.limiter.get_window_stats(limit, *who).reset_time
+            raise TooManyRequests(
+                "You have sent as many requests and replies as you may for now.",
+                retry_after=max(1, int(reset - time.time())),
+            )

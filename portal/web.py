@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -181,11 +181,27 @@ def _handle_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
     if is_api_request():  # a routing error under the API: no blueprint's handler saw it
+        if isinstance(error, MethodNotAllowed) and not _routable(error.valid_methods):
+            error = NotFound()  # an id no route takes: Werkzeug checks methods first
         return from_exception(error)
     response = render_error(error.code)
     if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
+
+
+def _routable(methods) -> bool:
+    """Whether this path is a route for any method it was said to allow. Werkzeug compares
+    methods before it converts the path's values, so an id no route takes (too large, say)
+    with another method comes back as 405 instead of 404."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in methods or ():
+        try:
+            adapter.match(method=method)
+        except HTTPException:
+            continue
+        return True
+    return False
 
 
 def _handle_csrf_error(error: CSRFError):

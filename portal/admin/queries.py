@@ -33,9 +33,10 @@ from ..models.invitation import ACCEPTED, EXPIRED, PENDING, REVOKED
 
 
 def get_staff(user_id: int) -> User:
-    """A staff member; contacts are managed from their account's page."""
+    """A staff member; contacts are managed from their account's page, integration people
+    from their team's API tokens page."""
     person = db.session.get(User, user_id)
-    if person is None or not person.is_staff:
+    if person is None or not person.is_staff or person.integration:
         abort(404)
     return person
 

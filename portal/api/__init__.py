@@ -32,7 +32,7 @@ csrf.exempt(bp)
 
 def _token_key() -> str:
     """Each token counts on its own, read from the header before the token is checked (the
-    limiter runs first), so a flood of bad tokens is limited by address."""
+    limiter runs first)."""
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret:
         return f"api-address:{request.remote_addr}"
@@ -40,6 +40,12 @@ def _token_key() -> str:
 
 
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_token_key)(bp)
+# A made-up token gets a fresh budget above: failed authentications are counted per address.
+limiter.limit(
+    lambda: current_app.config["API_FAILED_AUTH_LIMIT"],
+    key_func=lambda: f"api-refused:{request.remote_addr}",
+    deduct_when=lambda response: response.status_code == 401,
+)(bp)
 
 
 @bp.after_request
@@ -158,7 +164,7 @@ def _generate() -> dict:
 
 
 def install(app: Flask) -> None:
-    from . import requests_views  # noqa: F401  the views, declared on `bp`
+    from . import accounts_views, requests_views  # noqa: F401  the views, declared on `bp`
 
     # The apiflask settings its decorators read while answering (`bp.input`, `bp.output`).
     app.config.setdefault("VALIDATION_ERROR_STATUS_CODE", 422)

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from datetime import timedelta
 
 from flask import Response, abort, make_response, request
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit
+from .. import audit, limits
 from ..api_auth import api_person, api_token
 from ..extensions import db
-from ..models import IdempotentAnswer
+from ..models import IdempotentAnswer, utcnow
 
 MAX_KEY = 200
+# How long a post can be retried with its key and get its first answer again.
+KEPT_FOR = timedelta(days=1)
 REPLAYED = "Idempotent-Replayed"
 
 
@@ -51,6 +55,15 @@ def _stored(key: str) -> IdempotentAnswer | None:
     )
 
 
+def _lost_race(key: str | None, fingerprint: str):
+    """Two writes to one request at once: the second is refused, as the web refuses a stale
+    form, unless it was the same post retried, which gets the first one's answer."""
+    db.session.rollback()
+    if key and (answer := _stored(key)) is not None:
+        return _replay(answer, fingerprint)
+    abort(412, "Someone else changed this request at the same moment; nothing was saved.")
+
+
 def derived_key(key: str | None, fallback: str) -> str:
     """A key for services that keep their own (raising, 64 characters): this token's."""
     if not key:
@@ -70,7 +83,11 @@ def idempotent(view):
         fingerprint = _fingerprint() if key else ""
         if key and (answer := _stored(key)) is not None:
             return _replay(answer, fingerprint)
-        response = make_response(view(*args, **kwargs))
+        limits.count_contact_write(api_person())
+        try:
+            response = make_response(view(*args, **kwargs))
+        except StaleDataError:  # another write to the same request won the race
+            return _lost_race(key, fingerprint)
         if 200 <= response.status_code < 300:
             # Every change through the API is in the audit log under the token's name.
             audit.record(
@@ -94,6 +111,8 @@ def idempotent(view):
             )
         try:
             db.session.commit()
+        except StaleDataError:
+            return _lost_race(key, fingerprint)
         except IntegrityError:
             db.session.rollback()
             answer = _stored(key) if key else None
@@ -103,3 +122,10 @@ def idempotent(view):
         return response
 
     return write
+
+
+def forget_old_answers() -> int:
+    """Drop answers whose retries are long past (by `tick`): a key used again after that
+    acts afresh."""
+    old = delete(IdempotentAnswer).where(IdempotentAnswer.created_at < utcnow() - KEPT_FOR)
+    return db.session.execute(old).rowcount

@@ -13,23 +13,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import access
-from ..access import API_READ, API_WRITE, policy
+from ..access import API_READ, API_TEAM_WRITE, API_WRITE, policy
 from ..api_auth import api_person, api_token
 from ..extensions import db
-from ..models import OPEN_STATUSES, Account, Entry, Request, User
+from ..models import OPEN_STATUSES, Account, Entry, Function, Request, User
 from ..models.request import CLOSED, RESOLVED
 from ..requests import raising, search
 from ..requests import services as request_services
-from ..requests.errors import RequestError
+from ..requests.errors import RequestError, ensure_not_merged
 from . import COMMON_ERRORS, bp, problem_response
 from .etags import check_if_match, etag_header, request_etag, unchanged
 from .idempotency import derived_key, idempotent
+from .paging import page
 from .schemas import (
     EntryOut,
     EntryPage,
+    NewNote,
     NewReply,
     NewRequest,
     PageQuery,
+    RequestChanges,
     RequestOut,
     RequestPage,
     RequestQuery,
@@ -93,8 +96,16 @@ def _load(request_id: int, *options) -> Request:
     return access.get_request_as(person, request_id, *options, account_id=account_id)
 
 
-def _next_url(endpoint: str, last_id: int, **args) -> str:
-    return url_for(endpoint, **{k: v for k, v in args.items() if v is not None}, after=last_id)
+def _writable(request_id: int, *options) -> Request:
+    """A request to change: not stale by If-Match (412), not merged into another (409), as
+    the web refuses both."""
+    item = _load(request_id, *options)
+    check_if_match(item)
+    try:
+        ensure_not_merged(item)
+    except RequestError as error:
+        abort(409, str(error))
+    return item
 
 
 @bp.get("/requests")
@@ -108,6 +119,8 @@ def list_requests(query: RequestQuery):
     listing = access.requests_visible_to(person).options(*_SHOWN)
     if account_id is not None:
         listing = listing.where(Request.account_id == account_id)
+    else:  # the token's team only, whatever else its person may reach
+        listing = listing.where(Request.team_id == api_token().team_id)
     if query.account_id is not None:
         listing = listing.where(Request.account_id == query.account_id)
     if query.status != "all":
@@ -117,22 +130,15 @@ def list_requests(query: RequestQuery):
         listing = listing.where(search.search_condition(query.q, entries=person.is_staff))
     if query.after is not None:
         listing = listing.where(Request.id < query.after)
-    rows = list(db.session.scalars(listing.order_by(Request.id.desc()).limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return {
-        "items": [request_out(r, for_team=person.is_staff) for r in rows],
-        "next": _next_url(
-            ".list_requests",
-            rows[-1].id,
-            status=query.status if query.status != "all" else None,
-            q=query.q,
-            account_id=query.account_id,
-            limit=query.limit,
-        )
-        if more
-        else None,
-    }
+    rows, following = page(
+        list(db.session.scalars(listing.order_by(Request.id.desc()).limit(query.limit + 1))),
+        query.limit,
+        ".list_requests",
+        status=query.status if query.status != "all" else None,
+        q=query.q,
+        account_id=query.account_id,
+    )
+    return {"items": [request_out(r, for_team=person.is_staff) for r in rows], "next": following}
 
 
 @bp.get("/requests/<int:request_id>")
@@ -173,15 +179,10 @@ def timeline(request_id: int, query: PageQuery):
         entries = entries.where(Entry.public.is_(True))
     if query.after is not None:
         entries = entries.where(Entry.id > query.after)
-    rows = list(db.session.scalars(entries))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return {
-        "items": [_entry_out(e) for e in rows],
-        "next": _next_url(".timeline", rows[-1].id, request_id=item.id, limit=query.limit)
-        if more
-        else None,
-    }
+    rows, following = page(
+        list(db.session.scalars(entries)), query.limit, ".timeline", request_id=item.id
+    )
+    return {"items": [_entry_out(e) for e in rows], "next": following}
 
 
 @bp.post("/requests")
@@ -263,7 +264,7 @@ def _raise_for_contact(person: User, body: NewRequest, key: str) -> Request:
         **COMMON_ERRORS,
         **NOT_FOUND,
         **INVALID,
-        409: problem_response("Idempotency-Key reused with another body"),
+        409: problem_response("Merged into another request, or Idempotency-Key reused"),
         412: problem_response("If-Match: the request changed since that version"),
     },
 )
@@ -272,8 +273,7 @@ def reply(request_id: int, body: NewReply):
     """A public reply on the request, from the token's person. Send the request's ETag as
     If-Match to be refused (412) if someone changed it meanwhile."""
     person = api_person()
-    item = _load(request_id)
-    check_if_match(item)
+    item = _writable(request_id)
     try:
         if person.is_staff:
             entry = request_services.reply_as_staff(person, item, body.body)
@@ -281,9 +281,82 @@ def reply(request_id: int, body: NewReply):
             entry = request_services.reply_as_contact(person, item, body.body)
     except RequestError as error:
         abort(422, str(error))
+    return _entry_made(item, entry)
+
+
+def _entry_made(item: Request, entry: Entry):
+    """201 with the new entry, where the timeline is, and the request's new ETag."""
     db.session.flush()
     entry = db.session.scalar(
         select(Entry).where(Entry.id == entry.id).options(joinedload(Entry.author))
     )
     location = url_for(".timeline", request_id=item.id)
     return _entry_out(entry), 201, {"Location": location, **etag_header(request_etag(item))}
+
+
+STALE = {
+    409: problem_response("Merged into another request, or Idempotency-Key reused"),
+    412: problem_response("If-Match: the request changed since that version"),
+}
+TEAM_ONLY = {403: problem_response("A contact's or read-only token may not do this.")}
+
+
+@bp.post("/requests/<int:request_id>/notes")
+@idempotent
+@bp.input(NewNote, arg_name="body")
+@bp.output(EntryOut, status_code=201)
+@bp.doc(
+    operation_id="addNote",
+    responses={**COMMON_ERRORS, **NOT_FOUND, **INVALID, **STALE, **TEAM_ONLY},
+)
+@policy(API_TEAM_WRITE)
+def note(request_id: int, body: NewNote):
+    """An internal note: the team sees it, the customer never does."""
+    item = _writable(request_id)
+    return _entry_made(item, request_services.add_note(api_person(), item, body.body))
+
+
+@bp.patch("/requests/<int:request_id>")
+@idempotent
+@bp.input(RequestChanges, arg_name="body")
+@bp.output(RequestOut)
+@bp.doc(
+    operation_id="changeRequest",
+    responses={**COMMON_ERRORS, **NOT_FOUND, **INVALID, **STALE, **TEAM_ONLY},
+)
+@policy(API_TEAM_WRITE)
+def change(request_id: int, body: RequestChanges):
+    """Owner, status, function and urgency, as the request pane's one Save changes them."""
+    person = api_person()
+    item = _writable(request_id, *_SHOWN)
+    assignee = item.assignee
+    if body.unassign and body.assignee_id is not None:
+        abort(422, "Send assignee_id or unassign, not both.")
+    if body.unassign:
+        assignee = None
+    elif body.assignee_id is not None:
+        assignee = db.session.get(User, body.assignee_id)
+        if assignee is None:
+            abort(422, "Only an active member of the owning team can own the request.")
+    function = item.function
+    if body.function_id is not None:
+        function = db.session.get(Function, body.function_id)
+        if function is None or not function.active:
+            abort(422, "Choose one of the functions in use.")
+    status = body.status or ("open" if item.status == "new" else item.status)
+    try:
+        request_services.update_properties(
+            person,
+            item,
+            assignee=assignee,
+            status=status,
+            function=function,
+            urgency=body.urgency or item.urgency,
+        )
+    except RequestError as error:
+        abort(422, str(error))
+    db.session.flush()
+    db.session.expire(item)  # its owner and function objects are the ones it had before
+    item = _load(request_id, *_SHOWN)
+    etag = request_etag(item)
+    return request_out(item, for_team=True), 200, etag_header(etag)

@@ -131,6 +131,22 @@ class NewReply(_In):
     body: Text(20000)
 
 
+class NewNote(_In):
+    body: Text(20000)
+
+
+class RequestChanges(_In):
+    """Only what is sent changes; each change is recorded on the timeline as on the web."""
+
+    status: Literal["open", "waiting_on_customer", "resolved", "closed"] | None = None
+    assignee_id: Id | None = Field(
+        default=None, description="A member of the team; `unassign: true` to release it."
+    )
+    unassign: bool = False
+    function_id: Id | None = None
+    urgency: Urgency | None = None
+
+
 class InvalidParam(BaseModel):
     name: str
     reason: str
@@ -144,3 +160,46 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     invalid_params: list[InvalidParam] | None = Field(default=None, alias="invalid-params")
+
+
+class AccountOut(BaseModel):
+    id: int
+    name: str
+    tier: str
+    shares_visibility: bool = Field(description="Its contacts may opt in to see each other's.")
+    active: bool
+    created_at: datetime
+    last_contact_at: datetime | None = Field(description="When the team last wrote to it.")
+
+
+class AccountPage(BaseModel):
+    items: list[AccountOut]
+    next: str | None
+
+
+class ContactOut(BaseModel):
+    id: int = Field(description="The person's id: `requester_id` when raising for them.")
+    name: str
+    email: str
+    active: bool
+    sees_account_requests: bool
+
+
+class ContactPage(BaseModel):
+    items: list[ContactOut]
+    next: str | None
+
+
+class RatingOut(BaseModel):
+    id: int
+    request_id: int
+    reference: str
+    score: int = Field(ge=1, le=5)
+    comment: str
+    contact: Person
+    created_at: datetime
+
+
+class RatingPage(BaseModel):
+    items: list[RatingOut]
+    next: str | None

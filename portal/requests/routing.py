@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, func, select
 
 from ..domain.routing import Candidate, choose_assignee
 from ..extensions import db
-from ..models import Function, Membership, Request, Skill, Team, User
+from ..models import Function, Membership, Request, Skill, Team, User, listed_staff
 from ..models.request import NEW, OPEN
 
 CLOCK_RUNNING = (NEW, OPEN)
@@ -31,7 +31,7 @@ _CANDIDATES = (
     select(User.id, User.name, Skill.level, _OPEN_LOAD, User.away)
     .join(Membership, Membership.user_id == User.id)
     .outerjoin(Skill, (Skill.user_id == User.id) & (Skill.function_id == bindparam("function_id")))
-    .where(Membership.team_id == bindparam("team_id"), User.active.is_(True))
+    .where(Membership.team_id == bindparam("team_id"), User.active.is_(True), listed_staff())
 )
 
 

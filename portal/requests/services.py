@@ -231,7 +231,7 @@ def assign(actor: User, request: Request, assignee: User | None) -> None:
                 Membership.team_id == request.team_id, Membership.user_id == assignee.id
             )
         )
-        if is_member is None or not assignee.active:
+        if is_member is None or not assignee.active or assignee.integration:
             raise RequestError("Only an active member of the owning team can own the request.")
     if request.assignee_id == (assignee.id if assignee else None):
         return

@@ -63,6 +63,20 @@ ROWS = {
     "api.get_request": ("GET", _request_url("api.get_request"), _every(401)),
     "api.timeline": ("GET", _request_url("api.timeline"), _every(401)),
     "api.reply": ("POST", _request_url("api.reply"), _every(401)),
+    "api.note": ("POST", _request_url("api.note"), _every(401)),
+    "api.change": ("PATCH", _request_url("api.change"), _every(401)),
+    "api.list_accounts": ("GET", lambda w: url_for("api.list_accounts"), _every(401)),
+    "api.get_account": (
+        "GET",
+        lambda w: url_for("api.get_account", account_id=w.account_a.id),
+        _every(401),
+    ),
+    "api.list_contacts": (
+        "GET",
+        lambda w: url_for("api.list_contacts", account_id=w.account_a.id),
+        _every(401),
+    ),
+    "api.list_ratings": ("GET", lambda w: url_for("api.list_ratings"), _every(401)),
     "api_tokens.reference": ("GET", lambda w: url_for("api_tokens.reference"), _every(200)),
     "api_tokens.team_tokens": (
         "GET",

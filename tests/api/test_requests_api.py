@@ -197,8 +197,9 @@ def test_bad_input_gets_a_problem_naming_the_field_and_saves_nothing(world, api,
 
 def test_errors_under_the_api_are_json_and_pages_keep_theirs(world, api, api_tokens, client):
     for path in ("/api/v1/nothing-here", f"{LIST}/-1", f"{LIST}/99999999999"):
-        answer = api.get(path, api_tokens.team_x)
-        assert answer.status_code == 404 and answer.mimetype == PROBLEM, path
+        for method in ("GET", "PATCH", "POST"):
+            answer = api.call(method, path, api_tokens.team_x, json={})
+            assert answer.status_code == 404 and answer.mimetype == PROBLEM, (method, path)
     wrong_method = api.call("DELETE", LIST, api_tokens.team_x)
     assert wrong_method.status_code == 405 and "GET" in wrong_method.headers["Allow"]
     page = client.get("/no-such-page")
@@ -229,3 +230,86 @@ def test_the_schema_is_served_and_names_every_operation(client):
     assert {"listRequests", "getRequest", "getTimeline", "raiseRequest", "replyToRequest"} <= (
         operations
     )
+
+
+def test_a_team_token_notes_and_changes_a_request_as_the_pane_does(world, api, api_tokens):
+    ids = _requests(world)
+    path = f"{LIST}/{ids['a']}"
+    note = api.post(f"{path}/notes", api_tokens.team_x, {"body": "Depot says Friday."})
+    assert note.status_code == 201 and note.json["public"] is False
+    etag = note.headers["ETag"]
+    changed = api.call(
+        "PATCH",
+        path,
+        api_tokens.team_x,
+        json={"assignee_id": world.member_x.id, "urgency": "critical", "status": "resolved"},
+        headers={"If-Match": etag},
+    )
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    assert changed.json["assignee"]["id"] == world.member_x.id
+    assert (changed.json["urgency"], changed.json["status"]) == ("critical", "resolved")
+    stale = api.call(
+        "PATCH", path, api_tokens.team_x, json={"urgency": "low"}, headers={"If-Match": etag}
+    )
+    assert stale.status_code == 412
+    events = [e["event"] for e in api.get(f"{path}/timeline", api_tokens.team_x).json["items"]]
+    assert "assigned" in events and "reclassified" in events and "status" in events
+
+
+def test_a_request_is_owned_only_by_a_member_of_its_team(world, api, api_tokens):
+    ids = _requests(world)
+    for stranger in (world.member_y.id, world.contact_a.id, 2**31 - 1):
+        refused = api.call(
+            "PATCH", f"{LIST}/{ids['a']}", api_tokens.team_x, json={"assignee_id": stranger}
+        )
+        assert refused.status_code == 422 and refused.mimetype == PROBLEM
+    assert db.session.get(Request, ids["a"]).assignee_id is None
+
+
+def test_a_request_merged_into_another_takes_no_more_writes(world, api, api_tokens):
+    ids = _requests(world)
+    kept = db.session.get(Request, ids["a"])
+    duplicate = factories.make_request(world.account_a, world.contact_a, status="closed")
+    duplicate.merged_into_id = kept.id
+    db.session.commit()
+    path = f"{LIST}/{duplicate.id}"
+    for method, url, body in (
+        ("POST", f"{path}/replies", {"body": "Hello?"}),
+        ("POST", f"{path}/notes", {"body": "Note"}),
+        ("PATCH", path, {"status": "open"}),
+    ):
+        answer = api.call(method, url, api_tokens.team_x, json=body)
+        assert answer.status_code == 409 and kept.reference in answer.json["detail"]
+    assert db.session.get(Request, duplicate.id).status == "closed"
+
+
+def test_a_write_that_loses_a_race_is_refused_not_a_500(world, api, api_tokens, monkeypatch):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from portal.requests import services
+
+    def lose(*args, **kwargs):
+        raise StaleDataError("another write won")
+
+    monkeypatch.setattr(services, "reply_as_staff", lose)
+    ids = _requests(world)
+    answer = api.post(f"{LIST}/{ids['a']}/replies", api_tokens.team_x, {"body": "Hi"})
+    assert answer.status_code == 412 and answer.mimetype == PROBLEM
+
+
+def test_made_up_tokens_are_limited_by_address_and_contacts_by_their_web_budget(
+    world, api_tokens, limited_app
+):
+    from tests.api.conftest import Api
+
+    limited_app.config.update(
+        API_FAILED_AUTH_LIMIT="3 per minute", SUBMISSION_RATE_LIMIT="2 per hour"
+    )
+    api = Api(limited_app.test_client())
+    body = {"subject": "Short", "description": "Two pallets."}
+    answers = [api.post(LIST, api_tokens.contact_a2, body).status_code for _ in range(3)]
+    assert answers == [201, 201, 429]
+    for n in range(3):
+        assert api.get(LIST, f"ost_guess-{n}").status_code == 401
+    # Every call from that address now waits: a guesser's next good-looking try too.
+    assert api.get(LIST, "ost_guess-4").status_code == 429

@@ -31,6 +31,18 @@ ROWS = {
         {"body": "Any news?"},
         {**SEES_A, "team_x": 201, "contact_a": 201, "read_only": 403},
     ),
+    "api.note": (
+        "POST",
+        _a_request("api.note"),
+        {"body": "Checked the depot."},
+        {**SEES_A, "team_x": 201, "contact_a": 403, "contact_a2": 403, "read_only": 403},
+    ),
+    "api.change": (
+        "PATCH",
+        _a_request("api.change"),
+        {"urgency": "high"},
+        {**SEES_A, "team_x": 200, "contact_a": 403, "contact_a2": 403, "read_only": 403},
+    ),
     # A team token must say for whom (422 without requester_id); a contact raises as themself.
     "api.raise_request": (
         "POST",
@@ -44,6 +56,30 @@ ROWS = {
             "contact_a2": 201,
             "read_only": 403,
         },
+    ),
+    "api.list_accounts": (
+        "GET",
+        lambda w: url_for("api.list_accounts"),
+        None,
+        {**dict.fromkeys(TOKENS, 200), "none": 401},
+    ),
+    "api.get_account": (
+        "GET",
+        lambda w: url_for("api.get_account", account_id=w.account_a.id),
+        None,
+        {**SEES_A, "read_only": 200},
+    ),
+    "api.list_contacts": (
+        "GET",
+        lambda w: url_for("api.list_contacts", account_id=w.account_a.id),
+        None,
+        {**SEES_A, "contact_a": 403, "contact_a2": 403, "read_only": 200},
+    ),
+    "api.list_ratings": (
+        "GET",
+        lambda w: url_for("api.list_ratings"),
+        None,
+        {**dict.fromkeys(TOKENS, 200), "none": 401, "contact_a": 403, "contact_a2": 403},
     ),
     "api.openapi": ("GET", lambda w: url_for("api.openapi"), None, dict.fromkeys(TOKENS, 200)),
 }

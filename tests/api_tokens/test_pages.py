@@ -103,3 +103,14 @@ def test_a_team_tokens_person_is_never_offered_as_staff(world, client, login_as)
     login_as(world.member_x)
     inbox = client.get(url_for("inbox.index", team_id=world.team_x.id)).text
     assert "CRM bot" not in inbox
+
+
+def test_an_integration_person_has_no_admin_page_to_be_made_admin_from(world, client, login_as):
+    from portal.api_tokens import services
+
+    token, _ = services.create_team_token(
+        world.coach_x, world.team_x, "CRM bot", can_write=True, expires_at=None
+    )
+    db.session.commit()
+    login_as(world.admin)
+    assert client.get(url_for("admin.person", user_id=token.user_id)).status_code == 404

@@ -43,7 +43,7 @@ def test_a_coach_makes_uses_and_revokes_a_token(page, world, sign_in, console_er
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Revoke CRM sync").click()
-    expect(page.get_by_text("Revoked")).to_be_visible()
+    expect(page.get_by_role("cell", name="Revoked", exact=True)).to_be_visible()
     expect(page.locator("#new-token")).to_have_count(0)  # shown once, never again
     answer = page.request.get(
         f"{base_url}/api/v1/requests", headers={"Authorization": f"Bearer {token}"}
