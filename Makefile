@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	@export BASE_URL="$${BASE_URL:-http://127.0.0.1:$(PORT)}"; \
+	  export WEBHOOK_ALLOW_LOOPBACK="$${WEBHOOK_ALLOW_LOOPBACK:-1}"; \
 	  $(BIN)/flask mail-listen & listener=$$!; trap 'kill $$listener 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/flask serve-demo --host 127.0.0.1 --port $(PORT)
 

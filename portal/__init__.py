@@ -89,9 +89,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     from . import api
     from .api_tokens import bp as api_tokens_bp
+    from .webhooks import bp as webhooks_bp
+    from .webhooks import delivery as webhook_delivery
 
     app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(webhooks_bp)
     api.install(app)
+    webhook_delivery.install(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -13,7 +13,8 @@ The stamps:
   calendar, members, accounts and canned replies.
 - `site_version.version`, one row: site-wide data every team prints: functions, tiers,
   service levels, people's names and kinds (the staff pickers list every active staff
-  member; inbox rows print requesters' names).
+  member; inbox rows print requesters' names), and which webhook endpoints want which
+  events (rare changes, read by every post that raises or changes a request).
 
 Both are bumped here, by a flush hook installed from `create_app` (`install`), in the same
 transaction as the change, when it commits (as activity does: writers queue on the row for
@@ -64,14 +65,24 @@ class Region:
     """A named cache whose key is exactly its declared inputs, in order. Each app (each
     `create_app`) keeps its own values, as each server does."""
 
-    def __init__(self, name: str, size: int, inputs: tuple[str, ...], *, stamped: bool = True):
+    def __init__(
+        self,
+        name: str,
+        size: int,
+        inputs: tuple[str, ...],
+        *,
+        stamped: bool = True,
+        site_only: bool = False,
+    ):
         self.name = name
         self.size = size
         self.inputs = inputs
         self._names = frozenset(inputs)
         # Stamped: the key holds database versions, so a transaction with uncounted changes
-        # must not read (or fill) it.
+        # must not read (or fill) it. Site only: the key holds the site stamp alone, so only
+        # an uncounted site-wide change matters (a request's own writes do not).
         self.stamped = stamped
+        self.site_only = site_only
 
     def _store(self) -> _Store:
         stores = current_app.extensions.setdefault("caching", {})
@@ -83,7 +94,7 @@ class Region:
     def get(self, make, **inputs):
         if inputs.keys() != self._names:
             raise TypeError(f"{self.name}: key needs {self.inputs}, got {tuple(inputs)}")
-        if self.stamped and _uncounted():
+        if self.stamped and (_site_uncounted() if self.site_only else _uncounted()):
             return make()
         key = tuple(inputs[name] for name in self.inputs)
         store = self._store()
@@ -136,6 +147,9 @@ TIMELINE = Region(
 # Small reference tables every workspace page reads (portal/reference.py): `stamp`, the
 # versions of what the value is read from (the team's include its id).
 REFERENCE = Region("reference", 512, ("what", "stamp"))
+# Which webhook endpoints want which events (portal/webhook_events.py), read by every post
+# that raises or changes a request, mid-transaction: keyed by the site stamp alone.
+WEBHOOK_SUBSCRIPTIONS = Region("webhook subscriptions", 4, ("stamp",), site_only=True)
 # Whole drawn fragments that hold no per-person secret (never a CSRF token): a page's
 # filter form, menus and property fields, drawn by WTForms from reference data. `inputs`,
 # built by the view, is every value the block prints (the stamps of the data it lists
@@ -176,6 +190,8 @@ _ACTIVITY = "onestop.activity_teams"  # portal/requests/activity.py's pending te
 _PERSON_COLUMNS = ("name", "kind", "active", "email")
 # A team's own columns (not the stamps, which are written around the ORM).
 _TEAM_COLUMNS = ("name", "description", "timezone", "automatic_routing")
+# A webhook endpoint's columns that say what it is sent (portal/webhook_events.py).
+_ENDPOINT_COLUMNS = ("events", "active")
 
 
 def _site_stamp_query():
@@ -212,9 +228,18 @@ def team_stamp(team) -> tuple:
     return (team.id, team.created_at, team.settings_version)
 
 
+def site_changed() -> None:
+    """Count a site-wide change the ORM cannot see (a Core write)."""
+    db.session.info[_SITE] = True
+
+
 def team_changed(*team_ids: int) -> None:
     """Count a change to these teams' settings that the ORM cannot see (a Core write)."""
     db.session.info.setdefault(_TEAMS, set()).update(team_ids)
+
+
+def _site_uncounted() -> bool:
+    return bool(db.session.info.get(_SITE))
 
 
 def _uncounted() -> bool:
@@ -238,6 +263,7 @@ def _collect(session: Session, _context) -> None:
         Team,
         Tier,
         User,
+        WebhookEndpoint,
         WorkingHours,
     )
 
@@ -250,6 +276,8 @@ def _collect(session: Session, _context) -> None:
             site = True
         elif isinstance(obj, User):
             site = site or written or _changed(obj, _PERSON_COLUMNS)
+        elif isinstance(obj, WebhookEndpoint):
+            site = site or written or _changed(obj, _ENDPOINT_COLUMNS)
         elif isinstance(obj, Team):
             if written or _changed(obj, _TEAM_COLUMNS):
                 teams.add(obj.id)

@@ -56,8 +56,9 @@ def register(app: Flask) -> None:
         """Periodic work with no daemon (run from cron every minute): take mail from the
         hosted mailbox (if one is set), record service-level breaches, close due review
         rounds and send their reminders, send scheduled surveys, tell owners of requests at
-        risk, mail staff their notifications (at once or a digest), then deliver queued mail;
-        forget the API's kept answers once their retries are long past."""
+        risk, mail staff their notifications (at once or a digest), then deliver queued mail
+        and webhooks; forget the API's kept answers once their retries are long past, and
+        webhook deliveries past their log's span."""
         from .api.idempotency import forget_old_answers
         from .insights.services import run_survey_schedules
         from .mail import deliver_pending
@@ -65,6 +66,7 @@ def register(app: Flask) -> None:
         from .procedures.review_rounds import tick as tick_reviews
         from .requests.clock import record_breaches, tell_at_risk
         from .team_mail import fetcher
+        from .webhooks.delivery import deliver_due, forget_old_deliveries
 
         # Reminders and surveys carry links: build them as for a request at the site's root
         # (BASE_URL is put in front), since cron gives no request to build them from.
@@ -85,12 +87,14 @@ def register(app: Flask) -> None:
             surveys = run_survey_schedules()
             db.session.commit()
             sent = deliver_pending()
+            hooks = deliver_due()
             forget_old_answers()
+            forget_old_deliveries()
             db.session.commit()
         click.echo(
             f"mail in: {mail_in}; breaches recorded: {breaches}; {rounds}; "
             f"surveys sent: {surveys}; at-risk notices: {at_risk}; notification mails: {notified}; "
-            f"mail sent: {sent}"
+            f"mail sent: {sent}; webhooks delivered: {hooks}"
         )
 
     @app.cli.command("backfill-first-responses")

@@ -159,6 +159,14 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
         # Calls refused for want of a usable token, per address.
         "API_FAILED_AUTH_LIMIT": os.environ.get("API_FAILED_AUTH_LIMIT", "30 per minute"),
+        # Webhooks: plain http and loopback targets only where this is set (tests, the demo);
+        # each delivery waits this many seconds for the receiver; an endpoint failing this
+        # long without a success is switched off and its team's coaches told.
+        "WEBHOOK_ALLOW_LOOPBACK": _flag("WEBHOOK_ALLOW_LOOPBACK", False),
+        "WEBHOOK_TIMEOUT": float(os.environ.get("WEBHOOK_TIMEOUT", "10")),
+        "WEBHOOK_DISABLE_AFTER_HOURS": float(os.environ.get("WEBHOOK_DISABLE_AFTER_HOURS", "24")),
+        # Send new events as the response that made them closes (tick sends the rest).
+        "WEBHOOKS_AFTER_RESPONSE": _flag("WEBHOOKS_AFTER_RESPONSE", True),
         # A contact asking again about the same request within this many minutes is told the
         # team has it; nothing is written, so the team's inbox caches stay warm.
         "CHASE_QUIET_MINUTES": int(os.environ.get("CHASE_QUIET_MINUTES", "60")),

@@ -17,6 +17,7 @@ from tests.admin.access_rows import ROWS as ADMIN_ROWS
 from tests.api.access_rows import ROWS as API_ROWS
 from tests.insights.access_rows import ROWS as INSIGHTS_ROWS
 from tests.procedures.access_rows import ROWS as PROCEDURE_ROWS
+from tests.webhooks.access_rows import ROWS as WEBHOOK_ROWS
 
 ROLES = (
     "visitor",
@@ -370,6 +371,7 @@ ROWS = {
     **API_ROWS,
     **PROCEDURE_ROWS,
     **INSIGHTS_ROWS,
+    **WEBHOOK_ROWS,
 }
 
 

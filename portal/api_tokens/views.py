@@ -12,7 +12,7 @@ from ..access import CONTACT, PUBLIC, TEAM_COACH, policy
 from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import after_write, render_page
-from ..models import ApiToken, utcnow
+from ..models import WEBHOOK_EVENTS, ApiToken, utcnow
 from ..web import API_PREFIX
 from . import bp, services
 from . import reference as api_reference
@@ -158,4 +158,5 @@ def reference():
         schemas=api_reference.schemas(document),
         api_url=API_PREFIX,
         spec_url=url_for("api.openapi"),
+        webhook_events=WEBHOOK_EVENTS,
     )

@@ -51,6 +51,7 @@ from .survey import (
 )
 from .team import COACH, MEMBER, MEMBERSHIP_ROLES, Membership, Team
 from .user import CONTACT, STAFF, User, listed_staff, normalize_email
+from .webhook import TEST_EVENT, WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AT_LEAST",
@@ -72,7 +73,9 @@ __all__ = [
     "SKILL_LEVELS",
     "STAFF",
     "STATUSES",
+    "TEST_EVENT",
     "URGENCIES",
+    "WEBHOOK_EVENTS",
     "Account",
     "ApiToken",
     "Attachment",
@@ -121,6 +124,8 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserSession",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkingHours",
     "id_from_reference",
     "listed_staff",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app, render_template, url_for
 from sqlalchemy import select
 
-from .. import audit
+from .. import audit, webhook_events
 from ..domain import review
 from ..domain.review import ReviewError
 from ..extensions import db
@@ -14,6 +14,7 @@ from ..mail import queue_mail
 from ..models import Procedure, ProcedureVersion, ReviewRound, Stance, User, utcnow
 from ..models.procedure import ADOPTED, REVISED
 from .authoring import changes_between, is_frozen, latest_version, version_text
+from .review_rounds import round_data
 from .stances import RoundResult, result_of, stances_in
 
 
@@ -64,7 +65,18 @@ def decide(
     db.session.flush()
     _mail_decision(round_, result)
     audit.record(actor, f"round.{decision}", round_, procedure_id=procedure.id)
+    if decision == ADOPTED:
+        webhook_events.emit(
+            procedure.team_id, "procedure.adopted", lambda: _adopted_data(round_, statement)
+        )
     return round_
+
+
+def _adopted_data(round_: ReviewRound, statement: str) -> dict:
+    data = round_data(round_)
+    data["procedure"]["adopted_version"] = latest_version(round_.procedure).number
+    data["procedure"]["decision_statement"] = statement
+    return data
 
 
 def _mail_decision(round_: ReviewRound, result: RoundResult) -> None:

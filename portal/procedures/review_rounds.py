@@ -10,7 +10,7 @@ from flask import current_app, render_template, url_for
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import audit
+from .. import audit, webhook_events
 from ..domain import review
 from ..domain.review import ReviewError
 from ..extensions import db
@@ -66,7 +66,35 @@ def open_round(
     for membership in members:
         _mail_stance_link(round_, membership.user, "reference_round_opened")
     audit.record(actor, "round.opened", round_, procedure_id=procedure.id, version=version.number)
+    webhook_events.emit(procedure.team_id, "round.opened", lambda: round_data(round_))
     return round_
+
+
+def round_data(round_: ReviewRound) -> dict:
+    """A round for webhooks: the procedure and version under review, its deadline and, once
+    closed, its tally (each member's latest stance that counts)."""
+    procedure, version = round_.procedure, round_.version
+    data = {
+        "procedure": {"id": procedure.id, "status": procedure.status},
+        "round": {
+            "id": round_.id,
+            "status": round_.status,
+            "version": version.number,
+            "title": version.title,
+            "opened_at": webhook_events.stamp(round_.opened_at),
+            "closes_at": webhook_events.stamp(round_.closes_at),
+            "closed_at": webhook_events.stamp(round_.closed_at),
+            "closed_early": round_.closed_early,
+        },
+    }
+    if round_.closed_at is not None:
+        kinds = db.session.execute(
+            counted_stances(Stance.kind, func.count())
+            .where(Stance.round_id == round_.id)
+            .group_by(Stance.kind)
+        )
+        data["round"]["tally"] = {kind: 0 for kind in review.KINDS} | dict(kinds.all())
+    return data
 
 
 def _mail_stance_link(round_: ReviewRound, user: User, template: str) -> None:
@@ -96,6 +124,7 @@ def close_round(actor: User | None, round_: ReviewRound, *, early: bool = False)
     round_.closed_early = early
     db.session.flush()
     audit.record(actor, "round.closed", round_, early=early)
+    webhook_events.emit(round_.procedure.team_id, "round.closed", lambda: round_data(round_))
 
 
 def _close_due(now: datetime | None, *conditions) -> int:

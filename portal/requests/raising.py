@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
 
-from .. import mail_threads, notify, reference
+from .. import mail_threads, notify, reference, webhook_events
 from ..extensions import db
 from ..mail import queue_mail
 from ..models import Account, Entry, Function, Request, Team, User, utcnow
@@ -119,6 +119,9 @@ def raise_request(actor: User, new: NewRequest) -> tuple[Request, bool]:
             request=request,
         )
     _confirm_by_mail(actor, request, team, choice, new.answers)
+    webhook_events.emit(
+        team.id, "request.created", lambda: {"request": webhook_events.request_data(request)}
+    )
     db.session.flush()
     return request, True
 

@@ -12,7 +12,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from .. import acting, notify
+from .. import acting, notify, webhook_events
 from ..extensions import db
 from ..models import Entry, Rating, Request, User, utcnow
 from ..models.request import CLOSED, EVENT, RESOLVED
@@ -73,6 +73,19 @@ def change_deadline(rating: Rating | None):
     return rating.created_at + CHANGE_WINDOW if rating else None
 
 
+def _webhook_data(request: Request, rating: Rating) -> dict:
+    db.session.flush()  # the rating's id
+    return {
+        "request": webhook_events.request_data(request),
+        "rating": {
+            "id": rating.id,
+            "score": rating.score,
+            "comment": rating.comment,
+            "contact_id": rating.contact_id,
+        },
+    }
+
+
 def rate(user: User, request: Request, score: int, comment: str) -> Rating:
     if not acting.can_act_as_requester(user, request):
         raise RequestError("Only the person who raised the request can rate it.")
@@ -86,6 +99,9 @@ def rate(user: User, request: Request, score: int, comment: str) -> Rating:
     if rating is None:
         rating = Rating(request_id=request.id, contact_id=user.id, score=score, comment=comment)
         db.session.add(rating)
+        webhook_events.emit(
+            request.team_id, "rating.created", lambda: _webhook_data(request, rating)
+        )
     elif now > change_deadline(rating):
         raise RequestError("A rating can be changed for 7 days; this one can no longer change.")
     else:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app, render_template, url_for
 from sqlalchemy import bindparam, func, select
 
-from .. import mail_threads, notify
+from .. import mail_threads, notify, webhook_events
 from ..extensions import db
 from ..mail import queue_mail
 from ..models import Entry, Function, Membership, Request, User, utcnow
@@ -37,6 +37,7 @@ def record_event(
         data=data,
     )
     db.session.add(entry)
+    webhook_events.record(request, event, data)
     return entry
 
 
@@ -65,6 +66,7 @@ def reply_as_contact(actor: User, request: Request, body: str) -> Entry:
         request=request,
     )
     db.session.flush()
+    webhook_events.written(request, entry)
     return entry
 
 
@@ -171,6 +173,7 @@ def reply_as_staff(actor: User, request: Request, body: str, *, wait_for_custome
     # A person's words to the customer: not automatic, so their auto-responder may answer.
     _notify_requester(request, f"New reply: {request.subject}", body, automatic=False)
     db.session.flush()
+    webhook_events.written(request, entry)
     return entry
 
 
@@ -180,6 +183,7 @@ def add_note(actor: User, request: Request, body: str) -> Entry:
     db.session.add(entry)
     mark_active(request)
     db.session.flush()
+    webhook_events.written(request, entry)
     return entry
 
 
@@ -221,6 +225,8 @@ def _set_status(actor: User, request: Request, status: str, *, public_event=True
         request.closed_at = None
     if public_event:
         record_event(request, actor, "status", public=True, status=status, previous=previous)
+    else:  # not on the customer's timeline, but a status change all the same
+        webhook_events.record(request, "status", {"status": status, "previous": previous})
 
 
 def assign(actor: User, request: Request, assignee: User | None) -> None:
