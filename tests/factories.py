@@ -262,3 +262,51 @@ def url_about_a_request(endpoint: str):
         return url_for(endpoint, request_id=item.id)
 
     return build
+
+
+def attach(actor, request, name="note.txt", data=b"Pallet count: 38\n", *, entry=None):
+    """A file stored through the real checks, as the web form stores one."""
+    from portal.requests import files
+
+    [attachment] = files.store(actor, request, [files.check_one(name, data)], entry=entry)
+    return attachment
+
+
+def url_about_a_handoff(endpoint: str):
+    """For the access matrices: an open handoff on a fresh request of Contact A's."""
+    from flask import url_for
+
+    def build(w):
+        item = make_request(w.account_a, w.contact_a, status="open")
+        db.session.flush()
+        handoff = make_handoff(item, w.function, w.member_x, w.member_x)
+        db.session.commit()
+        return url_for(endpoint, request_id=item.id, handoff_id=handoff.id)
+
+    return build
+
+
+def url_about_a_file(endpoint: str):
+    """For the access matrices: a file sent with a fresh request of Contact A's."""
+    from flask import url_for
+
+    def build(w):
+        item = make_request(w.account_a, w.contact_a, status="open")
+        db.session.flush()
+        attachment = attach(w.contact_a, item)
+        db.session.commit()
+        return url_for(endpoint, request_id=item.id, attachment_id=attachment.id)
+
+    return build
+
+
+def url_about_a_procedure(endpoint: str):
+    """For the access matrices: a draft procedure of Team X."""
+    from flask import url_for
+
+    def build(w):
+        procedure = make_procedure(w.team_x, w.member_x)
+        db.session.commit()
+        return url_for(endpoint, procedure_id=procedure.id)
+
+    return build

@@ -164,7 +164,13 @@ def _generate() -> dict:
 
 
 def install(app: Flask) -> None:
-    from . import accounts_views, requests_views  # noqa: F401  the views, declared on `bp`
+    from . import (  # noqa: F401  the views, declared on `bp`
+        accounts_views,
+        attachments_views,
+        handoffs_views,
+        procedures_views,
+        requests_views,
+    )
 
     # The apiflask settings its decorators read while answering (`bp.input`, `bp.output`).
     app.config.setdefault("VALIDATION_ERROR_STATUS_CODE", 422)

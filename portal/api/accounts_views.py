@@ -4,18 +4,31 @@ on the web)."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from .. import access
 from ..access import API_READ, API_TEAM_READ, policy
 from ..api_auth import api_person, api_token
+from ..domain.insights import period_containing
 from ..extensions import db
-from ..models import Account, Contact, Rating, Request
+from ..insights import reports
+from ..insights.aggregation import Scope
+from ..models import Account, Contact, Rating, Request, SurveyResponse, utcnow
 from . import COMMON_ERRORS, bp, problem_response
 from .paging import page
-from .schemas import AccountOut, AccountPage, ContactPage, PageQuery, RatingPage
+from .schemas import (
+    AccountOut,
+    AccountPage,
+    ContactPage,
+    PageQuery,
+    RatingPage,
+    SurveyQuery,
+    SurveyResults,
+)
 
 NOT_FOUND = {404: problem_response("No such account that this token may see.")}
 INVALID = {422: problem_response("A query value is not valid.")}
@@ -146,3 +159,43 @@ def list_ratings(query: PageQuery):
         for r in rows
     ]
     return {"items": items, "next": following}
+
+
+@bp.get("/survey-results")
+@bp.input(SurveyQuery, location="query", arg_name="query")
+@bp.output(SurveyResults)
+@bp.doc(
+    operation_id="getSurveyResults",
+    tags=["Ratings"],
+    responses={**COMMON_ERRORS, **TEAM_ONLY, **INVALID},
+)
+@policy(API_TEAM_READ)
+def survey_results(query: SurveyQuery):
+    """The team's relationship surveys for a quarter: the satisfaction gap (perception minus
+    expectation) per service dimension, as the team dashboard shows it."""
+    now = utcnow()
+    day = now.date()
+    if query.quarter:
+        year, quarter = query.quarter.split("-Q")
+        day = date(int(year), (int(quarter) - 1) * 3 + 1, 1)
+    period = period_containing("quarter", day)
+    team_id = api_token().team_id
+    scope = Scope((team_id,), now=now, quiet_counts={})
+    responses = db.session.scalar(
+        select(func.count())
+        .select_from(SurveyResponse)
+        .where(
+            SurveyResponse.team_id == team_id,
+            SurveyResponse.created_at >= datetime.combine(period.start, time(), UTC),
+            SurveyResponse.created_at < datetime.combine(period.end, time(), UTC),
+        )
+    )
+    return {
+        "period": period.label,
+        "start": period.start,
+        "end": period.end,
+        "responses": responses,
+        "gaps": [
+            {"dimension": name, "gap": gap} for name, gap in reports.gap_by_dimension(scope, period)
+        ],
+    }

@@ -91,15 +91,15 @@ def _entry_out(entry: Entry) -> dict:
     }
 
 
-def _load(request_id: int, *options) -> Request:
+def visible_request(request_id: int, *options) -> Request:
     person, account_id = _person_and_account()
     return access.get_request_as(person, request_id, *options, account_id=account_id)
 
 
-def _writable(request_id: int, *options) -> Request:
+def writable_request(request_id: int, *options) -> Request:
     """A request to change: not stale by If-Match (412), not merged into another (409), as
     the web refuses both."""
-    item = _load(request_id, *options)
+    item = visible_request(request_id, *options)
     check_if_match(item)
     try:
         ensure_not_merged(item)
@@ -123,6 +123,14 @@ def list_requests(query: RequestQuery):
         listing = listing.where(Request.team_id == api_token().team_id)
     if query.account_id is not None:
         listing = listing.where(Request.account_id == query.account_id)
+    if query.function_id is not None:
+        listing = listing.where(Request.function_id == query.function_id)
+    if query.urgency is not None:
+        listing = listing.where(Request.urgency == query.urgency)
+    if query.assignee_id is not None:
+        listing = listing.where(Request.assignee_id == query.assignee_id)
+    if query.unassigned:
+        listing = listing.where(Request.assignee_id.is_(None))
     if query.status != "all":
         statuses = STATUS_GROUPS.get(query.status, (query.status,))
         listing = listing.where(Request.status.in_(statuses))
@@ -137,6 +145,10 @@ def list_requests(query: RequestQuery):
         status=query.status if query.status != "all" else None,
         q=query.q,
         account_id=query.account_id,
+        function_id=query.function_id,
+        urgency=query.urgency,
+        assignee_id=query.assignee_id,
+        unassigned="true" if query.unassigned else None,
     )
     return {"items": [request_out(r, for_team=person.is_staff) for r in rows], "next": following}
 
@@ -150,7 +162,7 @@ def list_requests(query: RequestQuery):
 @policy(API_READ)
 def get_request(request_id: int):
     """One request. Its ETag is its version: send it back as If-None-Match to poll cheaply."""
-    item = _load(request_id, *_SHOWN)
+    item = visible_request(request_id, *_SHOWN)
     etag = request_etag(item)
     return unchanged(etag) or (
         request_out(item, for_team=api_person().is_staff),
@@ -167,7 +179,7 @@ def get_request(request_id: int):
 def timeline(request_id: int, query: PageQuery):
     """A request's entries, oldest first: replies and public events, and for a team token
     its internal notes and events too."""
-    item = _load(request_id)
+    item = visible_request(request_id)
     entries = (
         select(Entry)
         .where(Entry.request_id == item.id)
@@ -228,7 +240,7 @@ def raise_request(body: NewRequest):
             item, _ = raising.raise_request(person, new)
     except RequestError as error:
         abort(422, str(error))
-    item = _load(item.id, *_SHOWN)
+    item = visible_request(item.id, *_SHOWN)
     location = url_for(".get_request", request_id=item.id)
     return request_out(item, for_team=person.is_staff), 201, {"Location": location}
 
@@ -273,7 +285,7 @@ def reply(request_id: int, body: NewReply):
     """A public reply on the request, from the token's person. Send the request's ETag as
     If-Match to be refused (412) if someone changed it meanwhile."""
     person = api_person()
-    item = _writable(request_id)
+    item = writable_request(request_id)
     try:
         if person.is_staff:
             entry = request_services.reply_as_staff(person, item, body.body)
@@ -312,7 +324,7 @@ TEAM_ONLY = {403: problem_response("A contact's or read-only token may not do th
 @policy(API_TEAM_WRITE)
 def note(request_id: int, body: NewNote):
     """An internal note: the team sees it, the customer never does."""
-    item = _writable(request_id)
+    item = writable_request(request_id)
     return _entry_made(item, request_services.add_note(api_person(), item, body.body))
 
 
@@ -328,7 +340,7 @@ def note(request_id: int, body: NewNote):
 def change(request_id: int, body: RequestChanges):
     """Owner, status, function and urgency, as the request pane's one Save changes them."""
     person = api_person()
-    item = _writable(request_id, *_SHOWN)
+    item = writable_request(request_id, *_SHOWN)
     assignee = item.assignee
     if body.unassign and body.assignee_id is not None:
         abort(422, "Send assignee_id or unassign, not both.")
@@ -357,6 +369,6 @@ def change(request_id: int, body: RequestChanges):
         abort(422, str(error))
     db.session.flush()
     db.session.expire(item)  # its owner and function objects are the ones it had before
-    item = _load(request_id, *_SHOWN)
+    item = visible_request(request_id, *_SHOWN)
     etag = request_etag(item)
     return request_out(item, for_team=True), 200, etag_header(etag)

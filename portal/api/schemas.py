@@ -14,6 +14,8 @@ from ..web import MAX_ID
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 Urgency = Literal[tuple(URGENCIES)]  # type: ignore[valid-type]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# In a JSON body a number must be a number: `true` is not 1 (a query value is text anyway).
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
 
 
 def _text(value: str) -> str:
@@ -106,6 +108,10 @@ class RequestQuery(_In):
     )
     q: Text(200) | None = Field(default=None, description="Words, or a reference (R-1042).")
     account_id: Id | None = None
+    function_id: Id | None = None
+    urgency: Urgency | None = None
+    assignee_id: Id | None = Field(default=None, description="Owned by this member.")
+    unassigned: bool = Field(default=False, description="Only requests nobody owns yet.")
     after: Id | None = Field(default=None, description="The cursor `next` carries.")
     limit: int = Field(default=50, ge=1, le=100)
 
@@ -120,7 +126,7 @@ class NewRequest(_In):
     description: Text(20000)
     urgency: Urgency = "normal"
     expected_by: date | None = None
-    requester_id: Id | None = Field(
+    requester_id: BodyId | None = Field(
         default=None,
         description="Team tokens: the contact the request is raised for. Contact tokens: "
         "leave out (it is raised as yours).",
@@ -139,11 +145,11 @@ class RequestChanges(_In):
     """Only what is sent changes; each change is recorded on the timeline as on the web."""
 
     status: Literal["open", "waiting_on_customer", "resolved", "closed"] | None = None
-    assignee_id: Id | None = Field(
+    assignee_id: BodyId | None = Field(
         default=None, description="A member of the team; `unassign: true` to release it."
     )
-    unassign: bool = False
-    function_id: Id | None = None
+    unassign: bool = Field(default=False, strict=True)
+    function_id: BodyId | None = None
     urgency: Urgency | None = None
 
 
@@ -203,3 +209,132 @@ class RatingOut(BaseModel):
 class RatingPage(BaseModel):
     items: list[RatingOut]
     next: str | None
+
+
+# --- handoffs, files, procedures and surveys ---------------------------------------------
+
+
+class HandoffOut(BaseModel):
+    id: int
+    request_id: int
+    function: str
+    owner: Person | None
+    asked_by: Person
+    what_is_needed: str
+    status: Literal["open", "done", "cancelled"]
+    due_at: datetime | None
+    outcome: str
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class HandoffList(BaseModel):
+    items: list[HandoffOut]
+
+
+class NewHandoff(_In):
+    function_id: BodyId
+    owner_id: BodyId | None = Field(
+        default=None, description="Leave out to route it by skill and load, as the web does."
+    )
+    what_is_needed: Text(2000)
+    due_in_hours: int = Field(default=8, ge=1, le=720, strict=True, description="Business hours.")
+
+
+class HandoffDone(_In):
+    outcome: Text(2000)
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int = Field(description="Bytes.")
+    public: bool = Field(description="False: on an internal note (team tokens only).")
+    entry_id: int | None = Field(description="The entry it came with; null: with the request.")
+    created_at: datetime
+    download: str = Field(description="The URL of the file itself.")
+
+
+class AttachmentList(BaseModel):
+    items: list[AttachmentOut]
+
+
+class ProcedureOut(BaseModel):
+    id: int
+    title: str
+    summary: str
+    status: str
+    function: str | None
+    version: int = Field(description="The latest version's number.")
+    adopted_version: int | None
+    adopted_at: datetime | None
+    updated_at: datetime
+
+
+class ProcedurePage(BaseModel):
+    items: list[ProcedureOut]
+    next: str | None
+
+
+class ProcedureDetail(ProcedureOut):
+    body: str = Field(description="The latest version's text (Markdown).")
+    customer_change: str = Field(description="What changes for the customer.")
+
+
+class Counts(BaseModel):
+    support: int
+    concern: int
+    object: int
+
+
+class TierCounts(Counts):
+    tier: str
+
+
+class RoundResults(BaseModel):
+    """Each member's latest stance that counts; never weighted by tier."""
+
+    tally: Counts
+    by_tier: list[TierCounts]
+    quorum_met: bool
+    members: int = Field(description="The reference group when the round was counted.")
+    decision: Literal["adopted", "revised", "withdrawn"] | None
+    decision_statement: str
+    decided_at: datetime | None
+
+
+class RoundOut(BaseModel):
+    id: int
+    version: int
+    title: str
+    status: str
+    opened_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None
+    closed_early: bool
+    results: RoundResults | None = Field(description="Null while the round is open.")
+
+
+class RoundList(BaseModel):
+    items: list[RoundOut]
+
+
+class SurveyQuery(_In):
+    quarter: Annotated[str, StringConstraints(pattern=r"^2\d{3}-Q[1-4]$")] | None = Field(
+        default=None,
+        description="e.g. 2026-Q4 (years 2000 to 2999); the current quarter when left out.",
+    )
+
+
+class Gap(BaseModel):
+    dimension: str
+    gap: float | None = Field(description="Perception minus expectation; null: no answers.")
+
+
+class SurveyResults(BaseModel):
+    period: str
+    start: date
+    end: date = Field(description="Exclusive.")
+    responses: int
+    gaps: list[Gap]

@@ -29,22 +29,8 @@ def home():
 @bp.route("/attachments/<int:attachment_id>")
 @policy(SIGNED_IN)
 def attachment(attachment_id: int):
-    """Always a download, never rendered here: nosniff plus a sandbox CSP. Never stored
-    either: like every signed-in answer it leaves with `private, no-store`
-    (web._security_headers replaces what `send_file` says)."""
-    item = access.get_attachment(attachment_id)
-    path = files.path_of(item)
-    if not path.exists():
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=item.content_type,
-        as_attachment=True,
-        download_name=item.filename,
-        max_age=0,
-    )
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
+    """Always a download (files.download)."""
+    return files.download(access.get_attachment(attachment_id))
 
 
 @bp.route("/attachments/<int:attachment_id>/preview")

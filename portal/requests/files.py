@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, send_file
 from sqlalchemy import bindparam, select
 from werkzeug.datastructures import FileStorage
 
@@ -176,3 +176,21 @@ def for_request(request: Request, *, public_only: bool) -> dict[int | None, list
     for attachment in db.session.connection().execute(query, {"request_id": request.id}):
         grouped.setdefault(attachment.entry_id, []).append(attachment)
     return grouped
+
+
+def download(attachment) -> object:
+    """The file as a download, never rendered: nosniff (on every answer) plus a sandbox CSP.
+    Never stored either: like every signed-in or token answer it leaves with `no-store`
+    (web._security_headers replaces what `send_file` says)."""
+    path = path_of(attachment)
+    if not path.exists():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+        max_age=0,
+    )
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

@@ -77,6 +77,23 @@ ROWS = {
         _every(401),
     ),
     "api.list_ratings": ("GET", lambda w: url_for("api.list_ratings"), _every(401)),
+    "api.list_handoffs": ("GET", _request_url("api.list_handoffs"), _every(401)),
+    "api.hand_off": ("POST", _request_url("api.hand_off"), _every(401)),
+    "api.complete_handoff": (
+        "POST",
+        factories.url_about_a_handoff("api.complete_handoff"),
+        _every(401),
+    ),
+    "api.list_attachments": ("GET", _request_url("api.list_attachments"), _every(401)),
+    "api.get_attachment": ("GET", factories.url_about_a_file("api.get_attachment"), _every(401)),
+    "api.list_procedures": ("GET", lambda w: url_for("api.list_procedures"), _every(401)),
+    "api.get_procedure": (
+        "GET",
+        factories.url_about_a_procedure("api.get_procedure"),
+        _every(401),
+    ),
+    "api.list_rounds": ("GET", factories.url_about_a_procedure("api.list_rounds"), _every(401)),
+    "api.survey_results": ("GET", lambda w: url_for("api.survey_results"), _every(401)),
     "api_tokens.reference": ("GET", lambda w: url_for("api_tokens.reference"), _every(200)),
     "api_tokens.team_tokens": (
         "GET",

@@ -177,6 +177,32 @@ def test_pages_follow_next_links_newest_first(world, api, api_tokens):
     assert seen == sorted((r.id for r in made), reverse=True)
 
 
+def test_the_inbox_s_filters_narrow_the_list_and_follow_to_the_next_page(world, api, api_tokens):
+    other = factories.make_function("Delivery")
+    mine = [
+        factories.make_request(
+            world.account_a,
+            world.contact_a,
+            function_id=world.function.id,
+            urgency="high",
+            assignee_id=world.member_x.id,
+        )
+        for _ in range(3)
+    ]
+    unowned = factories.make_request(world.account_a2, world.contact_a2, function_id=other.id)
+    db.session.commit()
+    query = f"function_id={world.function.id}&urgency=high&assignee_id={world.member_x.id}"
+    seen, url = [], f"{LIST}?{query}&limit=2"
+    while url:
+        page = api.get(url, api_tokens.team_x)
+        seen += [item["id"] for item in page.json["items"]]
+        url = page.json["next"]
+        assert url is None or "urgency=high" in url  # the filters travel with the cursor
+    assert seen == sorted((r.id for r in mine), reverse=True)
+    assert _ids(api.get(f"{LIST}?unassigned=true", api_tokens.team_x)) == {unowned.id}
+    assert _ids(api.get(f"{LIST}?function_id={other.id}", api_tokens.team_y)) == set()
+
+
 def test_bad_input_gets_a_problem_naming_the_field_and_saves_nothing(world, api, api_tokens):
     for body in (
         {"subject": "", "description": "x"},

@@ -82,6 +82,60 @@ ROWS = {
         {**dict.fromkeys(TOKENS, 200), "none": 401, "contact_a": 403, "contact_a2": 403},
     ),
     "api.openapi": ("GET", lambda w: url_for("api.openapi"), None, dict.fromkeys(TOKENS, 200)),
+    "api.list_handoffs": (
+        "GET",
+        _a_request("api.list_handoffs"),
+        None,
+        {**SEES_A, "contact_a": 403, "contact_a2": 403, "read_only": 200},
+    ),
+    "api.hand_off": (
+        "POST",
+        _a_request("api.hand_off"),
+        {"function_id": 1, "what_is_needed": "Check the limit"},
+        {**SEES_A, "team_x": 422, "contact_a": 403, "contact_a2": 403, "read_only": 403},
+    ),
+    "api.complete_handoff": (
+        "POST",
+        factories.url_about_a_handoff("api.complete_handoff"),
+        {"outcome": "Limit raised"},
+        {**SEES_A, "team_x": 200, "contact_a": 403, "contact_a2": 403, "read_only": 403},
+    ),
+    "api.list_attachments": (
+        "GET",
+        _a_request("api.list_attachments"),
+        None,
+        {**SEES_A, "read_only": 200},
+    ),
+    "api.get_attachment": (
+        "GET",
+        factories.url_about_a_file("api.get_attachment"),
+        None,
+        {**SEES_A, "read_only": 200},
+    ),
+    "api.list_procedures": (
+        "GET",
+        lambda w: url_for("api.list_procedures"),
+        None,
+        {**dict.fromkeys(TOKENS, 200), "none": 401, "contact_a": 403, "contact_a2": 403},
+    ),
+    "api.get_procedure": (
+        "GET",
+        factories.url_about_a_procedure("api.get_procedure"),
+        None,
+        {**SEES_A, "contact_a": 403, "contact_a2": 403, "read_only": 200},
+    ),
+    "api.list_rounds": (
+        "GET",
+        factories.url_about_a_procedure("api.list_rounds"),
+        None,
+        {**SEES_A, "contact_a": 403, "contact_a2": 403, "read_only": 200},
+    ),
+    "api.survey_results": (
+        "GET",
+        lambda w: url_for("api.survey_results"),
+        None,
+        {**dict.fromkeys(TOKENS, 200), "none": 401, "contact_a": 403, "contact_a2": 403},
+    ),
 }
 
 
