@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import g
 from sqlalchemy import bindparam, or_, select, update
 
+from . import caching
 from .extensions import db
 from .models import ApiToken, Contact, Team, User, utcnow
 from .tokens import hash_token
@@ -16,8 +17,10 @@ from .tokens import hash_token
 # must not turn every read into a write.
 TOKEN_USE_STEP = timedelta(minutes=1)
 
+# The site stamp comes along (as with a signed-in person): the caches keyed by it, such as
+# which webhooks want what, then cost no statement of their own.
 _TOKEN = (
-    select(ApiToken, User, Team)
+    select(ApiToken, User, Team, caching.site_stamp_column())
     .join(User, User.id == ApiToken.user_id)
     .outerjoin(Team, Team.id == ApiToken.team_id)
     .where(
@@ -52,6 +55,7 @@ def authenticate(header: str) -> tuple[ApiToken, User, Team | None] | None:
         # Its own short transaction, so a read that writes nothing else still records it.
         db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
         db.session.commit()
+    caching.read_site(row.site_version)  # after that commit, which forgets a stamp read before
     return row[0], row[1], row[2]
 
 

@@ -18,12 +18,12 @@ from datetime import datetime
 from types import MappingProxyType
 
 from flask import g, has_app_context
-from sqlalchemy import insert, select
+from sqlalchemy import insert, literal, select
 
 from . import caching
 from .caching import WEBHOOK_SUBSCRIPTIONS
 from .extensions import db
-from .models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint, utcnow
+from .models import WEBHOOK_EVENTS, UTCDateTime, WebhookDelivery, WebhookEndpoint, utcnow
 
 # A request's timeline events that are webhook events.
 TIMELINE_EVENTS = {
@@ -87,25 +87,31 @@ def envelope(event_id: str, event_type: str, team_id: int, data: dict) -> str:
 
 
 def queue(endpoint_ids, event_type: str, team_id: int, data: dict) -> None:
-    """One delivery per endpoint, all with the event's id, in one INSERT."""
+    """One delivery per endpoint, all with the event's id, in one INSERT … SELECT that takes
+    only the endpoints still there and on: the cached list may be a moment old, and a
+    customer's post must never fail for an endpoint removed meanwhile."""
     event_id = new_event_id()
     payload = envelope(event_id, event_type, team_id, data)
     now = utcnow()
-    db.session.execute(
-        insert(WebhookDelivery),
-        [
-            {
-                "endpoint_id": endpoint_id,
-                "event_id": event_id,
-                "event_type": event_type,
-                "payload": payload,
-                "created_at": now,
-                "next_attempt_at": now,
-                "attempts": 0,
-            }
-            for endpoint_id in endpoint_ids
-        ],
+    rows = select(
+        WebhookEndpoint.id,
+        literal(event_id),
+        literal(event_type),
+        literal(payload),
+        literal(now, UTCDateTime),
+        literal(now, UTCDateTime),
+        literal(0),
+    ).where(WebhookEndpoint.id.in_(list(endpoint_ids)), WebhookEndpoint.active)
+    columns = (
+        "endpoint_id",
+        "event_id",
+        "event_type",
+        "payload",
+        "created_at",
+        "next_attempt_at",
+        "attempts",
     )
+    db.session.execute(insert(WebhookDelivery).from_select(columns, rows))
     if has_app_context():
         g.webhooks_queued = True
 

@@ -4,20 +4,18 @@ on the web)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import access
 from ..access import API_READ, API_TEAM_READ, policy
 from ..api_auth import api_person, api_token
-from ..domain.insights import period_containing
 from ..extensions import db
 from ..insights import reports
-from ..insights.aggregation import Scope
-from ..models import Account, Contact, Rating, Request, SurveyResponse, utcnow
+from ..models import Account, Contact, Rating, Request
 from . import COMMON_ERRORS, bp, problem_response
 from .paging import page
 from .schemas import (
@@ -173,29 +171,16 @@ def list_ratings(query: PageQuery):
 def survey_results(query: SurveyQuery):
     """The team's relationship surveys for a quarter: the satisfaction gap (perception minus
     expectation) per service dimension, as the team dashboard shows it."""
-    now = utcnow()
-    day = now.date()
+    day = None
     if query.quarter:
         year, quarter = query.quarter.split("-Q")
         day = date(int(year), (int(quarter) - 1) * 3 + 1, 1)
-    period = period_containing("quarter", day)
-    team_id = api_token().team_id
-    scope = Scope((team_id,), now=now, quiet_counts={})
-    responses = db.session.scalar(
-        select(func.count())
-        .select_from(SurveyResponse)
-        .where(
-            SurveyResponse.team_id == team_id,
-            SurveyResponse.created_at >= datetime.combine(period.start, time(), UTC),
-            SurveyResponse.created_at < datetime.combine(period.end, time(), UTC),
-        )
-    )
+    results = reports.survey_results(api_token().team_id, day)
+    period = results["period"]
     return {
         "period": period.label,
         "start": period.start,
         "end": period.end,
-        "responses": responses,
-        "gaps": [
-            {"dimension": name, "gap": gap} for name, gap in reports.gap_by_dimension(scope, period)
-        ],
+        "responses": results["responses"],
+        "gaps": [{"dimension": name, "gap": gap} for name, gap in results["gaps"]],
     }

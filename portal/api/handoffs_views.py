@@ -11,13 +11,21 @@ from sqlalchemy.orm import joinedload
 from ..access import API_TEAM_READ, API_TEAM_WRITE, policy
 from ..api_auth import api_person
 from ..extensions import db
-from ..models import Function, Handoff, User
+from ..models import Handoff, User
 from ..requests import handoffs
 from ..requests.errors import RequestError
 from . import COMMON_ERRORS, bp
 from .etags import etag_header, request_etag
 from .idempotency import idempotent
-from .requests_views import INVALID, NOT_FOUND, STALE, TEAM_ONLY, visible_request, writable_request
+from .requests_views import (
+    INVALID,
+    NOT_FOUND,
+    STALE,
+    TEAM_ONLY,
+    function_in_use,
+    visible_request,
+    writable_request,
+)
 from .schemas import HandoffDone, HandoffList, HandoffOut, NewHandoff
 
 _SHOWN = (
@@ -85,13 +93,11 @@ def hand_off(request_id: int, body: NewHandoff):
     """Hand a part of the request to a function (credit, delivery…): the request keeps its
     owner; the handoff gets its own, and its own due time in business hours."""
     item = writable_request(request_id)
-    function = db.session.get(Function, body.function_id)
-    if function is None or not function.active:
-        abort(422, "Choose one of the functions in use.")
+    function = function_in_use(body.function_id)
     owner = None
     if body.owner_id is not None:
         owner = db.session.get(User, body.owner_id)
-        if owner is None or owner.integration:
+        if owner is None:
             abort(422, "Choose an active staff member as the owner.")
     try:
         made = handoffs.create(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..access import API_TEAM_READ, policy
 from ..api_auth import api_token
+from ..domain import review
 from ..extensions import db
 from ..models import Procedure, ReviewRound
 from ..models.procedure import OPEN
@@ -109,7 +110,7 @@ def _results(round_: ReviewRound) -> dict | None:
         "by_tier": [{"tier": tier.name, **counts(c)} for tier, c in result.tally.by_tier],
         "quorum_met": result.quorum.met,
         "members": result.members,
-        "decision": round_.status if round_.status in ("adopted", "revised", "withdrawn") else None,
+        "decision": round_.status if round_.status in review.DECISIONS else None,
         "decision_statement": round_.decision_statement,
         "decided_at": round_.decided_at,
     }

@@ -96,6 +96,13 @@ def visible_request(request_id: int, *options) -> Request:
     return access.get_request_as(person, request_id, *options, account_id=account_id)
 
 
+def function_in_use(function_id: int) -> Function:
+    function = db.session.get(Function, function_id)
+    if function is None or not function.active:
+        abort(422, "Choose one of the functions in use.")
+    return function
+
+
 def writable_request(request_id: int, *options) -> Request:
     """A request to change: not stale by If-Match (412), not merged into another (409), as
     the web refuses both."""
@@ -352,9 +359,7 @@ def change(request_id: int, body: RequestChanges):
             abort(422, "Only an active member of the owning team can own the request.")
     function = item.function
     if body.function_id is not None:
-        function = db.session.get(Function, body.function_id)
-        if function is None or not function.active:
-            abort(422, "Choose one of the functions in use.")
+        function = function_in_use(body.function_id)
     status = body.status or ("open" if item.status == "new" else item.status)
     try:
         request_services.update_properties(

@@ -6,10 +6,10 @@ Each function returns plain data for a template and for the CSV export of the sa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from .. import access, reference
@@ -17,11 +17,22 @@ from ..domain import insights as rules
 from ..domain.insights import Period, period_containing, periods_ending
 from ..extensions import db
 from ..inbox.queries import quiet_accounts
-from ..models import Account, Goal, Membership, Rating, Request, SurveyScore, Team, User, utcnow
+from ..models import (
+    Account,
+    Goal,
+    Membership,
+    Rating,
+    Request,
+    SurveyResponse,
+    SurveyScore,
+    Team,
+    User,
+    utcnow,
+)
 from ..models.request import NEW, OPEN
 from ..procedures import stances
 from . import internal_checks, services
-from .aggregation import Scope
+from .aggregation import Scope, in_period
 from .measures import (
     GROUPS,
     MEASURES,
@@ -181,6 +192,20 @@ def gap_by_dimension(scope: Scope, period: Period):
         for d in services.dimensions(active_only=False)
         if d.active or d.id in values
     ]
+
+
+def survey_results(team_id: int, day: date | None = None, now: datetime | None = None) -> dict:
+    """A team's relationship surveys for the quarter holding `day` (today by default): how
+    many answered, and the gap per dimension, as the dashboard draws it."""
+    now = now or utcnow()
+    period = period_containing("quarter", day or now.date())
+    responses = db.session.scalar(
+        select(func.count())
+        .select_from(SurveyResponse)
+        .where(SurveyResponse.team_id == team_id, in_period(SurveyResponse.created_at, period))
+    )
+    gaps = gap_by_dimension(Scope((team_id,), now=now, quiet_counts={}), period)
+    return {"period": period, "responses": responses, "gaps": gaps}
 
 
 def dashboard(user: User, team: Team, kind: str = "month", now: datetime | None = None):

@@ -3,6 +3,7 @@ written in the transaction that makes the change and sent afterwards by `tick`."
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 
@@ -56,6 +57,11 @@ class WebhookEndpoint(db.Model):
     @property
     def event_types(self) -> list[str]:
         return self.events.split()
+
+    @property
+    def secret_fingerprint(self) -> str:
+        """Tells two secrets apart without showing either (the receiver can compute it)."""
+        return hashlib.sha256(self.secret.encode()).hexdigest()[:12]
 
 
 class WebhookDelivery(db.Model):

@@ -74,7 +74,7 @@ def create(
             )
         owner = db.session.get(User, choice.user_id)
         reason = choice.reason
-    elif not owner.active or not owner.is_staff:
+    elif not owner.active or not owner.is_staff or owner.integration:
         raise RequestError("Choose an active staff member as the owner.")
     due_at = add_business_time(team_calendar(request.team), utcnow(), timedelta(hours=due_in_hours))
     handoff = Handoff(

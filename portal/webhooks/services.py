@@ -18,6 +18,7 @@ from ..models import (
     utcnow,
 )
 from . import signing, targets
+from .delivery import fail_pending
 
 MAX_ENDPOINTS = 20  # per team
 LOG_PAGE = 50
@@ -88,6 +89,7 @@ def switch(actor: User, endpoint: WebhookEndpoint, *, on: bool) -> None:
         endpoint.failures, endpoint.failing_since, endpoint.disabled_reason = 0, None, None
     else:
         endpoint.disabled_reason = f"Switched off by {actor.name}."
+        fail_pending(endpoint.id, f"Not sent: {endpoint.disabled_reason}")
     audit.record(actor, "webhook.switched_on" if on else "webhook.switched_off", endpoint)
     db.session.flush()
 
@@ -119,7 +121,10 @@ def send_test(actor: User, endpoint: WebhookEndpoint) -> None:
 
 def redeliver(actor: User, delivery: WebhookDelivery) -> None:
     """Send a delivery again with a fresh set of attempts, under its own event id (so a
-    receiver that already has it can tell)."""
+    receiver that already has it can tell). Only one done with (delivered or failed): one
+    still queued or being sent goes out anyway."""
+    if delivery.delivered_at is None and delivery.failed_at is None:
+        raise EndpointError("This delivery is still queued: it will be sent.")
     delivery.delivered_at = delivery.failed_at = delivery.claimed_at = None
     delivery.attempts = 0
     delivery.next_attempt_at = utcnow()

@@ -5,13 +5,16 @@ reach the cloud's metadata service or the machine's own loopback services.
 Refused: anything but https (plain http only to loopback, and loopback only when
 WEBHOOK_ALLOW_LOOPBACK is set, as in the tests and the demo); credentials in the URL;
 link-local addresses (169.254.0.0/16 with the cloud metadata services, fe80::/10), the
-metadata addresses outside it (fd00:ec2::254, 100.100.100.200), unspecified, multicast,
-broadcast and reserved addresses, and loopback. Every address a name resolves to is checked
+metadata addresses outside it (fd00:ec2::254, 100.100.100.200, 168.63.129.16), unspecified,
+multicast, broadcast and reserved addresses, and loopback; and an IPv6 address that carries
+a refused IPv4 one (mapped, NAT64, 6to4, Teredo). Every address a name resolves to is checked
 before each delivery, and the connection goes to the checked address, so a name cannot
 resolve to an allowed address for the check and a refused one for the connection.
 
 Allowed on purpose: private networks (10/8, 172.16/12, 192.168/16, fc00::/7): a team's CRM
-is often on one. A site that must not reach them sends webhooks through a network policy.
+is often on one. A site that must not reach them blocks them for the app servers in the
+network. What a private address answers is not kept in the delivery log (only its status),
+so a webhook cannot be used to read an internal service.
 """
 
 from __future__ import annotations
@@ -22,18 +25,35 @@ from urllib.parse import SplitResult, urlsplit
 
 MAX_URL = 500
 METADATA = frozenset(
-    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
+    ipaddress.ip_address(a)
+    for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "168.63.129.16")
 )
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 
 class TargetError(ValueError):
     """Why a URL is not an acceptable webhook target, in words for the form."""
 
 
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries to (mapped, NAT64, 6to4, Teredo, compatible)."""
+    if address.ipv4_mapped:
+        return address.ipv4_mapped
+    if address in NAT64 or (address in IPV4_COMPATIBLE and int(address) > 1):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.sixtofour:
+        return address.sixtofour
+    if address.teredo:
+        return address.teredo[1]
+    return None
+
+
 def refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_loopback: bool):
     """Why this address may not be a target, or None when it may."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    inner = _embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else None
+    if inner is not None and (reason := refusal(inner, allow_loopback)):
+        return reason
     if address in METADATA:
         return "a cloud metadata address"
     if address.is_loopback:
@@ -47,6 +67,12 @@ def refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_loopba
     ):
         return "a broadcast address"
     return None
+
+
+def is_private(address: str) -> bool:
+    """On a private network (loopback, allowed only for tests and the demo, is not)."""
+    parsed = ipaddress.ip_address(address.split("%")[0])
+    return parsed.is_private and not parsed.is_loopback
 
 
 def check_url(url: str, allow_loopback: bool) -> SplitResult:

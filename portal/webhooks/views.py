@@ -14,6 +14,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import after_write, redirect_after_post, render_page
 from ..models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
+from ..web import filter_id
 from . import bp, services
 from .forms import EndpointForm
 
@@ -34,7 +35,7 @@ def _endpoints_page(team, form=None, created=None, secret=None, status=200):
 
 
 def _endpoint_page(team, endpoint, form=None, secret=None, status=200):
-    before = request.args.get("before", type=int)
+    before = filter_id(request.args.get("before", ""))
     deliveries, more = services.log(endpoint, before)
     if form is None:
         form = EndpointForm(formdata=None, obj=endpoint, events=endpoint.event_types)
@@ -201,6 +202,9 @@ def redeliver(team_id: int, endpoint_id: int, delivery_id: int):
     if delivery is None:
         abort(404)
     _posted()
-    services.redeliver(current_user, delivery)
+    try:
+        services.redeliver(current_user, delivery)
+    except services.EndpointError as error:
+        abort(409, str(error))
     db.session.commit()
     return _after(team, endpoint)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import url_for
 
 from portal.extensions import db
+from portal.models import utcnow
 from portal.webhooks import services
 from tests.api.access_rows import _coach_of_x
 
@@ -31,6 +32,8 @@ def _redeliver_url(w):
     services.send_test(w.coach_x, endpoint)
     db.session.commit()
     delivery = services.log(endpoint)[0][0]
+    delivery.delivered_at = utcnow()  # sent: so it may be sent again
+    db.session.commit()
     return url_for(
         "webhooks.redeliver", team_id=w.team_x.id, endpoint_id=endpoint.id, delivery_id=delivery.id
     )

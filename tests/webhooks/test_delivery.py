@@ -222,3 +222,74 @@ def test_a_request_sends_what_it_queued_as_its_response_closes(
     assert event["type"] == "reply.created"
     assert event["data"]["entry"]["body"] == "We are on it."
     assert event["data"]["entry"]["public"] is True
+
+
+def test_a_worker_that_lost_its_claim_does_not_overwrite_the_outcome(world, receiver, endpoint_of):
+    """Worker A claims and stalls past the claim's time; worker B takes it over and delivers.
+    A's late outcome is not recorded over B's, and nothing sends it again."""
+    endpoint_of(receiver.url)
+    factories.raise_request(world.contact_a, world.account_a)
+    db.session.commit()
+    claimed_by_a = delivery._claim_one(healthy_only=False)
+    db.session.execute(
+        update(WebhookDelivery).values(claimed_at=utcnow() - delivery.CLAIM_TIMEOUT * 2)
+    )
+    db.session.commit()
+    assert delivery.deliver_due() == 1  # worker B
+    endpoint = db.session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.team_id, WebhookEndpoint.url)
+    ).first()
+    delivery._record(claimed_by_a, endpoint, None, "A timed out", 10)
+    db.session.commit()
+    [row] = _deliveries()
+    assert row.state == "delivered" and row.last_error is None
+    assert delivery.deliver_due() == 0 and len(receiver.received) == 1
+
+
+def test_an_endpoint_removed_behind_the_cache_s_back_fails_no_post(world, endpoint_of):
+    """The subscriptions are cached under the site stamp; a row deleted without moving it
+    (as by another server a moment ago) must not turn a customer's post into an error."""
+    from sqlalchemy import delete
+
+    endpoint_of("https://crm.example.com/hooks")
+    factories.raise_request(world.contact_a, world.account_a)
+    db.session.commit()
+    db.session.execute(delete(WebhookDelivery))
+    db.session.execute(delete(WebhookEndpoint))  # Core: the stamp does not move
+    db.session.commit()
+    item = factories.raise_request(world.contact_a, world.account_a)
+    db.session.commit()
+    assert item.id and _deliveries() == []
+
+
+def test_an_ipv6_literal_target_is_reached(app, world, endpoint_of):
+    """http://[::1]:port/ — the port is the URL's, not the last group of the address."""
+    import socket
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    got = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            got.append((self.headers["Host"], self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    class Server(ThreadingHTTPServer):
+        address_family = socket.AF_INET6
+
+    server = Server(("::1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        endpoint_of(f"http://[::1]:{port}/hook")
+        factories.raise_request(world.contact_a, world.account_a)
+        db.session.commit()
+        assert delivery.deliver_due() == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert got[0][0] == f"[::1]:{port}"

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, WebhookDelivery, WebhookEndpoint
-from portal.webhooks import delivery
+from portal.webhooks import delivery, services
 from tests.auth.helpers import csrf_token
 
 SECRET = re.compile(r'<code class="secret" id="new-secret">(whsec_[\w+/=]+)</code>')
@@ -58,7 +58,8 @@ def test_a_coach_adds_an_endpoint_and_sees_its_secret_once(world, client, login_
     shown = client.get(
         url_for("webhooks.endpoint", team_id=world.team_x.id, endpoint_id=endpoint.id)
     ).text
-    assert secret not in shown and secret[:10] in shown
+    assert secret not in shown and secret[6:12] not in shown  # not even a part of the key
+    assert endpoint.secret_fingerprint in shown
     assert db.session.scalar(select(AuditEvent.action)) == "webhook.created"
 
 
@@ -139,9 +140,14 @@ def test_switch_off_and_on_roll_change_and_remove(world, client, login_as, pages
     ids = {"team_id": world.team_x.id, "endpoint_id": endpoint.id}
     page = url_for("webhooks.endpoint", **ids)
 
+    services.send_test(world.coach_x, endpoint)  # queued, not yet sent
+    db.session.commit()
     _post(client, url_for("webhooks.switch_off", **ids), page)
     db.session.refresh(endpoint)
     assert not endpoint.active and "Switched off by Coach X" in client.get(page).text
+    # What waited is not sent later by surprise: it is failed, to be sent again by hand.
+    [waiting] = db.session.scalars(select(WebhookDelivery)).all()
+    assert waiting.state == "failed" and "Switched off by Coach X" in waiting.last_error
     _post(client, url_for("webhooks.switch_on", **ids), page)
     db.session.refresh(endpoint)
     assert endpoint.active and endpoint.disabled_reason is None
@@ -198,6 +204,25 @@ def test_another_team_s_endpoint_is_not_found(world, client, login_as, endpoint_
         assert _post(client, url, page).status_code == 404, name
     db.session.refresh(other)
     assert other.active
+
+
+def test_a_queued_delivery_is_not_sent_again_and_an_odd_cursor_is_no_error(
+    world, client, login_as, endpoint_of
+):
+    endpoint, _ = endpoint_of("https://crm.example.com/hooks")
+    services.send_test(world.coach_x, endpoint)
+    db.session.commit()
+    row = db.session.scalars(select(WebhookDelivery)).one()
+    login_as(world.coach_x)
+    ids = {"team_id": world.team_x.id, "endpoint_id": endpoint.id}
+    page = url_for("webhooks.endpoint", **ids)
+    again = url_for("webhooks.redeliver", delivery_id=row.id, **ids)
+    refused = _post(client, again, page)
+    assert refused.status_code == 409
+    db.session.refresh(row)
+    assert row.state == "queued" and row.attempts == 0
+    for cursor in ("99999999999999999999999", "-1", "x"):
+        assert client.get(page + f"?before={cursor}").status_code == 200
 
 
 def test_a_button_post_without_its_token_changes_nothing(world, client, login_as, endpoint_of):

@@ -63,3 +63,23 @@ def test_our_signature_is_the_standard_one():
     )
     assert ours == theirs
     assert signing.signature(signing.new_secret(), "msg_1", 1_700_000_000, body) != ours
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("2002:a9fe:a9fe::1", "metadata"),  # 6to4 carrying 169.254.169.254
+        ("64:ff9b::a9fe:a9fe", "metadata"),  # NAT64
+        ("2001:0:4136:e378:8000:63bf:5601:5601", "metadata"),  # Teredo
+        ("::ffff:127.0.0.1", "loopback"),
+        ("168.63.129.16", "metadata"),
+    ],
+)
+def test_an_ipv6_address_carrying_a_refused_ipv4_one_is_refused(address, why):
+    assert why in targets.refusal(ipaddress.ip_address(address), allow_loopback=False)
+
+
+def test_what_counts_as_private_for_the_log():
+    """A private address's answer is not kept in the delivery log; loopback's is (tests)."""
+    assert targets.is_private("10.0.0.7") and targets.is_private("fd12::1")
+    assert not targets.is_private("127.0.0.1") and not targets.is_private("93.184.215.14")
