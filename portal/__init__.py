@@ -88,12 +88,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(team_mail_bp)
     app.register_blueprint(notifications_bp)
     from . import api
+    from .account_tiers import bp as account_tiers_bp
     from .api_tokens import bp as api_tokens_bp
     from .webhooks import bp as webhooks_bp
     from .webhooks import delivery as webhook_delivery
 
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(account_tiers_bp)
     api.install(app)
     webhook_delivery.install(app)
 

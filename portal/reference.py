@@ -23,6 +23,7 @@ from . import caching
 from .caching import REFERENCE
 from .domain.business_hours import Calendar
 from .domain.service_clock import Targets
+from .domain.tier_rule import TierThresholds
 from .extensions import db
 
 
@@ -63,6 +64,26 @@ def tiers() -> tuple[TierRef, ...]:
         return tuple(TierRef(*row) for row in rows)
 
     return REFERENCE.get(load, what="tiers", stamp=caching.site())
+
+
+def tier_rule() -> tuple[TierThresholds, ...]:
+    """Each tier's conditions (portal/domain/tier_rule.py), most important first."""
+    from .models import Tier
+
+    def load():
+        rows = db.session.execute(
+            select(
+                Tier.id,
+                Tier.name,
+                Tier.rank,
+                Tier.min_gross_margin,
+                Tier.min_years,
+                Tier.min_revenue,
+            ).order_by(Tier.rank)
+        )
+        return tuple(TierThresholds(*row) for row in rows)
+
+    return REFERENCE.get(load, what="tier rule", stamp=caching.site())
 
 
 def calendar(team) -> Calendar:

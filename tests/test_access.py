@@ -13,6 +13,7 @@ from flask import url_for
 
 from portal.extensions import db
 from tests import factories
+from tests.account_tiers.access_rows import ROWS as ACCOUNT_TIER_ROWS
 from tests.admin.access_rows import ROWS as ADMIN_ROWS
 from tests.api.access_rows import ROWS as API_ROWS
 from tests.insights.access_rows import ROWS as INSIGHTS_ROWS
@@ -372,6 +373,7 @@ ROWS = {
     **PROCEDURE_ROWS,
     **INSIGHTS_ROWS,
     **WEBHOOK_ROWS,
+    **ACCOUNT_TIER_ROWS,
 }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import update as update_rows
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, mail_threads
+from ..account_tiers import services as account_tiers
 from ..auth.services import revoke_sessions
 from ..extensions import db
 from ..models import (
@@ -377,6 +378,10 @@ def update_account(
         timezone=timezone,
     )
     moved = []
+    if "tier_id" in changes:  # kept with the account's other tier changes
+        account_tiers.record_change(
+            actor, account, changes["tier_id"][0], "Set on the admin account page."
+        )
     if "team_id" in changes:
         moved = move_account(actor, account, old_team, team, open_requests)
     if moved or "tier_id" in changes:

@@ -1,6 +1,6 @@
 """All models, one module per aggregate."""
 
-from .account import Account, Contact, Tier
+from .account import Account, Contact, Tier, TierChange
 from .api_token import ApiToken, IdempotentAnswer
 from .attachment import Attachment
 from .audit import AuditEvent
@@ -121,6 +121,7 @@ __all__ = [
     "SurveyScore",
     "Team",
     "Tier",
+    "TierChange",
     "UTCDateTime",
     "User",
     "UserSession",

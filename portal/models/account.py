@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -21,6 +21,11 @@ class Tier(db.Model):
     # 1 matters most; service levels are set per tier.
     rank: Mapped[int] = mapped_column(unique=True)
     description: Mapped[str] = mapped_column(String(300), default="")
+    # The tier rule (portal/domain/tier_rule.py): what an account needs to be suggested
+    # this tier. None: not a condition; a tier with none is where the rest go.
+    min_gross_margin: Mapped[float | None]  # percent
+    min_years: Mapped[int | None]  # full years as a customer
+    min_revenue: Mapped[int | None] = mapped_column(BigInteger)  # a year's, whole units
 
     def __repr__(self) -> str:
         return f"<Tier {self.name}>"
@@ -42,6 +47,12 @@ class Account(db.Model):
     # When the team last wrote to this account (a public staff reply): kept by
     # portal/requests/last_contact.py so Quiet accounts never aggregates a year of replies.
     last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Its economics, which the tier rule reads; None: not known.
+    yearly_revenue: Mapped[int | None] = mapped_column(BigInteger)  # whole units
+    gross_margin: Mapped[float | None]  # percent of revenue
+    order_volume: Mapped[int | None]  # orders a year
+    customer_since: Mapped[date | None]
+    renewal_on: Mapped[date | None]
 
     team: Mapped[Team] = relationship()
     tier: Mapped[Tier] = relationship()
@@ -68,3 +79,27 @@ class Contact(db.Model):
     @property
     def sees_whole_account(self) -> bool:
         return self.sees_account_requests and self.account.shares_visibility
+
+
+class TierChange(db.Model):
+    """Every change of an account's tier: what the rule suggested then, what was chosen, by
+    whom and why. An override of the suggestion always has a reason."""
+
+    __tablename__ = "tier_change"
+    __table_args__ = (Index("ix_tier_change_account_id_id", "account_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    from_tier_id: Mapped[int | None] = mapped_column(ForeignKey("tier.id", ondelete="SET NULL"))
+    to_tier_id: Mapped[int | None] = mapped_column(ForeignKey("tier.id", ondelete="SET NULL"))
+    suggested_tier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tier.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    from_tier: Mapped[Tier | None] = relationship(foreign_keys=[from_tier_id])
+    to_tier: Mapped[Tier | None] = relationship(foreign_keys=[to_tier_id])
+    suggested_tier: Mapped[Tier | None] = relationship(foreign_keys=[suggested_tier_id])
+    decided_by: Mapped[User | None] = relationship()

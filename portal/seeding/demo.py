@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
@@ -46,6 +47,14 @@ TIERS = [
     ("Loyal", 2, "Long-standing customers with regular business."),
     ("Standard", 3, "Every other customer."),
 ]
+# The tier rule (issue 18): profitable and loyal first. By tier name: (margin %, years).
+TIER_RULE = {"Key": (25.0, 5), "Loyal": (None, 2)}
+# Believable economics by tier: revenue range, margin range (%), years as a customer.
+ECONOMICS = {
+    "Key": ((2_000_000, 8_000_000), (22, 40), (4, 15)),
+    "Loyal": ((400_000, 2_000_000), (14, 30), (2, 9)),
+    "Standard": ((40_000, 500_000), (5, 26), (0, 4)),
+}
 
 TEAMS = [
     ("Team North", "Europe/London", "Serves customers in the north: wholesale and retail."),
@@ -164,7 +173,16 @@ def seed(rng_seed: int = 2026) -> None:
         name: Function(name=name, customer_label=label, description=desc)
         for name, label, desc in FUNCTIONS
     }
-    tiers = [Tier(name=name, rank=rank, description=desc) for name, rank, desc in TIERS]
+    tiers = [
+        Tier(
+            name=name,
+            rank=rank,
+            description=desc,
+            min_gross_margin=TIER_RULE.get(name, (None, None))[0],
+            min_years=TIER_RULE.get(name, (None, None))[1],
+        )
+        for name, rank, desc in TIERS
+    ]
     # Each team takes mail at its own address (`make demo` runs the LMTP listener).
     teams = [
         Team(
@@ -210,12 +228,22 @@ def seed(rng_seed: int = 2026) -> None:
 
     tier_weights = [1, 2, 4]
     contact_number = 0
+    # Its own generator, so the rest of the demo is as it was before accounts had figures.
+    money = random.Random(rng_seed + 18)
+    today = utcnow().date()
     for index, account_name in enumerate(ACCOUNT_NAMES):
+        tier = rng.choices(tiers, tier_weights)[0] if index >= 3 else tiers[0]
+        revenue, margin, years = ECONOMICS[tier.name]
         account = Account(
             name=account_name,
             team=teams[index % len(teams)],
-            tier=rng.choices(tiers, tier_weights)[0] if index >= 3 else tiers[0],
+            tier=tier,
             shares_visibility=index % 3 == 0,
+            yearly_revenue=money.randrange(*revenue, 10_000),
+            gross_margin=round(money.uniform(*margin), 1),
+            order_volume=money.randrange(12, 600),
+            customer_since=today - timedelta(days=money.randint(years[0] * 365, years[1] * 365)),
+            renewal_on=today + timedelta(days=money.randint(20, 360)) if index % 2 else None,
         )
         db.session.add(account)
         for position in range(2):

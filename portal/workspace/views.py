@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from .. import access
 from ..access import STAFF, TEAM_COACH, TEAM_MEMBER, policy
+from ..account_tiers import cards as tier_cards
 from ..domain.team_setup import checklist
 from ..extensions import db
 from ..forms import EmptyForm
@@ -99,6 +100,7 @@ def _account_page(account, form, status=200):
     # The invitation form's htmx answer is the contacts card alone: read only what it shows.
     whole_page = not is_partial()
     now = utcnow()
+    coach = access.is_coach_of(current_user, account.team_id)  # admins too
     return render_page(
         "workspace/account.html",
         "workspace/_contacts.html",
@@ -112,6 +114,7 @@ def _account_page(account, form, status=200):
         requests=overview.account_requests(current_user, account) if whole_page else [],
         csat=overview.account_csat(account, now) if whole_page else None,
         gap=overview.latest_gap(account, now) if whole_page else None,
+        **(tier_cards.context(account, manage=coach) if whole_page else {}),
     )
 
 
