@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import access, reference
 from ..domain import insights as rules
+from ..domain import loyalty
 from ..domain.insights import Period, period_containing, periods_ending
 from ..extensions import db
 from ..inbox.queries import quiet_accounts
@@ -23,9 +24,11 @@ from ..models import (
     Membership,
     Rating,
     Request,
+    Survey,
     SurveyResponse,
     SurveyScore,
     Team,
+    Tier,
     User,
     utcnow,
 )
@@ -208,6 +211,46 @@ def survey_results(team_id: int, day: date | None = None, now: datetime | None =
     return {"period": period, "responses": responses, "gaps": gaps}
 
 
+def loyalty_of(team: Team, period: Period, now: datetime) -> dict:
+    """Retention a year on, revenue by tier, and each tier's gap now and a quarter before
+    (by the tier the account has now)."""
+    facts = [
+        loyalty.AccountFacts(*row)
+        for row in db.session.execute(
+            select(
+                Tier.name, Tier.rank, Account.active, Account.yearly_revenue, Account.customer_since
+            )
+            .join(Tier, Tier.id == Account.tier_id)
+            .where(Account.team_id == team.id)
+        )
+    ]
+    shares = loyalty.revenue_by_tier(facts)
+    return {
+        "retention": loyalty.retention(facts, now.date()),
+        "shares": shares,
+        "gaps": loyalty.gap_moves(
+            [s.tier for s in shares],
+            _gap_by_tier(team.id, period.previous()),
+            _gap_by_tier(team.id, period),
+        ),
+        "previous": period.previous(),
+    }
+
+
+def _gap_by_tier(team_id: int, period: Period) -> dict[str, float]:
+    rows = db.session.execute(
+        select(Tier.name, func.avg(SurveyScore.perception - SurveyScore.expectation))
+        .select_from(SurveyScore)
+        .join(SurveyResponse, SurveyResponse.id == SurveyScore.response_id)
+        .join(Survey, Survey.id == SurveyResponse.survey_id)
+        .join(Account, Account.id == Survey.account_id)
+        .join(Tier, Tier.id == Account.tier_id)
+        .where(SurveyResponse.team_id == team_id, in_period(SurveyResponse.created_at, period))
+        .group_by(Tier.name)
+    )
+    return {name: float(gap) for name, gap in rows}
+
+
 def dashboard(user: User, team: Team, kind: str = "month", now: datetime | None = None):
     now = now or utcnow()
     scope = team_scope(user, [team], now)
@@ -225,6 +268,7 @@ def dashboard(user: User, team: Team, kind: str = "month", now: datetime | None 
         "survey_period": survey_period,
         "csat": csat_distribution(scope, period),
         "volumes": volumes_by_function(scope, period),
+        "loyalty": loyalty_of(team, survey_period, now),
     }
 
 

@@ -5,7 +5,7 @@ SCREENSHOTS=/a/folder the pages are kept there."""
 
 import os
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -66,6 +66,8 @@ def measured_team(world):
     scores = [(5, 6), (6, 5), (5, 5), (6, 4), (4, 5)]
     answers = [services.Answer(d.id, *scores[n % 5]) for n, d in enumerate(services.dimensions())]
     services.answer_survey(invitation, answers, "")
+    world.account_a.yearly_revenue, world.account_a.customer_since = 2_400_000, date(2017, 4, 1)
+    world.account_a2.yearly_revenue, world.account_a2.customer_since = 180_000, date(2025, 2, 1)
     db.session.commit()
     return world
 
@@ -94,8 +96,11 @@ def test_dashboard_member_and_checks_pages(page, sign_in, measured_team, console
         marks = chart.locator("g.chart-row, g.chart-point")
         assert marks.count() == chart.locator("g > title").count() > 0
     assert page.locator("svg.chart-trend text[text-anchor=end]").count() == 6
+    loyalty = page.locator("section[aria-labelledby=loyalty-heading]")
+    expect(loyalty).to_contain_text("2,580,000")  # both of its accounts are Key
     _look(page, "insights-dashboard")
     if SHOTS:  # close-ups of the charts, at the size they are read
+        loyalty.screenshot(path=f"{SHOTS}/insights-loyalty.png")
         page.locator("#goals .goal-list").screenshot(path=f"{SHOTS}/insights-goals.png")
         page.locator(".chart-grid").screenshot(path=f"{SHOTS}/insights-charts.png")
         page.set_viewport_size({"width": 390, "height": 844})
