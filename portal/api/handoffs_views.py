@@ -48,6 +48,8 @@ def _handoff_out(handoff: Handoff) -> dict:
         "asked_by": _person(handoff.created_by),
         "what_is_needed": handoff.what_is_needed,
         "status": handoff.status,
+        "waits_for_id": handoff.waits_for_id,
+        "started_at": None if handoff.is_waiting else handoff.started_at or handoff.created_at,
         "due_at": handoff.due_at,
         "outcome": handoff.outcome,
         "created_at": handoff.created_at,
@@ -99,6 +101,13 @@ def hand_off(request_id: int, body: NewHandoff):
         owner = db.session.get(User, body.owner_id)
         if owner is None:
             abort(422, "Choose an active staff member as the owner.")
+    waits_for = None
+    if body.waits_for_id is not None:
+        waits_for = db.session.scalar(
+            select(Handoff).where(Handoff.id == body.waits_for_id, Handoff.request_id == item.id)
+        )
+        if waits_for is None:
+            abort(422, "waits_for_id: no such handoff on this request.")
     try:
         made = handoffs.create(
             api_person(),
@@ -107,6 +116,7 @@ def hand_off(request_id: int, body: NewHandoff):
             owner=owner,
             what_is_needed=body.what_is_needed,
             due_in_hours=body.due_in_hours,
+            waits_for=waits_for,
         )
     except RequestError as error:
         abort(422, str(error))

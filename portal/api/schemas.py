@@ -222,6 +222,8 @@ class HandoffOut(BaseModel):
     asked_by: Person
     what_is_needed: str
     status: Literal["open", "done", "cancelled"]
+    waits_for_id: int | None
+    started_at: datetime | None = Field(description="Null while it waits for another.")
     due_at: datetime | None
     outcome: str
     created_at: datetime
@@ -239,6 +241,11 @@ class NewHandoff(_In):
     )
     what_is_needed: Text(2000)
     due_in_hours: int = Field(default=8, ge=1, le=720, strict=True, description="Business hours.")
+    waits_for_id: BodyId | None = Field(
+        default=None,
+        description="Another open handoff of the request to wait for (delivery waits for "
+        "credit): this one's clock starts when that one is done.",
+    )
 
 
 class HandoffDone(_In):

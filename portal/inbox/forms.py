@@ -165,6 +165,12 @@ class HandoffForm(FlaskForm):
         ],
         default=8,
     )
+    waits_for = SelectField(
+        "Starts",
+        coerce=_optional_int,
+        validators=[Optional()],
+        description="Delivery can wait for credit: its clock starts when that one is done.",
+    )
 
 
 class HandoffDoneForm(FlaskForm):

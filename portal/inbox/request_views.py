@@ -15,6 +15,7 @@ from ..models import (
     Account,
     CannedReply,
     Function,
+    Handoff,
     Request,
     User,
     id_from_reference,
@@ -155,6 +156,11 @@ def _handoff_form(item, formdata=None, function_id=None) -> HandoffForm:
     form.owner.choices = {"Automatic": [("", "Route by skill and load")]}
     if function is not None:
         form.owner.choices.update(services.handoff_owner_groups(function))
+    form.waits_for.choices = [("", "Now")] + [
+        (h.id, f"After {h.function.name} ({h.owner.name if h.owner else 'unowned'})")
+        for h in handoffs.for_request(item)
+        if h.is_open
+    ]
     form.function.render_kw = {
         "hx-get": url_for("inbox.handoff_form", team_id=item.team_id, request_id=item.id),
         "hx-target": "#handoff-owner",
@@ -458,6 +464,9 @@ def hand_off(team_id: int, request_id: int):
                 owner=db.session.get(User, form.owner.data) if form.owner.data else None,
                 what_is_needed=form.what_is_needed.data,
                 due_in_hours=form.due_in_hours.data,
+                waits_for=db.session.get(Handoff, form.waits_for.data)
+                if form.waits_for.data
+                else None,
             )
         except requests.RequestError as error:
             form.owner.errors.append(str(error))

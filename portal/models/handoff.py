@@ -40,15 +40,33 @@ class Handoff(db.Model):
     outcome: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Delivery waits for credit: a handoff may wait for another of the same request. Its
+    # clock starts (`started_at`, then `due_at` from `due_in_hours` business hours) when the
+    # one it waits for is done or cancelled; until then it is waiting, not late.
+    waits_for_id: Mapped[int | None] = mapped_column(
+        ForeignKey("handoff.id", ondelete="SET NULL"), index=True
+    )
+    due_in_hours: Mapped[int | None]
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     request: Mapped[Request] = relationship()
     function: Mapped[Function] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    waits_for: Mapped[Handoff | None] = relationship(remote_side=[id])
 
     @property
     def is_open(self) -> bool:
         return self.status == HANDOFF_OPEN
+
+    @property
+    def is_waiting(self) -> bool:
+        """Open, and waiting for another handoff that is not done yet."""
+        return (
+            self.status == HANDOFF_OPEN
+            and self.waits_for_id is not None
+            and self.started_at is None
+        )
 
     @property
     def on_time(self) -> bool | None:

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from .. import notify
+from ..domain import handoff_chain
 from ..domain.business_hours import add_business_time
 from ..domain.routing import Candidate, choose_assignee
 from ..extensions import db
@@ -62,9 +63,15 @@ def create(
     owner: User | None,
     what_is_needed: str,
     due_in_hours: int,
+    waits_for: Handoff | None = None,
 ) -> Handoff:
+    """Hand a piece of the request on. `waits_for`: another open handoff of the request
+    that must be done first (delivery waits for credit): this one's clock starts then."""
     if not request.is_open:
         raise RequestError("Reopen the request before handing part of it on.")
+    if waits_for is not None and waits_for.request_id != request.id:
+        raise RequestError("A handoff can only wait for another handoff of the same request.")
+    waiting = waits_for is not None and waits_for.is_open
     reason = ""
     if owner is None:
         choice = choose_assignee(candidates(function), function.name)
@@ -76,14 +83,17 @@ def create(
         reason = choice.reason
     elif not owner.active or not owner.is_staff or owner.integration:
         raise RequestError("Choose an active staff member as the owner.")
-    due_at = add_business_time(team_calendar(request.team), utcnow(), timedelta(hours=due_in_hours))
+    now = utcnow()
     handoff = Handoff(
         request_id=request.id,
         function_id=function.id,
         owner_id=owner.id,
         created_by_id=actor.id,
         what_is_needed=what_is_needed,
-        due_at=due_at,
+        due_in_hours=due_in_hours,
+        waits_for_id=waits_for.id if waiting else None,
+        started_at=None if waiting else now,
+        due_at=None if waiting else _due(request, now, due_in_hours),
     )
     db.session.add(handoff)
     db.session.flush()
@@ -97,18 +107,57 @@ def create(
         owner=owner.name,
         reason=reason,
         handoff_id=handoff.id,
+        after=waits_for.function.name if waiting else None,
     )
     request.last_activity_at = utcnow()
+    when = f" once {waits_for.function.name} is done" if waiting else ""
     notify.tell(
         owner.id,
         "handoff",
-        f"{actor.name} handed {request.reference} to you for {function.name}: "
+        f"{actor.name} handed {request.reference} to you for {function.name}{when}: "
         f"{what_is_needed[:120]}",
         request=request,
         actor=actor,
     )
     db.session.flush()
     return handoff
+
+
+def _due(request: Request, start: datetime, hours: int) -> datetime:
+    return add_business_time(team_calendar(request.team), start, timedelta(hours=hours))
+
+
+def _start_what_waited(actor: User, handoff: Handoff, why: str) -> None:
+    """The handoffs waiting for `handoff` start now: their clocks run from here, and their
+    owners are told it is their turn."""
+    now = utcnow()
+    waiting = db.session.scalars(
+        select(Handoff).where(
+            Handoff.waits_for_id == handoff.id,
+            Handoff.status == HANDOFF_OPEN,
+            Handoff.started_at.is_(None),
+        )
+    ).all()
+    for follower in waiting:
+        follower.started_at = now
+        follower.due_at = _due(handoff.request, now, follower.due_in_hours or 8)
+        record_event(
+            handoff.request,
+            actor,
+            "handoff_started",
+            public=False,
+            function=follower.function.name,
+            after=handoff.function.name,
+            handoff_id=follower.id,
+        )
+        notify.tell(
+            follower.owner_id,
+            "handoff",
+            f"Your turn on {handoff.request.reference} ({follower.function.name}): "
+            f"{handoff.function.name} is {why}. {follower.what_is_needed[:100]}",
+            request=handoff.request,
+            actor=actor,
+        )
 
 
 def complete(actor: User, handoff: Handoff, outcome: str) -> None:
@@ -129,6 +178,7 @@ def complete(actor: User, handoff: Handoff, outcome: str) -> None:
     )
     handoff.request.last_activity_at = utcnow()
     _tell_asker(actor, handoff, "completed")
+    _start_what_waited(actor, handoff, "done")
     db.session.flush()
 
 
@@ -165,6 +215,7 @@ def cancel(actor: User, handoff: Handoff) -> None:
         request=handoff.request,
         actor=actor,
     )
+    _start_what_waited(actor, handoff, "no longer needed")
     db.session.flush()
 
 
@@ -185,10 +236,13 @@ class HandoffRow(NamedTuple):
     due_at: datetime | None
     outcome: str
     completed_at: datetime | None
+    waits_for_id: int | None
+    started_at: datetime | None
     function: Named
     owner: Named | None
 
     is_open = property(Handoff.is_open.fget)
+    is_waiting = property(Handoff.is_waiting.fget)
     on_time = property(Handoff.on_time.fget)
 
 
@@ -203,6 +257,8 @@ _FOR_REQUEST = (
         Handoff.due_at,
         Handoff.outcome,
         Handoff.completed_at,
+        Handoff.waits_for_id,
+        Handoff.started_at,
         Function.id,
         Function.name,
         Handoff.owner_id,
@@ -219,19 +275,19 @@ def for_request(request: Request) -> list[HandoffRow]:
     # On the session's connection, as Core: no ORM result machinery.
     rows = db.session.connection().execute(_FOR_REQUEST, {"request_id": request.id})
     return [
-        HandoffRow(*row[:7], Named(row[7], row[8]), Named(row[9], row[10]) if row[9] else None)
+        HandoffRow(*row[:9], Named(row[9], row[10]), Named(row[11], row[12]) if row[11] else None)
         for row in rows
     ]
 
 
 def progress_line(handoffs: list[HandoffRow]) -> str:
-    """One line for the customer: 'Credit: done · Delivery: in progress'."""
-    parts = [
-        f"{h.function.name}: {'done' if h.status == HANDOFF_DONE else 'in progress'}"
-        for h in handoffs
-        if h.status != HANDOFF_CANCELLED
-    ]
-    return " · ".join(parts)
+    """One line for the customer, in order: 'Credit: done → Delivery: in progress'."""
+    return handoff_chain.progress(
+        [
+            handoff_chain.Piece(h.id, h.function.name, h.status, h.waits_for_id, not h.is_waiting)
+            for h in handoffs
+        ]
+    )
 
 
 def owned_by(user: User, *, open_only: bool = True) -> list[Handoff]:

@@ -215,3 +215,38 @@ def test_a_json_true_is_not_an_id(world, api, api_tokens):
         refused = api.call(method, path, token, json=body)
         assert refused.status_code == 422, (path, refused.json)
         assert refused.json["invalid-params"]
+
+
+def test_the_api_hands_off_in_order(world, api, api_tokens):
+    credit = factories.make_function("Credit", customer_label="credit")
+    delivery = factories.make_function("Delivery", customer_label="delivery")
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    db.session.commit()
+    url = f"/api/v1/requests/{item.id}/handoffs"
+    first = api.call(
+        "POST",
+        url,
+        api_tokens.team_x,
+        json={"function_id": credit.id, "owner_id": world.member_y.id, "what_is_needed": "x"},
+    ).json
+    second = api.call(
+        "POST",
+        url,
+        api_tokens.team_x,
+        json={
+            "function_id": delivery.id,
+            "owner_id": world.coach_x.id,
+            "what_is_needed": "y",
+            "waits_for_id": first["id"],
+        },
+    )
+    assert second.status_code == 201
+    assert second.json["waits_for_id"] == first["id"] and second.json["started_at"] is None
+    assert second.json["due_at"] is None
+    refused = api.call(
+        "POST",
+        url,
+        api_tokens.team_x,
+        json={"function_id": delivery.id, "what_is_needed": "z", "waits_for_id": 999999},
+    )
+    assert refused.status_code == 422 and "waits_for_id" in refused.json["detail"]

@@ -1,5 +1,6 @@
 """Two members on one request: presence, a held reply, a handoff, and the resolution."""
 
+import os
 import re
 
 from playwright.sync_api import expect
@@ -69,7 +70,20 @@ def test_two_members_collide_safely_and_hand_off(browser, base_url, world, conso
     expect(a.get_by_text("Handed to Coach X (Billing).")).to_be_visible()
     assert db.session.scalar(select(Handoff.owner_id)) == world.coach_x.id
 
-    # The customer sees one request with one consolidated status line.
+    # A second part waits for the first: its clock starts when the credit note is issued.
+    a.reload()
+    a.get_by_text("Hand a part to another function").click()
+    a.get_by_label("What is needed").fill("Send the corrected invoice")
+    a.get_by_label("Starts").select_option(label="After Billing (Coach X)")
+    a.get_by_role("button", name="Hand off").click()
+    expect(a.get_by_text("Waiting for Billing")).to_be_visible()
+    assert axe_violations(a) == []
+    if os.environ.get("SCREENSHOTS"):
+        a.locator("#handoffs-heading").locator("..").screenshot(
+            path=f"{os.environ['SCREENSHOTS']}/handoffs-in-order.png", caret="initial"
+        )
+
+    # The customer sees one request with one consolidated status line, in order.
     c_context = browser.new_context(base_url=base_url)
     c = c_context.new_page()
     c.goto("/sign-in")
@@ -78,7 +92,7 @@ def test_two_members_collide_safely_and_hand_off(browser, base_url, world, conso
     c.get_by_role("button", name="Sign in").click()
     c.wait_for_url(re.compile("/portal/"))
     c.goto(f"/portal/requests/{item.id}")
-    expect(c.get_by_text("Billing: in progress")).to_be_visible()
+    expect(c.get_by_text("Billing: in progress → Billing: waiting")).to_be_visible()
     expect(c.get_by_text("Refund approved by finance")).to_have_count(0)
 
     # A resolves; the clock stops.
