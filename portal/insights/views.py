@@ -17,6 +17,7 @@ from ..forms import EmptyForm
 from ..htmx import after_write, render_page
 from ..models import Goal, User
 from . import bp, internal_checks, reports, services
+from . import function_load as load
 from .forms import CheckForm, GoalForm
 from .measures import GROUPS, MEASURES
 
@@ -229,3 +230,11 @@ def review(team_id: int):
         printable=printable,
         **reports.weekly_review(current_user, team),
     )
+
+
+@bp.route("/teams/<int:team_id>/insights/load")
+@policy(TEAM_MEMBER)
+def function_load(team_id: int):
+    """Handoffs by function, day by day: where work jams up and clears in clumps."""
+    team = access.get_team(team_id)
+    return render_page("insights/load.html", team=team, **load.function_load(team))

@@ -122,3 +122,32 @@ def test_dashboard_member_and_checks_pages(page, sign_in, measured_team, console
     assert page.locator("form.check-form h3").all_inner_texts() == first
     _look(page, "insights-checks")
     assert console_errors == []
+
+
+def test_load_by_function(page, sign_in, world, console_errors):
+    credit = factories.make_function("Credit", customer_label="credit")
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    db.session.flush()
+    now = utcnow()
+    for n, (made, done) in enumerate([(1, 1), (2, 1), (3, 1), (1, 0), (0, 6)]):
+        day = now - timedelta(days=5 - n)
+        for _ in range(made):
+            factories.make_handoff(item, credit, world.member_x, world.member_x, created_at=day)
+        for _ in range(done):
+            factories.make_handoff(
+                item,
+                credit,
+                world.member_x,
+                world.member_x,
+                status="done",
+                created_at=day - timedelta(days=2),
+                completed_at=day,
+            )
+    db.session.commit()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(world.member_x)
+    page.goto(f"/teams/{world.team_x.id}/insights/load")
+    expect(page.get_by_role("rowheader", name="Credit")).to_be_visible()
+    expect(page.locator("td.clump")).to_have_count(1)
+    _look(page, "insights-load")
+    assert console_errors == []

@@ -90,6 +90,7 @@ ADMIN_ONLY_200 = {
 
 ROWS = {
     "insights.dashboard": ("GET", _url("insights.dashboard"), _team(200)),
+    "insights.function_load": ("GET", _url("insights.function_load"), _team(200)),
     "insights.add_goal": ("POST", _url("insights.add_goal"), _coach(422)),
     "insights.delete_goal": ("POST", _goal_url, _coach(303)),
     "insights.surveys": ("GET", _url("insights.surveys"), _team(200)),
