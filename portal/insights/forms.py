@@ -3,6 +3,7 @@ from datetime import date
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DecimalField,
     MonthField,
     RadioField,
@@ -81,3 +82,28 @@ class DimensionForm(FlaskForm):
         "What it means to a customer", validators=[Length(max=300)], filters=[clean_text]
     )
     active = BooleanField("Asked in new surveys", default=True)
+
+
+class ActionForm(FlaskForm):
+    about = SelectField("About", validators=[DataRequired("Choose what it is about.")])
+    title = StringField(
+        "What we will do",
+        validators=[
+            DataRequired("Say what will be done."),
+            Length(max=300, message="At most 300 characters."),
+        ],
+        filters=[clean_text],
+    )
+    owner = SelectField("Owner", coerce=int, validators=[DataRequired("Choose an owner.")])
+    due_on = DateField("Due", validators=[DataRequired("Choose a due date.")])
+
+
+class CloseActionForm(FlaskForm):
+    outcome = TextAreaField(
+        "What came of it",
+        validators=[
+            DataRequired("Say what came of it: the next review reads it."),
+            Length(max=2000, message="At most 2,000 characters."),
+        ],
+        filters=[clean_text],
+    )

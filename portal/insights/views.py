@@ -9,16 +9,16 @@ from decimal import Decimal
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from .. import access
+from .. import access, reference
 from ..access import TEAM_COACH, TEAM_MEMBER, policy
 from ..domain.insights import InsightError
 from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import after_write, render_page
-from ..models import Goal, User
-from . import bp, internal_checks, reports, services
+from ..models import CorrectiveAction, Goal, User
+from . import actions, bp, internal_checks, reports, services
 from . import function_load as load
-from .forms import CheckForm, GoalForm
+from .forms import ActionForm, CheckForm, CloseActionForm, GoalForm
 from .measures import GROUPS, MEASURES
 
 KINDS = ("month", "quarter")
@@ -219,17 +219,86 @@ def record_check(team_id: int, request_id: int):
 # --- the weekly review --------------------------------------------------------------------
 
 
+def _review(team, action_form=None, close_forms=None, status=200):
+    printable = request.args.get("print") == "1"
+    review = reports.weekly_review(current_user, team)
+    if action_form is None:
+        action_form = ActionForm(formdata=None, about=request.args.get("about"))
+    action_form.about.choices = actions.about_choices(review)
+    action_form.owner.choices = [(s.id, s.name) for s in reference.staff(team) if s.member]
+    return render_page(
+        "insights/review_print.html" if printable else "insights/review.html",
+        status=status,
+        team=team,
+        printable=printable,
+        action_form=action_form,
+        close_forms=close_forms or {},
+        close_form=CloseActionForm(formdata=None),
+        **review,
+        **actions.for_review(team, review["since"]),
+    )
+
+
 @bp.route("/teams/<int:team_id>/insights/review")
 @policy(TEAM_MEMBER)
 def review(team_id: int):
-    team = access.get_team(team_id)
-    printable = request.args.get("print") == "1"
-    return render_page(
-        "insights/review_print.html" if printable else "insights/review.html",
-        team=team,
-        printable=printable,
-        **reports.weekly_review(current_user, team),
+    return _review(access.get_team(team_id))
+
+
+def _to_actions(team_id: int):
+    return after_write(
+        url_for("insights.review", team_id=team_id) + "#actions",
+        lambda: _review(access.get_team(team_id)),
     )
+
+
+@bp.route("/teams/<int:team_id>/insights/actions", methods=["POST"])
+@policy(TEAM_MEMBER)
+def add_action(team_id: int):
+    """An item of the review becomes an action with an owner and a due date."""
+    team = access.get_team(team_id)
+    form = ActionForm()
+    review_items = actions.about_choices(reports.weekly_review(current_user, team))
+    form.about.choices = review_items
+    form.owner.choices = [(s.id, s.name) for s in reference.staff(team) if s.member]
+    if form.validate_on_submit():
+        try:
+            actions.create(
+                current_user,
+                team,
+                about=form.about.data,
+                title=form.title.data,
+                owner=db.session.get(User, form.owner.data),
+                due_on=form.due_on.data,
+            )
+        except InsightError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Action added: it stays on the review until it is closed.", "success")
+            return _to_actions(team_id)
+    return _review(team, action_form=form, status=422)
+
+
+@bp.route("/teams/<int:team_id>/insights/actions/<int:action_id>/close", methods=["POST"])
+@policy(TEAM_MEMBER)
+def close_action(team_id: int, action_id: int):
+    team = access.get_team(team_id)
+    action = db.session.get(CorrectiveAction, action_id)
+    if action is None or action.team_id != team.id:
+        abort(404)
+    form = CloseActionForm()
+    if form.validate_on_submit():
+        try:
+            actions.close(current_user, action, form.outcome.data)
+        except InsightError as error:
+            form.outcome.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Action closed: the next review shows what came of it.", "success")
+            return _to_actions(team_id)
+    return _review(team, close_forms={action.id: form}, status=422)
 
 
 @bp.route("/teams/<int:team_id>/insights/load")

@@ -1,10 +1,11 @@
-"""Team goals and the coach's internal checks of resolved requests."""
+"""Team goals, the coach's internal checks of resolved requests, and the corrective actions
+the weekly review decides."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -70,3 +71,28 @@ class InternalCheck(db.Model):
     request: Mapped[Request] = relationship()
     member: Mapped[User | None] = relationship(foreign_keys=[member_id])
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+
+
+class CorrectiveAction(db.Model):
+    """What the team decided to do about an item of its weekly review (a breach, a low
+    rating, a gap, a goal off track): an owner, a due date, and what came of it."""
+
+    __tablename__ = "corrective_action"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'done')", name="status"),
+        Index("ix_corrective_action_team_status", "team_id", "status", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    about: Mapped[str] = mapped_column(String(200))  # the review item, in words, as it was
+    title: Mapped[str] = mapped_column(String(300))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    due_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])

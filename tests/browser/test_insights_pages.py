@@ -78,7 +78,7 @@ def _look(page, name):
         page.set_viewport_size({"width": width, "height": height})
         assert axe_violations(page) == [], f"{name} ({size})"
         if SHOTS:
-            page.screenshot(path=f"{SHOTS}/{name}-{size}.png", full_page=True)
+            page.screenshot(path=f"{SHOTS}/{name}-{size}.png", full_page=True, caret="initial")
     page.set_viewport_size({"width": 1366, "height": 900})
 
 
@@ -150,4 +150,28 @@ def test_load_by_function(page, sign_in, world, console_errors):
     expect(page.get_by_role("rowheader", name="Credit")).to_be_visible()
     expect(page.locator("td.clump")).to_have_count(1)
     _look(page, "insights-load")
+    assert console_errors == []
+
+
+def test_the_review_turns_an_item_into_an_action(page, sign_in, world, console_errors):
+    item = factories.make_request(world.account_a, world.contact_a, status="resolved")
+    db.session.flush()
+    db.session.add(Rating(request_id=item.id, contact_id=world.contact_a.id, score=2))
+    db.session.commit()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(world.member_x)
+    page.goto(f"/teams/{world.team_x.id}/insights/review")
+    page.get_by_text("Add an action").click()
+    page.get_by_label("About").select_option(label=f"2 of 5 on {item.reference} from Contact A")
+    page.get_by_label("What we will do").fill("Call Contact A about the late pallets")
+    page.get_by_label("Owner").select_option(label="Coach X")
+    page.get_by_label("Due").fill((utcnow().date() + timedelta(days=5)).isoformat())
+    page.get_by_role("button", name="Add the action").click()
+    expect(page.get_by_text("Action added")).to_be_visible()
+    expect(page.get_by_text("Call Contact A about the late pallets", exact=True)).to_be_visible()
+    _look(page, "insights-review-actions")
+    page.get_by_text("Close it").click()
+    page.get_by_label("What came of it").fill("Called; a credit note went out the same day.")
+    page.get_by_role("button", name="Close with this outcome").click()
+    expect(page.get_by_text("What came of them since the last review")).to_be_visible()
     assert console_errors == []

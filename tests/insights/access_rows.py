@@ -37,6 +37,23 @@ def _url(endpoint, **args):
     return lambda w: url_for(endpoint, team_id=w.team_x.id, **args)
 
 
+def _action_url(w):
+    from datetime import date
+
+    from portal.models import CorrectiveAction
+
+    action = CorrectiveAction(
+        team_id=w.team_x.id,
+        about="A low rating",
+        title="Call them",
+        owner_id=w.member_x.id,
+        due_on=date(2030, 1, 1),
+    )
+    db.session.add(action)
+    db.session.commit()
+    return url_for("insights.close_action", team_id=w.team_x.id, action_id=action.id)
+
+
 def _goal_url(w):
     from datetime import date
 
@@ -93,6 +110,8 @@ ROWS = {
     "insights.function_load": ("GET", _url("insights.function_load"), _team(200)),
     "insights.add_goal": ("POST", _url("insights.add_goal"), _coach(422)),
     "insights.delete_goal": ("POST", _goal_url, _coach(303)),
+    "insights.add_action": ("POST", _url("insights.add_action"), _team(422)),
+    "insights.close_action": ("POST", _action_url, _team(422)),
     "insights.surveys": ("GET", _url("insights.surveys"), _team(200)),
     "insights.send_survey": ("POST", _url("insights.send_survey"), _coach(422)),
     "insights.members": ("GET", _url("insights.members"), _coach(200)),

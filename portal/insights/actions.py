@@ -1,0 +1,89 @@
+"""Corrective actions: what the team decides to do about an item of its weekly review, with
+an owner and a due date; open ones stay on the review until closed with what came of them,
+and the next review shows those outcomes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .. import audit
+from ..domain.insights import InsightError
+from ..extensions import db
+from ..models import CorrectiveAction, Membership, Team, User, utcnow
+
+OPEN, DONE = "open", "done"
+
+
+def about_choices(review: dict) -> list[tuple[str, str]]:
+    """The review's items, in words, for "what is this action about"."""
+    now = review["now"]
+    choices = [
+        (f"{i.reference} {'breached' if _breached(i, now) else 'at risk'}: {i.subject}"[:200],) * 2
+        for i in review["attention"]
+    ]
+    choices += [
+        (f"{r.score} of 5 on {i.reference} from {r.contact.name}"[:200],) * 2
+        for r, i in review["low_ratings"]
+    ]
+    choices += [(f"Gap {gap:+.2f} on {name}"[:200],) * 2 for name, gap in review["gaps"]]
+    choices += [(f"Goal off track: {g.label}"[:200],) * 2 for g in review["goals_off_track"]]
+    return [*choices, ("Something else raised at the review",) * 2]
+
+
+def _breached(item, now) -> bool:
+    return item.next_due_at is not None and item.next_due_at <= now
+
+
+def create(
+    actor: User, team: Team, *, about: str, title: str, owner: User | None, due_on: date
+) -> CorrectiveAction:
+    is_member = owner is not None and db.session.scalar(
+        select(Membership.id).where(Membership.team_id == team.id, Membership.user_id == owner.id)
+    )
+    if not is_member or not owner.active:
+        raise InsightError("Choose an active member of the team as the owner.", "owner")
+    if due_on < utcnow().date():
+        raise InsightError("Choose a due date from today on.", "due_on")
+    action = CorrectiveAction(
+        team_id=team.id,
+        about=about,
+        title=title,
+        owner_id=owner.id,
+        due_on=due_on,
+        created_by_id=actor.id,
+    )
+    db.session.add(action)
+    db.session.flush()
+    audit.record(actor, "action.created", action, team_id=team.id, owner_id=owner.id)
+    return action
+
+
+def close(actor: User, action: CorrectiveAction, outcome: str) -> None:
+    if action.status != OPEN:
+        raise InsightError("This action is already closed.", "outcome")
+    if not outcome.strip():
+        raise InsightError("Say what came of it: the next review reads it.", "outcome")
+    action.status, action.outcome, action.closed_at = DONE, outcome.strip(), utcnow()
+    audit.record(actor, "action.closed", action)
+    db.session.flush()
+
+
+def for_review(team: Team, since: datetime) -> dict:
+    """Open actions (overdue first) and those closed since the last review, with outcomes."""
+    actions = db.session.scalars(
+        select(CorrectiveAction)
+        .where(
+            CorrectiveAction.team_id == team.id,
+            (CorrectiveAction.status == OPEN) | (CorrectiveAction.closed_at >= since),
+        )
+        .options(joinedload(CorrectiveAction.owner))
+        .order_by(CorrectiveAction.due_on, CorrectiveAction.id)
+    ).all()
+    return {
+        "open_actions": [a for a in actions if a.status == OPEN],
+        "closed_actions": [a for a in actions if a.status == DONE],
+        "today": utcnow().date(),
+    }
