@@ -3,6 +3,7 @@ hours and holidays, staff with skills, and accounts with their contacts."""
 
 from __future__ import annotations
 
+import random
 from datetime import date, time, timedelta
 from types import SimpleNamespace
 
@@ -31,8 +32,9 @@ TIER_SHARES = (("Key", 1, 0.1), ("Loyal", 2, 0.3), ("Standard", 3, 0.6))
 
 
 def reference_data(scale: Scale) -> None:
-    """Functions, tiers and the tier x urgency service-level grid (as the demo's)."""
-    from ..demo import FUNCTIONS, KEY_SERVICE_LEVELS
+    """Functions, tiers (with the demo's tier rule) and the tier x urgency service-level
+    grid (as the demo's)."""
+    from ..demo import FUNCTIONS, KEY_SERVICE_LEVELS, TIER_RULE
 
     insert_rows(
         Function,
@@ -45,7 +47,14 @@ def reference_data(scale: Scale) -> None:
     insert_rows(
         Tier,
         [
-            {"id": rank, "name": name, "rank": rank, "description": f"{name} accounts."}
+            {
+                "id": rank,
+                "name": name,
+                "rank": rank,
+                "description": f"{name} accounts.",
+                "min_gross_margin": TIER_RULE.get(name, (None, None))[0],
+                "min_years": TIER_RULE.get(name, (None, None))[1],
+            }
             for name, rank, _ in TIER_SHARES
         ],
     )
@@ -151,7 +160,11 @@ def teams_and_staff(scale: Scale) -> None:
 
 
 def accounts_and_contacts(scale: Scale) -> None:
+    from ..demo import ECONOMICS
+
     rng, now = scale.rng, scale.now
+    # Figures from a generator of their own: the rest of the data is as before they existed.
+    money = random.Random(f"economics-{scale.seed}")  # noqa: S311 (demo figures, not secrets)
     tiers = [tier_id for tier_id in scale.tier_ids]
     shares = [share for _, _, share in TIER_SHARES]
     accounts = []
@@ -160,6 +173,7 @@ def accounts_and_contacts(scale: Scale) -> None:
     for n in range(1, scale.accounts + 1):
         team_id = scale.team_ids[(n - 1) % scale.teams]
         tier_id = tiers[0] if n == 1 else rng.choices(tiers, shares)[0]
+        revenue, margin, years = ECONOMICS[TIER_SHARES[tier_id - 1][0]]
         accounts.append(
             {
                 "id": n,
@@ -169,6 +183,11 @@ def accounts_and_contacts(scale: Scale) -> None:
                 "shares_visibility": n % 5 == 1,
                 "active": True,
                 "created_at": now - timedelta(days=760),
+                "yearly_revenue": money.randrange(*revenue, 10_000),
+                "gross_margin": round(money.uniform(*margin), 1),
+                "order_volume": money.randrange(12, 600),
+                "customer_since": now.date()
+                - timedelta(days=money.randint(years[0] * 365, years[1] * 365)),
             }
         )
         scale.account_team.append(team_id)
