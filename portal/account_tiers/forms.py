@@ -3,9 +3,8 @@ from flask_wtf.file import FileAllowed, FileField, FileSize
 from wtforms import DateField, FloatField, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..domain.economics_csv import MAX_BYTES, MAX_MONEY
 from ..forms import clean_text
-
-MAX_MONEY = 10**15  # whole units: more than any account's yearly revenue
 
 
 class EconomicsForm(FlaskForm):
@@ -60,18 +59,18 @@ class ImportForm(FlaskForm):
         "CSV file",
         validators=[
             FileAllowed(["csv", "txt"], "A .csv file, please."),
-            FileSize(1024 * 1024, message="At most 1 MB: split the file."),
+            FileSize(MAX_BYTES, message="At most 400 KB: split the file."),
         ],
         description="account, then any of yearly_revenue, gross_margin, order_volume, "
         "customer_since, renewal_on. An empty cell leaves that figure as it is.",
     )
     text = TextAreaField(
         "Or paste the rows",
-        validators=[Length(max=1024 * 1024, message="At most 1 MB: split it.")],
+        validators=[Length(max=MAX_BYTES, message="At most 400 KB: split it.")],
     )
 
 
 class ApplyImportForm(FlaskForm):
     """The previewed file, sent back to be read again and saved."""
 
-    text = HiddenField(validators=[DataRequired(), Length(max=1024 * 1024)])
+    text = HiddenField(validators=[DataRequired(), Length(max=MAX_BYTES)])

@@ -107,18 +107,36 @@ def update_economics(actor: User, account: Account, **figures) -> list[str]:
 RULE = ("min_gross_margin", "min_years", "min_revenue")
 
 
+def _asks(tier: Tier) -> bool:
+    return any(getattr(tier, name) is not None for name in RULE)
+
+
 def save_rule(actor: User, tier: Tier, **conditions) -> None:
     """A tier's conditions (None: not asked). Moves the site stamp (a tier changed), so
     every server's suggestions follow at once."""
     for name in RULE:
         setattr(tier, name, conditions.get(name))
+    ordered = db.session.scalars(select(Tier).order_by(Tier.rank)).all()
+    open_tier = next((t for t in ordered if not _asks(t)), None)
+    if open_tier is not None and any(_asks(t) for t in ordered if t.rank > open_tier.rank):
+        raise TierError(
+            f"{open_tier.name} asks nothing, so it would take every account before the tiers "
+            "after it: give it a condition, or leave the tiers after it without.",
+            "min_gross_margin",
+        )
     audit.record(actor, "tier_rule.saved", tier, **{n: conditions.get(n) for n in RULE})
     db.session.flush()
 
 
 # --- figures from a CSV file ----------------------------------------------------------------
 
-MAX_IMPORT_BYTES = 1024 * 1024
+
+def read_upload(raw: bytes) -> str:
+    """A file's text: CSV as spreadsheets save it, UTF-8 with or without a BOM."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TierError("Save the file as CSV UTF-8 and send it again.", "file") from None
 
 
 def read_import(team: Team, text: str) -> economics_csv.Parsed:

@@ -8,8 +8,9 @@ from flask import abort, flash, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import access
+from .. import access, reference
 from ..access import ADMIN, TEAM_COACH, policy
+from ..domain.economics_csv import READERS
 from ..extensions import db
 from ..htmx import after_write, redirect_after_post, render_page
 from ..models import Tier
@@ -65,7 +66,7 @@ def economics(team_id: int, account_id: int):
 def decide(team_id: int, account_id: int):
     account = _account(team_id, account_id)
     form = TierDecisionForm()
-    form.tier.choices = [(t.id, t.name) for t in db.session.scalars(select(Tier))]
+    form.tier.choices = [(t.id, t.name) for t in reference.tiers()]
     if not form.validate_on_submit():
         return _cards(account, 422, tier_form=form)
     try:
@@ -98,7 +99,12 @@ def save_rule(tier_id: int):
     form = ThresholdsForm()
     if not form.validate_on_submit():
         return _rule_page(tier, form, status=422)
-    services.save_rule(current_user, tier, **{n: getattr(form, n).data for n in services.RULE})
+    try:
+        services.save_rule(current_user, tier, **{n: getattr(form, n).data for n in services.RULE})
+    except services.TierError as error:
+        db.session.rollback()
+        getattr(form, error.field).errors.append(str(error))
+        return _rule_page(db.session.get(Tier, tier_id), form, status=422)
     db.session.commit()
     flash(f"{tier.name}: rule saved. Every account's suggestion follows it now.", "success")
     return after_write(url_for(".rule"), _rule_page)
@@ -116,13 +122,7 @@ def _import_page(team, form=None, parsed=None, text="", status=200):
     )
 
 
-IMPORT_LABELS = {
-    "yearly_revenue": "Yearly revenue",
-    "gross_margin": "Gross margin",
-    "order_volume": "Orders a year",
-    "customer_since": "Customer since",
-    "renewal_on": "Renewal",
-}
+IMPORT_LABELS = {name: label.capitalize() for name, (_, label, _) in READERS.items()}
 
 
 @bp.route("/teams/<int:team_id>/accounts/figures")
@@ -139,15 +139,12 @@ def preview_figures(team_id: int):
     form = ImportForm()
     if not form.validate_on_submit():
         return _import_page(team, form, status=422)
-    if form.file.data:
-        raw = form.file.data.read(services.MAX_IMPORT_BYTES + 1)
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.file.errors.append("Save the file as CSV UTF-8 and send it again.")
-            return _import_page(team, form, status=422)
-    else:
-        text = form.text.data or ""
+    try:
+        text = services.read_upload(form.file.data.read()) if form.file.data else form.text.data
+    except services.TierError as error:
+        form.file.errors.append(str(error))
+        return _import_page(team, form, status=422)
+    text = text or ""
     if not text.strip():
         form.file.errors.append("Choose a file, or paste the rows.")
         return _import_page(team, form, status=422)

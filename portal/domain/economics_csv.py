@@ -15,7 +15,10 @@ from datetime import date
 
 COLUMNS = ("yearly_revenue", "gross_margin", "order_volume", "customer_since", "renewal_on")
 MAX_ROWS = 2000
-MAX_MONEY = 10**15
+MAX_MONEY = 10**15  # whole units: more than any account's yearly revenue
+# A file is sent back with its preview's "save" as a form field, and Flask reads at most
+# 500,000 bytes of form fields (MAX_FORM_MEMORY_SIZE): stay under it.
+MAX_BYTES = 400_000
 
 
 @dataclass
@@ -86,25 +89,41 @@ def parse(text: str, accounts: dict[str, int], today: date) -> Parsed:
         return Parsed([], [f"This is not a CSV file Onestop can read ({error})."])
 
 
+AMBIGUOUS = 0  # an account key two of the team's accounts share (names differ in case)
+
+
 def _parse(text: str, accounts: dict[str, int], today: date) -> Parsed:
-    known = {_key(name): account_id for name, account_id in accounts.items()}
+    known: dict[str, int] = {}
+    for name, account_id in accounts.items():
+        known[_key(name)] = AMBIGUOUS if _key(name) in known else account_id
     records = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = [_key(h).replace(" ", "_") for h in next(records, [])]
     if "account" not in header or not set(header) & set(COLUMNS):
         columns = ", ".join(COLUMNS)
         return Parsed([], [f"The first row must name the columns: account, and some of {columns}."])
-    unknown = sorted(set(header) - {"account", *COLUMNS, ""})
-    problems = [f"Unknown columns: {', '.join(unknown)}."] if unknown else []
+    problems = []
+    if unknown := sorted(set(header) - {"account", *COLUMNS, ""}):
+        problems.append(f"Unknown columns: {', '.join(unknown)}.")
+    if twice := sorted({h for h in header if h and header.count(h) > 1}):
+        problems.append(f"Columns named twice: {', '.join(twice)}.")
     rows: list[Row] = []
     seen: dict[int, int] = {}
-    for number, record in enumerate(records, start=2):
+    line = 2
+    for record in records:
+        number, line = line, records.line_num + 1  # a quoted cell may span lines
         if not any(cell.strip() for cell in record):
             continue
         if len(rows) == MAX_ROWS:
             problems.append(f"At most {MAX_ROWS:,} rows at a time: split the file.")
             break
         cells = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)}
-        rows.append(_row(number, cells, known, seen, today))
+        row = _row(number, cells, known, seen, today)
+        if any(cell.strip() for cell in record[len(header) :]):
+            # "1,200,000" unquoted is three cells: never take the first for the number.
+            row.errors.append(
+                'more cells than columns: quote numbers with commas, like "1,200,000"'
+            )
+        rows.append(row)
     if not rows and not problems:
         problems.append("The file has a header but no rows.")
     return Parsed(rows, problems)
@@ -113,7 +132,10 @@ def _parse(text: str, accounts: dict[str, int], today: date) -> Parsed:
 def _row(number: int, cells: dict, known: dict, seen: dict, today: date) -> Row:
     row = Row(number, cells.get("account", ""))
     row.account_id = known.get(_key(row.account))
-    if not row.account:
+    if row.account_id == AMBIGUOUS:
+        row.account_id = None
+        row.errors.append(f"two accounts are called “{row.account}”: rename one first")
+    elif not row.account:
         row.errors.append("no account name")
     elif row.account_id is None:
         row.errors.append(f"no account “{row.account}” in this team")

@@ -21,6 +21,7 @@ class Piece:
     arrived: datetime
     finished: datetime | None  # done (a cancelled one is left out by the caller)
     started: datetime | None = None  # when its clock began (after what it waited for)
+    waiting: bool = False  # still waiting for another handoff: not yet the function's work
 
 
 @dataclass
@@ -29,6 +30,7 @@ class FunctionLoad:
     arrived: list[int]  # per day, oldest first
     finished: list[int]
     open_now: int = 0
+    waiting: int = 0  # handed on, but waiting for another function first
     median_hours: float | None = None  # from start to done, of those done in the window
     clumps: list[int] = field(default_factory=list)  # indexes of clump days
 
@@ -64,7 +66,11 @@ def load_by_function(
         load = loads.get(piece.function)
         if load is None:
             continue
-        if (i := index.get(day_of(piece.arrived))) is not None:
+        if piece.waiting:
+            load.waiting += 1
+            continue
+        # Work reaches a function when it can start: a handoff that waited arrives then.
+        if (i := index.get(day_of(piece.started or piece.arrived))) is not None:
             load.arrived[i] += 1
         if piece.finished is None:
             load.open_now += 1

@@ -5,6 +5,7 @@ and the next review shows those outcomes."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -17,20 +18,31 @@ from ..models import CorrectiveAction, Membership, Team, User, utcnow
 OPEN, DONE = "open", "done"
 
 
+OTHER = "other"
+
+
 def about_choices(review: dict) -> list[tuple[str, str]]:
-    """The review's items, in words, for "what is this action about"."""
+    """The review's items as (stable key, words): the words move with the clock (at risk,
+    then breached), the key does not, so a form sent a minute later still finds its item."""
     now = review["now"]
     choices = [
-        (f"{i.reference} {'breached' if _breached(i, now) else 'at risk'}: {i.subject}"[:200],) * 2
+        (
+            f"request:{i.id}",
+            f"{i.reference} {'breached' if _breached(i, now) else 'at risk'}: {i.subject}",
+        )
         for i in review["attention"]
     ]
     choices += [
-        (f"{r.score} of 5 on {i.reference} from {r.contact.name}"[:200],) * 2
+        (f"rating:{r.id}", f"{r.score} of 5 on {i.reference} from {r.contact.name}")
         for r, i in review["low_ratings"]
     ]
-    choices += [(f"Gap {gap:+.2f} on {name}"[:200],) * 2 for name, gap in review["gaps"]]
-    choices += [(f"Goal off track: {g.label}"[:200],) * 2 for g in review["goals_off_track"]]
-    return [*choices, ("Something else raised at the review",) * 2]
+    choices += [(f"gap:{name}", f"Gap {gap:+.2f} on {name}") for name, gap in review["gaps"]]
+    choices += [
+        (f"goal:{g.goal.id}", f"Goal off track: {g.label}") for g in review["goals_off_track"]
+    ]
+    return [(key, words[:200]) for key, words in choices] + [
+        (OTHER, "Something else raised at the review")
+    ]
 
 
 def _breached(item, now) -> bool:
@@ -45,7 +57,7 @@ def create(
     )
     if not is_member or not owner.active:
         raise InsightError("Choose an active member of the team as the owner.", "owner")
-    if due_on < utcnow().date():
+    if due_on < local_today(team):
         raise InsightError("Choose a due date from today on.", "due_on")
     action = CorrectiveAction(
         team_id=team.id,
@@ -71,6 +83,11 @@ def close(actor: User, action: CorrectiveAction, outcome: str) -> None:
     db.session.flush()
 
 
+def local_today(team: Team) -> date:
+    """Due dates are the team's days: in the evening west of UTC, UTC is already tomorrow."""
+    return utcnow().astimezone(ZoneInfo(team.timezone)).date()
+
+
 def for_review(team: Team, since: datetime) -> dict:
     """Open actions (overdue first) and those closed since the last review, with outcomes."""
     actions = db.session.scalars(
@@ -85,5 +102,5 @@ def for_review(team: Team, since: datetime) -> dict:
     return {
         "open_actions": [a for a in actions if a.status == OPEN],
         "closed_actions": [a for a in actions if a.status == DONE],
-        "today": utcnow().date(),
+        "today": local_today(team),
     }

@@ -25,7 +25,13 @@ def function_load(team: Team, now: datetime | None = None) -> dict:
     days = [today - timedelta(days=n) for n in range(LOAD_DAYS - 1, -1, -1)]
     since = datetime.combine(days[0], time(), zone)
     rows = db.session.execute(
-        select(Function.name, Handoff.created_at, Handoff.completed_at, Handoff.started_at)
+        select(
+            Function.name,
+            Handoff.created_at,
+            Handoff.completed_at,
+            Handoff.started_at,
+            Handoff.waits_for_id,
+        )
         .join(Function, Function.id == Handoff.function_id)
         .join(Request, Request.id == Handoff.request_id)
         .where(
@@ -39,7 +45,8 @@ def function_load(team: Team, now: datetime | None = None) -> dict:
         )
     )
     pieces = [
-        rules.Piece(name, created, finished, started) for name, created, finished, started in rows
+        rules.Piece(name, created, finished, started, waits is not None and started is None)
+        for name, created, finished, started, waits in rows
     ]
     names = [f.name for f in reference.functions() if f.active]
     return {

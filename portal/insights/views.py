@@ -219,13 +219,18 @@ def record_check(team_id: int, request_id: int):
 # --- the weekly review --------------------------------------------------------------------
 
 
-def _review(team, action_form=None, close_forms=None, status=200):
+def _with_choices(form: ActionForm, team, review: dict) -> ActionForm:
+    form.about.choices = actions.about_choices(review)
+    form.owner.choices = [(s.id, s.name) for s in reference.staff(team) if s.member]
+    return form
+
+
+def _review(team, action_form=None, close_forms=None, status=200, review=None):
     printable = request.args.get("print") == "1"
-    review = reports.weekly_review(current_user, team)
-    if action_form is None:
-        action_form = ActionForm(formdata=None, about=request.args.get("about"))
-    action_form.about.choices = actions.about_choices(review)
-    action_form.owner.choices = [(s.id, s.name) for s in reference.staff(team) if s.member]
+    review = review or reports.weekly_review(current_user, team)
+    action_form = _with_choices(
+        action_form or ActionForm(formdata=None, about=request.args.get("about")), team, review
+    )
     return render_page(
         "insights/review_print.html" if printable else "insights/review.html",
         status=status,
@@ -257,16 +262,14 @@ def _to_actions(team_id: int):
 def add_action(team_id: int):
     """An item of the review becomes an action with an owner and a due date."""
     team = access.get_team(team_id)
-    form = ActionForm()
-    review_items = actions.about_choices(reports.weekly_review(current_user, team))
-    form.about.choices = review_items
-    form.owner.choices = [(s.id, s.name) for s in reference.staff(team) if s.member]
+    review = reports.weekly_review(current_user, team)
+    form = _with_choices(ActionForm(), team, review)
     if form.validate_on_submit():
         try:
             actions.create(
                 current_user,
                 team,
-                about=form.about.data,
+                about=dict(form.about.choices)[form.about.data],
                 title=form.title.data,
                 owner=db.session.get(User, form.owner.data),
                 due_on=form.due_on.data,
@@ -278,7 +281,7 @@ def add_action(team_id: int):
             db.session.commit()
             flash("Action added: it stays on the review until it is closed.", "success")
             return _to_actions(team_id)
-    return _review(team, action_form=form, status=422)
+    return _review(team, action_form=form, status=422, review=review)
 
 
 @bp.route("/teams/<int:team_id>/insights/actions/<int:action_id>/close", methods=["POST"])

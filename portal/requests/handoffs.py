@@ -130,6 +130,8 @@ def _due(request: Request, start: datetime, hours: int) -> datetime:
 def _start_what_waited(actor: User, handoff: Handoff, why: str) -> None:
     """The handoffs waiting for `handoff` start now: their clocks run from here, and their
     owners are told it is their turn."""
+    if not handoff.request.is_open:  # a resolved or closed request asks nothing more
+        return
     now = utcnow()
     waiting = db.session.scalars(
         select(Handoff).where(
@@ -163,6 +165,11 @@ def _start_what_waited(actor: User, handoff: Handoff, why: str) -> None:
 def complete(actor: User, handoff: Handoff, outcome: str) -> None:
     if not handoff.is_open:
         raise RequestError("This handoff is already closed.")
+    if handoff.is_waiting:
+        raise RequestError(
+            f"This handoff waits for {handoff.waits_for.function.name}: mark that one done "
+            "first, or cancel it."
+        )
     handoff.status = HANDOFF_DONE
     handoff.outcome = outcome
     handoff.completed_at = utcnow()

@@ -199,3 +199,18 @@ def test_the_suggestion_uses_the_rule_as_saved_at_once(world, ruled):
     world.tier.min_gross_margin = 50  # moves the site stamp: the cached rule is not reused
     db.session.commit()
     assert services.suggestion(db.session.get(Account, world.account_a.id)).name == "Standard"
+
+
+def test_a_tier_that_asks_nothing_cannot_stand_before_one_that_asks(world, ruled, client, login_as):
+    """Otherwise it would take every account and the tiers after it could never be
+    suggested."""
+    loyal = factories.make_tier("Loyal", 2)
+    ruled.min_revenue = 1000
+    db.session.commit()
+    login_as(world.admin)
+    page = url_for("account_tiers.rule")
+    url = url_for("account_tiers.save_rule", tier_id=loyal.id)
+    refused = client.post(url, data={"csrf_token": csrf_token(client, page)})
+    assert refused.status_code == 422 and "Loyal asks nothing" in refused.text
+    saved = client.post(url, data={"csrf_token": csrf_token(client, page), "min_years": "2"})
+    assert saved.status_code == 303

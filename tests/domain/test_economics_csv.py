@@ -73,3 +73,19 @@ def test_a_huge_file_is_refused_not_half_read():
     parsed = parse(text, ACCOUNTS, TODAY)
     assert len(parsed.rows) == MAX_ROWS and not parsed.ok
     assert parsed.problems == [f"At most {MAX_ROWS:,} rows at a time: split the file."]
+
+
+def test_an_unquoted_number_with_commas_is_an_error_not_a_smaller_number():
+    parsed = parse("account,yearly_revenue\nBlue Harbor,1,200,000\n", ACCOUNTS, TODAY)
+    [row] = parsed.rows
+    assert not parsed.ok and "quote numbers with commas" in row.errors[0]
+
+
+def test_repeated_columns_names_shared_by_two_accounts_and_lines_that_span():
+    assert parse(
+        "account,order_volume,order_volume\nBlue Harbor,1,2\n", ACCOUNTS, TODAY
+    ).problems == ["Columns named twice: order_volume."]
+    twins = parse("account,order_volume\nacme,1\n", {"Acme": 1, "ACME": 2}, TODAY)
+    assert twins.rows[0].errors == ["two accounts are called “acme”: rename one first"]
+    spanning = parse('account,order_volume\n"Blue\nHarbor",1\nNope,2\n', ACCOUNTS, TODAY)
+    assert [r.line for r in spanning.rows] == [2, 4]

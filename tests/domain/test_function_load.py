@@ -45,3 +45,13 @@ def test_clumps_are_days_that_finish_far_more_than_usual():
     assert clump_days([2, 2, 2, 2]) == []  # steady work is no clump
     assert clump_days([0, 0, 5, 0]) == []  # one busy day alone says nothing yet
     assert clump_days([0, 0, 0]) == []
+
+
+def test_a_waiting_handoff_arrives_when_it_can_start():
+    pieces = [
+        Piece("Delivery", _at(0), None, started=None, waiting=True),
+        Piece("Delivery", _at(0), _at(3, 12), started=_at(3, 9)),  # waited 3 days for credit
+    ]
+    [delivery] = load_by_function(pieces, DAYS, ["Delivery"], lambda m: m.date())
+    assert delivery.waiting == 1 and delivery.open_now == 0
+    assert delivery.arrived == [0, 0, 0, 1, 0] and delivery.median_hours == 3

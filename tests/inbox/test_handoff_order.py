@@ -122,3 +122,24 @@ def test_the_request_page_form_and_the_customer_line(world, functions, client, l
     mine = client.get(url_for("customer.request", request_id=item.id)).text
     assert "Credit: in progress → Delivery: waiting" in mine
     assert "Check the limit" not in mine  # what is needed stays internal
+
+
+def test_a_waiting_handoff_cannot_be_done_before_the_one_it_waits_for(world, functions):
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    db.session.commit()
+    _, second = _pair(world, item, *functions)
+    with pytest.raises(RequestError, match="waits for Credit: mark that one done first"):
+        handoffs.complete(world.coach_x, second, "Booked anyway")
+    assert second.is_open
+
+
+def test_nothing_starts_on_a_request_already_closed(world, functions):
+    item = factories.make_request(world.account_a, world.contact_a, status="open")
+    db.session.commit()
+    first, second = _pair(world, item, *functions)
+    item.status = "closed"
+    db.session.commit()
+    handoffs.complete(world.member_y, first, "Limit raised")
+    db.session.commit()
+    db.session.refresh(second)
+    assert second.is_waiting and second.due_at is None

@@ -33,14 +33,15 @@ def test_an_item_becomes_an_action_then_an_outcome(world, client, login_as):
     item = _low_rating(world)
     login_as(world.member_x)
     about = f"1 of 5 on {item.reference} from Contact A"
+    rating = db.session.scalars(select(Rating)).one()
     page = client.get(_review(world)).text
-    assert f'<option value="{about}">' in page
+    assert f'<option value="rating:{rating.id}">{about}</option>' in page
     due = (utcnow().date() + timedelta(days=7)).isoformat()
     added = client.post(
         url_for("insights.add_action", team_id=world.team_x.id),
         data={
             "csrf_token": csrf_token(client, _review(world)),
-            "about": about,
+            "about": f"rating:{rating.id}",
             "title": "Call the customer and agree a redelivery",
             "owner": str(world.coach_x.id),
             "due_on": due,
@@ -72,7 +73,7 @@ def test_bad_actions_say_why_and_save_nothing(world, client, login_as):
     login_as(world.member_x)
     url = url_for("insights.add_action", team_id=world.team_x.id)
     base = {
-        "about": "Something else raised at the review",
+        "about": "other",
         "title": "Do it",
         "owner": str(world.member_x.id),
         "due_on": (utcnow().date() + timedelta(days=1)).isoformat(),
