@@ -137,7 +137,11 @@ def test_coach_goals_survey_dashboard_review_and_exports(
     # The weekly review lists what needs attention.
     page.get_by_role("link", name="Weekly review").click()
     review = page.locator("main")
-    expect(review.get_by_text("Pallet still missing")).to_be_visible()
+    expect(
+        review.locator("section[aria-labelledby=attention-heading]").get_by_text(
+            "Pallet still missing"
+        )
+    ).to_be_visible()
     expect(review.get_by_text("Slow", exact=True)).to_be_visible()
     expect(review.get_by_text("Reliability: customers experience less")).to_be_visible()
     expect(
