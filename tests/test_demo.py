@@ -17,6 +17,7 @@ from portal.models import (
     STAFF,
     Account,
     Contact,
+    Function,
     Membership,
     ReferenceMembership,
     Request,
@@ -132,6 +133,22 @@ def test_the_demo_queue_has_a_believable_share_of_late_requests(app):
     assert 0.05 <= breached <= 0.25, breached
     assert 0.02 <= at_risk <= 0.20, at_risk
     assert states.count("on track") > 2 * states.count("breached")
+
+
+def test_demo_orders_wait_for_credit_before_delivery(app):
+    """The seeds' chain is in the demo: some orders still with credit (delivery waiting),
+    some cleared with delivery under way, as the customer's progress line shows them."""
+    from portal.requests.handoffs import for_request, progress_line
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    orders = db.session.scalars(
+        select(Request)
+        .join(Request.function)
+        .where(Function.name == "Sales", Request.status.in_(("open", "waiting_on_customer")))
+    ).all()
+    lines = {progress_line(for_request(item)) for item in orders}
+    assert "Credit: in progress → Delivery: waiting" in lines
+    assert "Credit: done → Delivery: in progress" in lines
 
 
 def test_seed_demo_twice_does_not_duplicate(app):

@@ -4,11 +4,12 @@ more across every account so the demo inbox looks like a real Monday morning."""
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Account, Contact, Function, Membership
+from ..models import Account, Contact, Function, Handoff, Membership
 
 DEMO_REQUESTS = [
     # subject, function, urgency, hours ago, status, chases, description
@@ -120,7 +121,6 @@ def _start_clock(item, now) -> None:
 
 def seed_requests(now=None) -> None:
     """A few requests per team in every state, with service clocks set, for the demo."""
-    from datetime import timedelta
     from uuid import UUID
 
     from ..models import Entry, Request, utcnow
@@ -239,14 +239,50 @@ def _raised_at(rng: random.Random, calendar, targets, answered: bool, now):
     return _business_time_before(calendar, now, timedelta(minutes=minutes * used))
 
 
+def _credit_then_delivery(rng, item, functions, staff, created) -> None:
+    """An order: credit clears it, then delivery books it. Half are still with credit (the
+    delivery waiting, its clock not started); the rest have delivery under way."""
+    opened = created + timedelta(minutes=20)
+    cleared = rng.random() < 0.5
+    credit = Handoff(
+        request_id=item.id,
+        function_id=functions["Credit"].id,
+        owner_id=rng.choice(staff),
+        created_by_id=item.assignee_id or staff[0],
+        what_is_needed="Clear the order against the account's credit limit.",
+        status="done" if cleared else "open",
+        due_in_hours=4,
+        created_at=opened,
+        started_at=opened,
+        due_at=opened + timedelta(hours=4),
+        completed_at=opened + timedelta(hours=3) if cleared else None,
+        outcome="Within the limit; cleared." if cleared else "",
+    )
+    started = credit.completed_at
+    db.session.add(credit)
+    db.session.add(
+        Handoff(
+            request_id=item.id,
+            function_id=functions["Delivery"].id,
+            owner_id=rng.choice(staff),
+            created_by_id=item.assignee_id or staff[0],
+            what_is_needed="Book a delivery slot once credit has cleared the order.",
+            due_in_hours=8,
+            waits_for=credit,
+            created_at=opened,
+            started_at=started,
+            due_at=started + timedelta(hours=8) if started else None,
+        )
+    )
+
+
 def seed_monday(rng: random.Random, count: int = 300, now=None) -> None:
     """A few hundred more requests across every account and state, some handed off, some
     late, so the demo inbox looks like a real Monday morning."""
-    from datetime import timedelta
     from uuid import UUID
 
     from ..domain.service_clock import Targets
-    from ..models import Handoff, Request, ServiceLevel, Team, utcnow
+    from ..models import Request, ServiceLevel, Team, utcnow
     from ..requests import clock
 
     now = now or utcnow()
@@ -299,7 +335,9 @@ def seed_monday(rng: random.Random, count: int = 300, now=None) -> None:
             closed_at=created + timedelta(hours=60) if status == "closed" else None,
         )
         _add_raised(item, item.assignee_id or staff[0], "Thank you, we are on it.")
-        if status in ("open", "waiting_on_customer") and rng.random() < 0.25:
+        if status in ("open", "waiting_on_customer") and function_name == "Sales":
+            _credit_then_delivery(rng, item, functions, staff, created)
+        elif status in ("open", "waiting_on_customer") and rng.random() < 0.25:
             other = rng.choice([f for f in functions.values() if f.name != function_name])
             done = rng.random() < 0.4
             db.session.add(

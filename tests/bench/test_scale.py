@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import ClockPause, Entry, Request, User
+from portal.models import ClockPause, Entry, Handoff, Request, User
 from portal.requests import clock
+from portal.requests.handoffs import for_request, progress_line
 from portal.richtext import render_html
 from portal.seeding.scale import BENCH_PEOPLE, LONG_REQUEST_ENTRIES, seed_scale
 
@@ -205,3 +206,31 @@ def test_first_response_minutes_are_the_clocks(app):
         assert item.first_response_minutes == clock.business_minutes_since_raised(
             item, item.first_response_at
         ), item.id
+
+
+def test_orders_carry_credit_then_delivery_chains_as_the_app_makes_them(app):
+    """Delivery waits for credit: its clock starts when credit is done, never before."""
+    seed_scale(2000, seed=3, now=NOW, log=lambda _: None)
+    pieces = db.session.scalars(select(Handoff).order_by(Handoff.id)).all()
+    chained = [h for h in pieces if h.waits_for_id]
+    assert len(chained) >= 5
+    for delivery in chained:
+        credit = delivery.waits_for
+        assert (credit.request_id, credit.function.name, delivery.function.name) == (
+            delivery.request_id,
+            "Credit",
+            "Delivery",
+        )
+        assert delivery.is_waiting == (credit.status == "open")
+        if credit.status == "done":
+            assert delivery.started_at == credit.completed_at
+            assert delivery.due_at > delivery.started_at
+        else:
+            assert (delivery.started_at, delivery.due_at, delivery.status) == (None, None, "open")
+    lines = {progress_line(for_request(delivery.request)) for delivery in chained}
+    assert {
+        "Credit: in progress → Delivery: waiting",
+        "Credit: done → Delivery: in progress",
+    } <= lines
+    # Handoffs that wait for nothing started when they were made.
+    assert all(h.started_at == h.created_at for h in pieces if not h.waits_for_id)

@@ -234,22 +234,18 @@ def requests_and_timelines(scale: Scale) -> None:
         if resolved_at and assignee and age < timedelta(days=60) and len(recent) < 40:
             recent.append((request_id, assignee, resolved_at))
         if status in ("open", "waiting_on_customer", "resolved") and rng.random() < 0.12:
-            other = rng.choice([f for f in scale.function_ids if f != row["function_id"]])
-            done = status == "resolved" or rng.random() < 0.4
-            owner = members[0] if rng.random() < 0.2 else rng.choice(scale.staff_ids)
-            handoffs.append(
-                {
-                    "request_id": request_id,
-                    "function_id": other,
-                    "owner_id": owner,
-                    "created_by_id": assignee or members[0],
-                    "what_is_needed": "Please check the other side of this.",
-                    "status": "done" if done else "open",
-                    "due_at": created + timedelta(hours=8),
-                    "outcome": "Checked, all in order." if done else "",
-                    "created_at": created + timedelta(minutes=30),
-                    "completed_at": created + timedelta(hours=6) if done else None,
-                }
+            handoffs.extend(
+                _handoffs(
+                    rng,
+                    scale,
+                    request_id,
+                    row["function_id"],
+                    created,
+                    status == "resolved",
+                    assignee or members[0],
+                    members[0],
+                    len(handoffs),
+                )
             )
         if resolved_at and rng.random() < 0.35:
             score = rng.choices((5, 4, 3, 2, 1), (45, 30, 12, 8, 5))[0]
@@ -269,6 +265,43 @@ def requests_and_timelines(scale: Scale) -> None:
     insert_rows(ClockPause, pauses)
     insert_rows(Handoff, handoffs)
     insert_rows(Rating, ratings)
+
+
+# An order that needs credit cleared before delivery can be booked: the seeds' chain.
+CREDIT, DELIVERY = 4, 5  # ids of "Credit" and "Delivery" in the demo's FUNCTIONS
+
+
+def _handoffs(rng, scale, request_id, function_id, created, resolved, by, coach, made):
+    """One handoff to another function; for half of what concerns orders, credit or delivery,
+    credit then delivery, the delivery waiting for credit (its clock starting when credit is
+    done). `made`: how many handoffs were made before, for their explicit ids."""
+
+    def piece(offset, function, opened, done, waits_for=None, started=None):
+        return {
+            "id": made + offset,
+            "request_id": request_id,
+            "function_id": function,
+            "owner_id": coach if rng.random() < 0.2 else rng.choice(scale.staff_ids),
+            "created_by_id": by,
+            "what_is_needed": "Please check the other side of this.",
+            "status": "done" if done else "open",
+            "due_in_hours": 8,
+            "waits_for_id": waits_for,
+            "started_at": started,
+            "due_at": started + timedelta(hours=8) if started else None,
+            "outcome": "Checked, all in order." if done else "",
+            "created_at": opened,
+            "completed_at": (started or opened) + timedelta(hours=6) if done else None,
+        }
+
+    opened = created + timedelta(minutes=30)
+    if function_id in (None, 1, CREDIT, DELIVERY) and rng.random() < 0.5:
+        credit = piece(1, CREDIT, opened, resolved or rng.random() < 0.5, started=opened)
+        after = credit["completed_at"]
+        delivery = piece(2, DELIVERY, opened, resolved, credit["id"], after)
+        return [credit, delivery]
+    other = rng.choice([f for f in scale.function_ids if f != function_id])
+    return [piece(1, other, opened, resolved or rng.random() < 0.4, started=opened)]
 
 
 def _flush_requests(requests: list[dict], entries: list[dict]) -> None:
