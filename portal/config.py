@@ -167,6 +167,9 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "WEBHOOK_DISABLE_AFTER_HOURS": float(os.environ.get("WEBHOOK_DISABLE_AFTER_HOURS", "24")),
         # Send new events as the response that made them closes (tick sends the rest).
         "WEBHOOKS_AFTER_RESPONSE": _flag("WEBHOOKS_AFTER_RESPONSE", True),
+        # `flask mail-listen` sends what a stored message queued (its receipt, notifications)
+        # once the mail server has its answer, rather than at the next tick.
+        "MAIL_SEND_AFTER_RECEIPT": _flag("MAIL_SEND_AFTER_RECEIPT", True),
         # A contact asking again about the same request within this many minutes is told the
         # team has it; nothing is written, so the team's inbox caches stay warm.
         "CHASE_QUIET_MINUTES": int(os.environ.get("CHASE_QUIET_MINUTES", "60")),

@@ -11,7 +11,8 @@ same ones and a later reply or bounce can be traced back to the row:
   recipient, oldest first (the first one and the newest few when there are many).
 - Reply-To: when the team has a mail address, `north+r42-<signature>@…`, the proof a reply
   answers our mail about that request. Without one, no Reply-To: replies would reach the
-  sender's address, which nobody reads, and the mail says so.
+  sender's address, which may reach no team, so the mail asks for an answer on the
+  request's page instead.
 - Subject: starts with the `[R-1042]` tag unless the caller already put it in.
 - Auto-Submitted: `auto-generated` (RFC 3834) on every mail a person did not write, so
   auto-responders stay quiet; `auto-replied` on one that answers an incoming mail (the

@@ -82,6 +82,7 @@ TEST_CONFIG = {
     # Tests' receivers listen on 127.0.0.1 over plain http; tests send with deliver_due().
     "WEBHOOK_ALLOW_LOOPBACK": True,
     "WEBHOOKS_AFTER_RESPONSE": False,
+    "MAIL_SEND_AFTER_RECEIPT": False,
 }
 
 

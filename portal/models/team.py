@@ -38,7 +38,7 @@ class Team(db.Model):
     # Where customers write to the team and where their replies come back (portal/
     # mail_threads.py). Stored lowercased (admin/services.py), so this plain unique index is
     # unique whatever the case; no `+`, which is where reply tokens go. None: the team takes
-    # no mail, and its mails say replies are not read.
+    # no mail, and its mails ask customers to answer on the request's page.
     mail_address: Mapped[str | None] = mapped_column(String(254), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -9,6 +9,11 @@ there); one over MAIL_MAX_BYTES is marked `OnestopRefused` and left unread for a
 
 TLS always: implicit ("tls", port 993) or STARTTLS ("starttls", port 143), with the
 certificate checked against the system's CAs or MAIL_IMAP_CAFILE.
+
+The marks are IMAP keywords, so the folder must take keywords of the client's own (`\\*` in
+its PERMANENTFLAGS, as Dovecot, Gmail and Fastmail do). Where it does not (Microsoft 365's
+IMAP), the run stops at once and says so: searching by a keyword the server cannot keep
+would fetch the same oldest messages for ever.
 """
 
 from __future__ import annotations
@@ -64,6 +69,13 @@ def fetch(limit: int = BATCH) -> Fetched:
     try:
         _ok(imap.login(config["MAIL_IMAP_USERNAME"] or "", config["MAIL_IMAP_PASSWORD"] or ""))
         _ok(imap.select(_quoted(config["MAIL_IMAP_FOLDER"])))
+        _, permanent = imap.response("PERMANENTFLAGS")
+        if not keeps_keywords(permanent):
+            raise FetchError(
+                f"the folder {config['MAIL_IMAP_FOLDER']!r} cannot keep Onestop's marks (its "
+                f"PERMANENTFLAGS {permanent!r} lack \\*): use a mailbox on a server that keeps "
+                "IMAP keywords, or deliver by LMTP (flask mail-listen)"
+            )
         data = _ok(
             imap.uid("SEARCH", "UNKEYWORD", TAKEN, "UNKEYWORD", REFUSED, "UNKEYWORD", FAILED)
         )
@@ -79,6 +91,14 @@ def fetch(limit: int = BATCH) -> Fetched:
     finally:
         with contextlib.suppress(imaplib.IMAP4.error, OSError):  # already gone: fine
             imap.logout()
+
+
+def keeps_keywords(permanent: list | None) -> bool:
+    """Whether a SELECT's PERMANENTFLAGS let a client keep keywords of its own (`\\*`). A
+    server that sent none lets every flag be kept (RFC 3501, 7.1)."""
+    if not permanent or permanent == [None]:
+        return True
+    return any(b"\\*" in (flags or b"") for flags in permanent)
 
 
 def _take(imap, uid: bytes, size: int, limit: int, fetched: Fetched) -> bool:

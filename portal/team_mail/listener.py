@@ -7,7 +7,9 @@ the second delivery is recognised by its dedup key and stored once. Recipients t
 ours are refused at RCPT (550), so the server bounces them instead of us swallowing them.
 
 Built on aiosmtpd; each message is stored on a worker thread with its own app context, so
-the event loop keeps serving other connections meanwhile.
+the event loop keeps serving other connections meanwhile. What a stored message queued (the
+receipt, staff notifications, webhooks) is sent once the mail server has its answer, as the
+web sends after its response (MAIL_SEND_AFTER_RECEIPT); `tick` sends whatever that misses.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ import threading
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
-from flask import Flask
+from flask import Flask, g
 
 from ..extensions import db
+from ..mail import deliver_pending
 from ..mail_in.message import MessageTooLarge
+from ..webhooks.delivery import AFTER_RESPONSE, deliver_due
 from . import intake
 
 STORED = "250 2.0.0 Stored"
@@ -33,6 +37,7 @@ NOT_OURS = "550 5.1.1 No such mailbox here"
 class Handler:
     def __init__(self, app: Flask):
         self.app = app
+        self.sending: set[asyncio.Task] = set()  # held, or the loop may drop them unfinished
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         accepted = await self._in_thread(intake.accepts, address)
@@ -42,20 +47,38 @@ class Handler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        status = await self._in_thread(self._store, envelope.original_content, envelope.rcpt_tos)
+        status, queued = await self._in_thread(
+            self._store, envelope.original_content, envelope.rcpt_tos
+        )
+        if queued and self.app.config["MAIL_SEND_AFTER_RECEIPT"]:
+            task = asyncio.create_task(self._in_thread(self._send_queued, *queued))
+            self.sending.add(task)
+            task.add_done_callback(self.sending.discard)
         # LMTP answers once per accepted recipient; the message is stored once for them all.
         return "\r\n".join([status] * len(envelope.rcpt_tos))
 
-    def _store(self, raw: bytes, recipients: list[str]) -> str:
+    def _store(self, raw: bytes, recipients: list[str]) -> tuple[str, tuple[bool, bool] | None]:
+        """The answer for the mail server, and whether mail or webhooks were queued."""
         try:
             intake.receive(raw, source="lmtp", envelope_recipients=recipients)
         except MessageTooLarge:
-            return TOO_BIG
+            return TOO_BIG, None
         except Exception:  # the database is away: the mail server keeps it and retries
             db.session.rollback()
             self.app.logger.exception("LMTP: could not store a message")
-            return TRY_LATER
-        return STORED
+            return TRY_LATER, None
+        queued = (bool(g.get("mail_queued")), bool(g.get("webhooks_queued")))
+        return STORED, queued if any(queued) else None
+
+    def _send_queued(self, mail: bool, webhooks: bool) -> None:
+        try:
+            if mail:
+                deliver_pending()
+            if webhooks and self.app.config["WEBHOOKS_AFTER_RESPONSE"]:
+                deliver_due(AFTER_RESPONSE, healthy_only=True)
+        except Exception:  # stays queued: tick sends it
+            db.session.rollback()
+            self.app.logger.exception("LMTP: could not send what a message queued")
 
     async def _in_thread(self, function, *args):
         def run():

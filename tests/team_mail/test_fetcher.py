@@ -124,3 +124,15 @@ def test_tick_takes_the_mail_and_says_so(app, imap, mailboxes):  # noqa: F811
     assert result.exit_code == 0, result.output
     assert "mail in: 1 taken, 0 already stored, 0 too large" in result.output
     assert count(Request) == 1
+
+
+def test_a_folder_that_cannot_keep_keywords_is_named_not_fetched_for_ever():
+    """Microsoft 365's IMAP keeps no keywords of a client's own: searching by one would take
+    the same oldest messages at every run, so the fetcher refuses that folder up front."""
+    microsoft_365 = [b"(\\Seen \\Answered \\Flagged \\Deleted \\Draft $MDNSent)"]
+    dovecot = [b"(\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)"]
+
+    assert not fetcher.keeps_keywords(microsoft_365)
+    assert fetcher.keeps_keywords(dovecot)
+    # No PERMANENTFLAGS at all: every flag is kept (RFC 3501, 7.1).
+    assert fetcher.keeps_keywords([None]) and fetcher.keeps_keywords(None)

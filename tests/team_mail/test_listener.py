@@ -5,6 +5,7 @@ an oversized message is refused whole, and a redelivery is stored once."""
 from __future__ import annotations
 
 import smtplib
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from portal.extensions import db
 from portal.models import InboundMail, Request
 from portal.team_mail import intake, listener
 from tests.team_mail.test_intake import NORTH, mail, mailboxes  # noqa: F401 (a fixture)
-from tests.test_mail import free_port
+from tests.test_mail import free_port, smtp  # noqa: F401 (a fixture: a real SMTP server)
 
 
 @pytest.fixture
@@ -105,3 +106,30 @@ def test_mail_try_delivers_through_the_running_listener(app, lmtp, mailboxes, mo
     assert f"Delivered to {NORTH}" in result.output
     db.session.rollback()
     assert db.session.scalar(sa.select(Request.subject)) == "Pallet damaged"
+
+
+def test_the_receipt_goes_out_once_the_mail_server_has_its_answer(
+    app,
+    mailboxes,  # noqa: F811
+    smtp,  # noqa: F811
+    monkeypatch,
+):
+    """No tick needed: the listener sends what the stored message queued, after its 250, as
+    the web sends after its response. Sent once: tick then finds nothing left."""
+    from portal.mail import deliver_pending
+
+    monkeypatch.setitem(app.config, "MAIL_SEND_AFTER_RECEIPT", True)
+    server = listener.controller(app, "127.0.0.1", free_port())
+    server.start()
+    try:
+        assert deliver(server, mail(mailboxes.contact_a.email), [NORTH]) == {}
+        deadline = time.monotonic() + 10
+        while not smtp.inbox.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        server.stop()
+    (receipt,) = smtp.inbox.messages
+    assert receipt["To"] == mailboxes.contact_a.email
+    assert receipt["Auto-Submitted"] == "auto-replied"
+    db.session.rollback()
+    assert deliver_pending() == 0
