@@ -18,7 +18,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses
 
 from .attachments import Attachment, attachments_of, payload_bytes
-from .text import clean_body_text, decode_bytes, html_to_text, one_line
+from .text import clean_body_text, decode_bytes, html_to_text, one_line, unflow
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_TEXT_CHARS = 200_000
@@ -205,4 +205,6 @@ def _body_text(mime: EmailMessage, max_chars: int) -> tuple[str, bool]:
     text = decode_bytes(payload, part.get_content_charset())
     if is_html:
         text = html_to_text(text)
+    elif str(part.get_param("format", "")).lower() == "flowed":
+        text = unflow(text, delsp=str(part.get_param("delsp", "")).lower() == "yes")
     return clean_body_text(text), is_html

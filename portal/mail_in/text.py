@@ -69,6 +69,29 @@ def clean_body_text(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
 
 
+def unflow(text: str, delsp: bool = False) -> str:
+    """Plain text sent `format=flowed` (RFC 3676; Apple Mail and Thunderbird send it) as the
+    writer typed it: a line ending in a space goes on in the next line of the same quote
+    depth; the space a client put before a line starting with a space or `>` is taken off;
+    quoted lines keep one `> ` per level, so quoted history is still recognised as such."""
+    paragraphs: list[tuple[int, str]] = []
+    joining = False
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        depth = len(raw) - len(raw.lstrip(">"))
+        line = raw[depth:]
+        if line.startswith(" "):
+            line = line[1:]
+        flowed = line.endswith(" ") and line != "-- "
+        if delsp and flowed:
+            line = line[:-1]
+        if joining and paragraphs and paragraphs[-1][0] == depth:
+            paragraphs[-1] = (depth, paragraphs[-1][1] + line)
+        else:
+            paragraphs.append((depth, line))
+        joining = flowed
+    return "\n".join((">" * depth + " " if depth else "") + line for depth, line in paragraphs)
+
+
 def html_to_text(source: str) -> str:
     """Readable plain text of an HTML mail. nh3 (Ammonia) parses the HTML and keeps only
     bare block tags; those become line breaks and the entities are unescaped. The result

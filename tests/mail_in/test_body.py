@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from portal.mail_in.message import read_message
-from portal.mail_in.text import html_to_text
+from portal.mail_in.text import html_to_text, unflow
 
 MESSAGES = Path(__file__).with_name("messages")
 
@@ -103,3 +103,36 @@ def test_html_to_text(html, text):
 def test_html_text_holds_no_markup_from_the_source():
     """Entities come back as characters only from text: a tag in the source never does."""
     assert "<" not in html_to_text("<img src=x onerror=alert(1)><iframe src=//evil></iframe>")
+
+
+@pytest.mark.parametrize(
+    ("flowed", "delsp", "text"),
+    [
+        # A soft break (trailing space) joins; a hard one does not.
+        ("The pallet arrived \nwith two boxes crushed.\nPhotos attached.", False,
+         "The pallet arrived with two boxes crushed.\nPhotos attached."),
+        # DelSp=yes: the space was added only to mark the break (CJK text, long words).
+        ("Lieferschein\u00adnum \nmer 4411", True, "Lieferschein\u00adnummer 4411"),
+        # Space-stuffing undone; quoted lines join only at their own depth.
+        (" >not a quote\n> Your order is \n> on its way.\n>> Older \n>> text\nMine.", False,
+         ">not a quote\n> Your order is on its way.\n>> Older text\nMine."),
+        # The signature separator is never a soft break.
+        ("Thanks,\n-- \nAlex", False, "Thanks,\n-- \nAlex"),
+    ],
+)  # fmt: skip
+def test_format_flowed_is_read_as_the_writer_typed_it(flowed, delsp, text):
+    assert unflow(flowed, delsp) == text
+
+
+def test_a_flowed_reply_from_a_mail_client_reads_as_paragraphs():
+    raw = (
+        b"From: a@acme.example\r\nContent-Type: text/plain; charset=utf-8; format=flowed; "
+        b"delsp=yes\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        # DelSp=yes: a soft break's own space goes, so the word space before it is doubled.
+        b"Thanks, the new slot on Thursday works for us. The dock is at the back =20\r\n"
+        b"of the building.\r\nAsk for Sam at the gate.\r\n"
+    )
+    assert read_message(raw).text == (
+        "Thanks, the new slot on Thursday works for us. The dock is at the back "
+        "of the building.\nAsk for Sam at the gate."
+    )

@@ -140,3 +140,39 @@ def test_a_reply_lands_with_its_quote_cut_where_a_person_would(mailboxes, case):
     stored = db.session.get(InboundMail, received.mail_id)
     assert stored.outcome == "replied"
     assert normalised(db.session.get(Entry, stored.entry_id).body) in case.expected
+
+
+CLIENT_REPLIES = sorted((MESSAGES / "replies").glob("*.eml"))
+
+
+@pytest.mark.parametrize("path", CLIENT_REPLIES, ids=lambda path: path.stem)
+def test_a_mail_clients_own_reply_lands_as_a_person_would_read_it(mailboxes, path):  # noqa: F811
+    """Replies as Apple Mail, Thunderbird (format=flowed), Outlook (related parts, an inline
+    logo, winmail.dat) and Gmail (HTML with its gmail_quote) send them, whole: the text a
+    person wrote, unwrapped, without the quoted history."""
+    w = mailboxes
+    item = factories.raise_request(w.contact_a, w.account_a)
+    db.session.commit()
+    raw = path.read_bytes()
+    for placeholder, value in (
+        (b"%%SENDER%%", w.contact_a.email),
+        (b"%%TEAM%%", NORTH),
+        (b"%%REF%%", item.reference),
+    ):
+        raw = raw.replace(placeholder, value.encode())
+    expected = path.with_suffix(".txt").read_text(encoding="utf-8").split("=== expected ===\n")[1]
+
+    received = intake.receive(raw, source="imap")
+
+    stored = db.session.get(InboundMail, received.mail_id)
+    assert (stored.outcome, stored.request_id) == ("replied", item.id)
+    body = db.session.get(Entry, stored.entry_id).body
+    assert normalised(body) in {normalised(text) for text in expected.split("=== or ===\n")}
+    if path.stem == "outlook_related_winmail":
+        # The signature's small inline logo is no file of the request's; Outlook's
+        # winmail.dat is refused, and the team is told so.
+        assert db.session.scalar(sa.select(sa.func.count(Attachment.id))) == 0
+        refused = db.session.scalar(
+            sa.select(Entry.data).where(Entry.event == "mail_files_refused")
+        )
+        assert any(line.startswith("winmail.dat") for line in refused["files"])
