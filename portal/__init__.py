@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from .notifications import bp as notifications_bp
     from .procedures import bp as procedures_bp
     from .reference_group import bp as reference_bp
+    from .relationships import bp as relationships_bp
     from .team_mail.views import bp as team_mail_bp
     from .workspace import bp as workspace_bp
 
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(insights_bp)
     app.register_blueprint(team_mail_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(relationships_bp)
     from . import api
     from .account_tiers import bp as account_tiers_bp
     from .api_tokens import bp as api_tokens_bp

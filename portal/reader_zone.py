@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from flask import g
 from flask_login import current_user
@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from .domain import time_words
 from .domain.time_zones import zone_named
 from .extensions import db
-from .models import Account, Contact, Membership, Team
+from .models import Account, Contact, Membership, Team, utcnow
 
 
 def reader_zone() -> tzinfo:
@@ -30,6 +30,12 @@ def reader_zone() -> tzinfo:
 def reader_zone_name() -> str:
     """The reader's zone as a cache input and as words ("Europe/Berlin")."""
     return str(reader_zone())
+
+
+def team_today(team) -> date:
+    """The team's date now. Due dates are the team's days: in the evening west of UTC, UTC
+    is already tomorrow."""
+    return utcnow().astimezone(zone_named(team.timezone)).date()
 
 
 def account_zone(account) -> str:

@@ -18,6 +18,7 @@ from tests.admin.access_rows import ROWS as ADMIN_ROWS
 from tests.api.access_rows import ROWS as API_ROWS
 from tests.insights.access_rows import ROWS as INSIGHTS_ROWS
 from tests.procedures.access_rows import ROWS as PROCEDURE_ROWS
+from tests.relationships.access_rows import ROWS as RELATIONSHIP_ROWS
 from tests.webhooks.access_rows import ROWS as WEBHOOK_ROWS
 
 ROLES = (
@@ -373,6 +374,7 @@ ROWS = {
     **PROCEDURE_ROWS,
     **INSIGHTS_ROWS,
     **WEBHOOK_ROWS,
+    **RELATIONSHIP_ROWS,
     **ACCOUNT_TIER_ROWS,
 }
 

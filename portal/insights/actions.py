@@ -5,7 +5,6 @@ and the next review shows those outcomes."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -14,6 +13,7 @@ from .. import audit
 from ..domain.insights import InsightError
 from ..extensions import db
 from ..models import CorrectiveAction, Membership, Team, User, utcnow
+from ..reader_zone import team_today
 
 OPEN, DONE = "open", "done"
 
@@ -57,7 +57,7 @@ def create(
     )
     if not is_member or not owner.active:
         raise InsightError("Choose an active member of the team as the owner.", "owner")
-    if due_on < local_today(team):
+    if due_on < team_today(team):
         raise InsightError("Choose a due date from today on.", "due_on")
     action = CorrectiveAction(
         team_id=team.id,
@@ -83,11 +83,6 @@ def close(actor: User, action: CorrectiveAction, outcome: str) -> None:
     db.session.flush()
 
 
-def local_today(team: Team) -> date:
-    """Due dates are the team's days: in the evening west of UTC, UTC is already tomorrow."""
-    return utcnow().astimezone(ZoneInfo(team.timezone)).date()
-
-
 def for_review(team: Team, since: datetime) -> dict:
     """Open actions (overdue first) and those closed since the last review, with outcomes."""
     actions = db.session.scalars(
@@ -102,5 +97,5 @@ def for_review(team: Team, since: datetime) -> dict:
     return {
         "open_actions": [a for a in actions if a.status == OPEN],
         "closed_actions": [a for a in actions if a.status == DONE],
-        "today": local_today(team),
+        "today": team_today(team),
     }

@@ -26,6 +26,7 @@ from .procedure import (
     StanceLink,
 )
 from .rating import SCORES, Rating
+from .relationship import AccountMeeting, AgreedPlan, KeyPerson
 from .request import (
     CUSTOMER_STATUS,
     OPEN_STATUSES,
@@ -77,6 +78,8 @@ __all__ = [
     "URGENCIES",
     "WEBHOOK_EVENTS",
     "Account",
+    "AccountMeeting",
+    "AgreedPlan",
     "ApiToken",
     "Attachment",
     "AuditEvent",
@@ -94,6 +97,7 @@ __all__ = [
     "InboundMail",
     "InternalCheck",
     "Invitation",
+    "KeyPerson",
     "Membership",
     "Notification",
     "NotificationSetting",

@@ -29,6 +29,7 @@ from ..models import (
 )
 from .insights import seed as seed_insights
 from .procedures import seed_procedures
+from .relationships import seed_relationships
 from .requests import seed_monday, seed_requests
 
 # Printed by `make demo`; long enough for the password rule, obviously a demo.
@@ -269,6 +270,7 @@ def seed(rng_seed: int = 2026) -> None:
     seed_monday(rng)
     seed_procedures()
     seed_insights(rng)
+    seed_relationships()
     # The history the demo made up told staff things (notifications, listed as read or
     # not); it is history, so the first tick does not mail all of it.
     db.session.execute(update(Notification).values(mailed_at=utcnow()))
