@@ -310,3 +310,12 @@ def url_about_a_procedure(endpoint: str):
         return url_for(endpoint, procedure_id=procedure.id)
 
     return build
+
+
+def tampered(signed: str) -> str:
+    """`signed` (an itsdangerous token or cookie) with its signature's first character
+    changed: a full six bits of the signature, so it never still verifies. Changing the last
+    characters does not do that: the final base64 character carries spare bits, and one
+    time in 256 an edit there decodes to the same signature."""
+    head, _, signature = signed.rpartition(".")
+    return f"{head}.{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"

@@ -126,7 +126,7 @@ def test_someone_who_may_not_see_the_request_gets_the_apps_answer(
     login_as(world.member_x)
     assert client.get(poll, headers={**HX, **etag}).status_code == 403
     # A cookie we did not sign, or none: sent to sign in.
-    for browser in (replay(app, held[:-2] + "xx"), app.test_client()):
+    for browser in (replay(app, factories.tampered(held)), app.test_client()):
         refused = browser.get(poll, headers={**HX, **etag})
         assert refused.status_code == 204
         assert refused.headers["HX-Redirect"].startswith(url_for("auth.login"))
