@@ -98,6 +98,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(account_tiers_bp)
+    from .follow_ups import bp as follow_ups_bp
+
+    app.register_blueprint(follow_ups_bp)
     api.install(app)
     webhook_delivery.install(app)
 

@@ -16,6 +16,7 @@ from tests import factories
 from tests.account_tiers.access_rows import ROWS as ACCOUNT_TIER_ROWS
 from tests.admin.access_rows import ROWS as ADMIN_ROWS
 from tests.api.access_rows import ROWS as API_ROWS
+from tests.follow_ups.access_rows import ROWS as FOLLOW_UP_ROWS
 from tests.insights.access_rows import ROWS as INSIGHTS_ROWS
 from tests.procedures.access_rows import ROWS as PROCEDURE_ROWS
 from tests.relationships.access_rows import ROWS as RELATIONSHIP_ROWS
@@ -376,6 +377,7 @@ ROWS = {
     **WEBHOOK_ROWS,
     **RELATIONSHIP_ROWS,
     **ACCOUNT_TIER_ROWS,
+    **FOLLOW_UP_ROWS,
 }
 
 

@@ -76,6 +76,14 @@ def test_seed_demo_builds_a_realistic_organisation_and_prints_working_sign_ins(a
         count(Team, ~Team.id.in_(select(Membership.team_id).where(Membership.role == "coach"))) == 0
     )
 
+    # Most accounts name a member; every team has open follow-ups and closed ones.
+    from portal.models import FollowUp, NamedMember
+
+    assert count(NamedMember) >= count(Account) // 2
+    for team_id in db.session.scalars(select(Team.id)):
+        assert count(FollowUp, FollowUp.team_id == team_id, FollowUp.closed_at.is_(None)) > 0
+        assert count(FollowUp, FollowUp.team_id == team_id, FollowUp.outcome.is_not(None)) > 0
+
     printed = [
         tuple(line.split()[:2])
         for line in result.output.splitlines()

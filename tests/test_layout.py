@@ -29,6 +29,7 @@ FEATURES = (
     "invitations",
     "handoffs",
     "main",
+    "follow_ups",
 )
 
 

@@ -13,6 +13,7 @@ from .. import audit, mail_threads
 from ..account_tiers import services as account_tiers
 from ..auth.services import revoke_sessions
 from ..extensions import db
+from ..follow_ups import services as follow_ups
 from ..models import (
     MEMBERSHIP_ROLES,
     OPEN_STATUSES,
@@ -400,6 +401,7 @@ def move_account(
 
     Returns the requests moved; the caller recomputes their service clocks."""
     left = end_account_memberships(actor, account, old_team.id)
+    follow_ups.move_with_account(account, team)
     moved = _move_open_requests(actor, account, team) if open_requests == MOVE_REQUESTS else []
     # Both teams' inboxes (and their caches) change now, whatever moved.
     activity.changed(db.session, old_team.id, team.id)

@@ -109,13 +109,19 @@ def _feedback_form(accounts, formdata=None) -> FeedbackForm:
     return form
 
 
+def _named_first(people, named_id):
+    """The account's named member first (the one the customer knows by name), then the
+    rest as the team lists them."""
+    return sorted(people, key=lambda row: row[0].user_id != named_id) if named_id else people
+
+
 def _team_page(accounts, people, teams, feedback_form=None, status=200):
     return render_page(
         "customer/team.html",
         status=status,
         feedback_form=feedback_form or _feedback_form(accounts),
         accounts=accounts,
-        people=people,
+        people={a.id: _named_first(people[a.team_id], a.named_member_id) for a in accounts},
         promises={a.id: services.service_promises(a) for a in accounts},
         weeks={team_id: clock.describe_week(reference.calendar(t)) for team_id, t in teams.items()},
     )

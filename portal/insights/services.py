@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app, url_for
 from sqlalchemy import bindparam, func, select
 
-from .. import acting, audit
+from .. import acting, audit, follow_up_opening
 from ..domain import insights as rules
 from ..domain import time_words
 from ..domain.insights import InsightError
@@ -249,6 +249,8 @@ def answer_survey(
     invitation.used_at = utcnow()
     db.session.flush()
     audit.record(invitation.contact, "survey.answered", response, survey=invitation.survey_id)
+    # Same transaction: a shortfall answered is a follow-up opened, or neither is saved.
+    follow_up_opening.after_survey_answer(response, invitation.survey.account)
     return response
 
 

@@ -13,6 +13,7 @@ from .. import access, reference
 from ..access import TEAM_COACH, TEAM_MEMBER, policy
 from ..domain.insights import InsightError
 from ..extensions import db
+from ..follow_ups import services as follow_ups
 from ..forms import EmptyForm
 from ..htmx import after_write, render_page
 from ..models import CorrectiveAction, Goal, User
@@ -241,6 +242,7 @@ def _review(team, action_form=None, close_forms=None, status=200, review=None):
         close_form=CloseActionForm(formdata=None),
         **review,
         **actions.for_review(team, review["since"]),
+        open_follow_ups=follow_ups.open_in_team(team),
     )
 
 

@@ -1,12 +1,13 @@
 """All models, one module per aggregate."""
 
-from .account import Account, Contact, Tier, TierChange
+from .account import Account, Contact, NamedMember, Tier, TierChange
 from .api_token import ApiToken, IdempotentAnswer
 from .attachment import Attachment
 from .audit import AuditEvent
 from .base import UTCDateTime, utcnow
 from .canned import CannedReply
 from .feedback import FEEDBACK_KINDS, Feedback
+from .follow_up import FollowUp
 from .function import SKILL_LEVELS, Function, Skill
 from .goal import AT_LEAST, AT_MOST, DIRECTIONS, PERIOD_KINDS, CorrectiveAction, Goal, InternalCheck
 from .handoff import HANDOFF_CANCELLED, HANDOFF_DONE, HANDOFF_OPEN, Handoff
@@ -89,6 +90,7 @@ __all__ = [
     "CorrectiveAction",
     "Entry",
     "Feedback",
+    "FollowUp",
     "Function",
     "Goal",
     "Handoff",
@@ -99,6 +101,7 @@ __all__ = [
     "Invitation",
     "KeyPerson",
     "Membership",
+    "NamedMember",
     "Notification",
     "NotificationSetting",
     "OutboxMessage",

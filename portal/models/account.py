@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
-from .team import Team
+from .team import Membership, Team
 from .user import User
 
 
@@ -56,10 +56,50 @@ class Account(db.Model):
 
     team: Mapped[Team] = relationship()
     tier: Mapped[Tier] = relationship()
+    named: Mapped[NamedMember | None] = relationship(
+        back_populates="account", cascade="all, delete-orphan", passive_deletes=True
+    )
     contacts: Mapped[list[Contact]] = relationship(back_populates="account")
+
+    @property
+    def named_member(self) -> User | None:
+        """The one member of its team the customer knows by name, if any."""
+        return self.named.user if self.named is not None else None
+
+    @property
+    def named_member_id(self) -> int | None:
+        return self.named.user.id if self.named is not None else None
 
     def __repr__(self) -> str:
         return f"<Account {self.id} {self.name}>"
+
+
+class NamedMember(db.Model):
+    """An account's named member: owns its follow-ups and is shown first to its contacts.
+    It names a membership of the account's team (portal/follow_ups checks the team), so
+    leaving the team ends it with the membership; a move of the account ends it too."""
+
+    __tablename__ = "account_named_member"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+    )
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("membership.id", ondelete="CASCADE"), index=True
+    )
+    named_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    named_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[Account] = relationship(back_populates="named")
+    membership: Mapped[Membership] = relationship()
+    # The person, read with the row (one statement for "who is named here").
+    user: Mapped[User] = relationship(
+        secondary="membership",
+        primaryjoin="NamedMember.membership_id == Membership.id",
+        secondaryjoin="Membership.user_id == User.id",
+        lazy="joined",
+        viewonly=True,
+    )
 
 
 class Contact(db.Model):

@@ -19,6 +19,7 @@ NOTIFICATION_KINDS = {
     "clock": "Your request is at risk or in breach",
     "coach_breach": "A breach in a team you coach",
     "low_rating": "A low rating in a team you coach",
+    "follow_up": "A follow-up with a customer is yours (or has no owner, for coaches)",
     "webhook_disabled": "A webhook of a team you coach is switched off after failing",
 }
 NOW, DIGEST, OFF = "now", "digest", "off"

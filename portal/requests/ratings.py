@@ -12,14 +12,12 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from .. import acting, notify, webhook_events
+from .. import acting, follow_up_opening, notify, webhook_events
+from ..domain.follow_ups import LOW_RATING
 from ..extensions import db
 from ..models import Entry, Rating, Request, User, utcnow
 from ..models.request import CLOSED, EVENT, RESOLVED
 from .errors import RequestError, ensure_not_merged
-
-# A rating this low or lower tells the team's coaches at once.
-LOW_RATING = 2
 
 CHANGE_WINDOW = timedelta(days=7)
 LINK_DAYS = 30
@@ -123,5 +121,7 @@ def rate(user: User, request: Request, score: int, comment: str) -> Rating:
             f"{user.name} rated {request.reference} “{request.subject}” {score} out of 5.",
             request=request,
         )
+    # Same transaction: the rating and its follow-up are saved together, or neither.
+    follow_up_opening.after_rating(rating, request)
     db.session.flush()
     return rating

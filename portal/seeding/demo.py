@@ -27,6 +27,7 @@ from ..models import (
     User,
     utcnow,
 )
+from .follow_ups import seed as seed_follow_ups
 from .insights import seed as seed_insights
 from .procedures import seed_procedures
 from .relationships import seed_relationships
@@ -271,6 +272,7 @@ def seed(rng_seed: int = 2026) -> None:
     seed_procedures()
     seed_insights(rng)
     seed_relationships()
+    seed_follow_ups(rng)
     # The history the demo made up told staff things (notifications, listed as read or
     # not); it is history, so the first tick does not mail all of it.
     db.session.execute(update(Notification).values(mailed_at=utcnow()))

@@ -6,6 +6,7 @@ from ..access import STAFF, TEAM_COACH, TEAM_MEMBER, policy
 from ..account_tiers import cards as tier_cards
 from ..domain.team_setup import checklist
 from ..extensions import db
+from ..follow_ups import cards as follow_up_cards
 from ..forms import EmptyForm
 from ..htmx import after_write, is_partial, redirect_after_post, render_page
 from ..invitations import services as invitations
@@ -115,6 +116,7 @@ def _account_page(account, form, status=200):
         csat=overview.account_csat(account, now) if whole_page else None,
         gap=overview.latest_gap(account, now) if whole_page else None,
         **(tier_cards.context(account, manage=coach) if whole_page else {}),
+        **(follow_up_cards.context(account, manage=coach) if whole_page else {}),
     )
 
 

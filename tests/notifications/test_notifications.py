@@ -133,10 +133,25 @@ def test_a_low_rating_tells_the_coaches(world):
     ratings.rate(world.contact_a, item, 2, "Slow.")
     ratings.rate(world.contact_a, owned_request(world, world.member_x, status=RESOLVED), 5, "")
 
+    # The account names nobody, so its follow-up tells the coaches too (tests/follow_ups).
     assert told(world.coach_x) == [
-        ("low_rating", f"Contact A rated {item.reference} “{item.subject}” 2 out of 5.")
+        ("low_rating", f"Contact A rated {item.reference} “{item.subject}” 2 out of 5."),
+        (
+            "follow_up",
+            f"Follow up with Account A by {_follow_up_due(item)}: Contact A rated "
+            f"{item.reference} 2 out of 5. It has no named member: set one on the account's page.",
+        ),
     ]
     assert told(world.member_x) == []
+
+
+def _follow_up_due(item) -> str:
+    from portal.models import FollowUp
+
+    due = db.session.scalar(
+        sa.select(FollowUp.due_on).where(FollowUp.account_id == item.account_id)
+    )
+    return due.strftime("%a %-d %b")
 
 
 def test_a_kind_switched_off_is_not_kept_and_a_digest_waits_a_day(world):
