@@ -28,6 +28,7 @@ from ..models import (
     utcnow,
 )
 from .insights import seed as seed_insights
+from .people import seed as seed_people
 from .procedures import seed_procedures
 from .requests import seed_monday, seed_requests
 
@@ -269,6 +270,7 @@ def seed(rng_seed: int = 2026) -> None:
     seed_monday(rng)
     seed_procedures()
     seed_insights(rng)
+    seed_people()
     # The history the demo made up told staff things (notifications, listed as read or
     # not); it is history, so the first tick does not mail all of it.
     db.session.execute(update(Notification).values(mailed_at=utcnow()))
