@@ -87,7 +87,7 @@ def test_the_coach_sets_a_target_the_member_sees_it_rolled_up(
     login_as(world.member_x)
     page = client.get(_page(world)).text
     assert "Your targets" in page and "Own the billing queue on Mondays" in page
-    assert "Team goal: at least 5 requests" in page and "team 3 requests" in page
+    assert "Team goal: at least 5 requests" in page and "team figure 3 requests" in page
     assert "Set a target" not in page  # the member reads; the coach sets
     assert "My measures and targets" in page  # their way here from any insights page
 
