@@ -9,6 +9,7 @@ members of their own team for a coach (portal/insights/cross_training.py)."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from . import audit
 from .domain import cross_training as rules
@@ -29,14 +30,19 @@ def add_skill(actor: User, person: User, function: Function, level: int) -> Skil
     rules.check_level(level)
     if person.kind != STAFF:
         raise SkillError("Only staff have skills.", "function")
+    clash = SkillError(
+        f"{person.name} already has a {function.name} skill; change its level instead.",
+        "function",
+    )
     if skill_of(person, function) is not None:
-        raise SkillError(
-            f"{person.name} already has a {function.name} skill; change its level instead.",
-            "function",
-        )
+        raise clash
     skill = Skill(user_id=person.id, function_id=function.id, level=level)
-    db.session.add(skill)
-    db.session.flush()
+    try:  # someone else's post may have added it since we looked
+        with db.session.begin_nested():
+            db.session.add(skill)
+            db.session.flush()
+    except IntegrityError:
+        raise clash from None
     audit.record(
         actor, "skill.added", skill, user_id=person.id, function_id=function.id, level=level
     )

@@ -20,9 +20,13 @@ from .forms import LearningForm, SetSkillForm
 PAGE, FRAGMENT = "insights/skills.html", "insights/_plan.html"
 
 
-def _choices(form, data: dict):
-    form.member.choices = [(m.id, m.name) for m in data["members"]]
-    form.function.choices = [(f.id, f.name) for f in data["functions"]]
+def _choices(form, team, data: dict | None = None):
+    """The team's active members and the active functions: a choice outside them is a form
+    error (the service checks again)."""
+    members = data["members"] if data else plans.team_members(team)
+    functions = data["functions"] if data else plans.team_functions()
+    form.member.choices = [(m.id, m.name) for m in members]
+    form.function.choices = [(f.id, f.name) for f in functions]
     return form
 
 
@@ -34,8 +38,8 @@ def _page(team, *, skill_form=None, learning_form=None, status=200):
         status=status,
         team=team,
         is_coach=access.is_coach_of(current_user, team.id),
-        skill_form=_choices(skill_form or SetSkillForm(formdata=None), data),
-        learning_form=_choices(learning_form or LearningForm(formdata=None), data),
+        skill_form=_choices(skill_form or SetSkillForm(formdata=None), team, data),
+        learning_form=_choices(learning_form or LearningForm(formdata=None), team, data),
         drop_form=EmptyForm(formdata=None),
         **data,
     )
@@ -61,7 +65,7 @@ def skills(team_id: int):
 @policy(TEAM_COACH)
 def set_skill(team_id: int):
     team = access.get_team(team_id)
-    form = _choices(SetSkillForm(), plans.plan(team))
+    form = _choices(SetSkillForm(), team)
     if form.validate_on_submit():
         try:
             message = plans.set_level(
@@ -84,7 +88,7 @@ def set_skill(team_id: int):
 @policy(TEAM_COACH)
 def add_learning(team_id: int):
     team = access.get_team(team_id)
-    form = _choices(LearningForm(), plans.plan(team))
+    form = _choices(LearningForm(), team)
     if form.validate_on_submit():
         try:
             entry = plans.add_entry(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..domain import insights as rules
@@ -61,12 +62,12 @@ def create_target(
             MemberTarget.period_start == period.start,
         )
     )
+    taken = InsightError(
+        f"{member.name} already has a target on this measure for {period.label}: remove it first.",
+        "measure",
+    )
     if clash is not None:
-        raise InsightError(
-            f"{member.name} already has a target on this measure for {period.label}: "
-            "remove it first.",
-            "measure",
-        )
+        raise taken
     row = MemberTarget(
         team_id=team.id,
         member_id=member.id,
@@ -78,8 +79,12 @@ def create_target(
         note=note.strip()[:500],
         created_by_id=actor.id,
     )
-    db.session.add(row)
-    db.session.flush()
+    try:  # the coach's other tab may have set it since we looked
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        raise taken from None
     audit.record(
         actor,
         "target.created",
@@ -140,14 +145,31 @@ def for_member(team: Team, member: User, now: datetime | None = None) -> list[Ta
     by_id = {g.id: g for g in goals}
     people = Scope((team.id,), by_member=True, now=now)
     whole = Scope((team.id,), now=now, quiet_counts={})
+    # One query per measure and kind of period for the member, one for the team: each
+    # measure's periods together, whatever the number of targets.
+    periods: dict[tuple[str, str], list[Period]] = {}
+    for row in rows:
+        period = period_containing(row.period_kind, row.period_start)
+        wanted = periods.setdefault((row.measure, row.period_kind), [])
+        if period not in wanted:
+            wanted.append(period)
+    figures = {}
+    for (key, _kind), wanted in periods.items():
+        measure = MEASURES.get(key)
+        if measure is None:
+            continue
+        wanted.sort(key=lambda p: p.start)
+        mine = series(measure, people, wanted).get(member.id, [None] * len(wanted))
+        ours = series(measure, whole, wanted).get(team.id, [None] * len(wanted))
+        for index, period in enumerate(wanted):
+            figures[key, period] = (mine[index], ours[index])
     views = []
     for row in rows:
         measure = MEASURES.get(row.measure)
         if measure is None:
             continue
         period = period_containing(row.period_kind, row.period_start)
-        actual = series(measure, people, [period]).get(member.id, [None])[0]
-        team_value = series(measure, whole, [period]).get(team.id, [None])[0]
+        actual, team_value = figures[row.measure, period]
         goal_rows = [by_id[i] for i in member_targets.rolls_up_to(row.measure, period, spans)]
         views.append(
             TargetView(

@@ -349,3 +349,13 @@ def test_another_teams_member_does_not_see_the_plan(world, functions, client, lo
     assert client.get(_page(world)).status_code == 404
     login_as(world.contact_a)
     assert client.get(_page(world)).status_code == 403
+
+
+def test_a_skill_added_meanwhile_by_someone_else_is_a_clear_refusal(world, functions, monkeypatch):
+    """Two coaches (or a coach and an admin) adding the same skill at once: the second is
+    told, not a 500, and the transaction goes on."""
+    monkeypatch.setattr(skills, "skill_of", lambda person, function: None)  # looked too early
+    with pytest.raises(skills.SkillError, match="already has a Billing skill"):
+        skills.add_skill(world.coach_x, world.member_x, functions["billing"], 2)
+    db.session.commit()
+    assert db.session.scalar(select(Skill.level).where(Skill.user_id == world.member_x.id)) == 3

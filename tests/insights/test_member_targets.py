@@ -207,3 +207,31 @@ def test_removing_a_target_and_another_teams_target_is_not_found(world, client, 
     assert removed.status_code == 303
     db.session.expire_all()
     assert [t.team_id for t in db.session.scalars(select(MemberTarget))] == [world.team_y.id]
+
+
+def test_a_target_set_meanwhile_in_another_tab_is_a_clear_refusal(world, monkeypatch):
+    """The duplicate check looked before the other tab's insert: the unique constraint
+    answers, and the coach is told, not a 500; the transaction goes on."""
+    args = dict(measure="resolved", period_kind="month", month=this_month(), direction="")
+    targets.create_target(world.coach_x, world.team_x, world.member_x, target=3, **args)
+    db.session.commit()
+    session = db.session
+    missed = []
+
+    class LookedTooEarly:
+        def __getattr__(self, name):
+            return getattr(session, name)
+
+        def scalar(self, statement, *rest, **kw):
+            if "FROM member_target" in str(statement):
+                missed.append(statement)
+                return None
+            return session.scalar(statement, *rest, **kw)
+
+    monkeypatch.setattr(targets, "db", type("Db", (), {"session": LookedTooEarly()}))
+    with pytest.raises(targets.InsightError, match="already has a target"):
+        targets.create_target(world.coach_x, world.team_x, world.member_x, target=4, **args)
+    monkeypatch.undo()
+    assert missed  # the check was fooled: the constraint is what refused
+    db.session.commit()
+    assert [t.target for t in db.session.scalars(select(MemberTarget))] == [3.0]
