@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy import update as update_rows
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, mail_threads
+from .. import audit, mail_threads, skills
 from ..account_tiers import services as account_tiers
 from ..auth.services import revoke_sessions
 from ..extensions import db
@@ -17,8 +17,6 @@ from ..follow_ups import services as follow_ups
 from ..models import (
     MEMBERSHIP_ROLES,
     OPEN_STATUSES,
-    SKILL_LEVELS,
-    STAFF,
     Account,
     Contact,
     Function,
@@ -284,46 +282,26 @@ def reactivate_user(actor: User, person: User) -> None:
     db.session.flush()
 
 
-def _check_level(level: int) -> None:
-    if level not in SKILL_LEVELS:
-        raise AdminError("Choose a level from 1 to 3.", "level")
+# Skills: one service for the admin and the coach (portal/skills.py); here its refusals
+# become the admin pages' errors.
 
 
 def add_skill(actor: User, person: User, function: Function, level: int) -> Skill:
-    _check_level(level)
-    if person.kind != STAFF:
-        raise AdminError("Only staff have skills.", "function")
-    exists = db.session.scalar(
-        select(Skill.id).where(Skill.user_id == person.id, Skill.function_id == function.id)
-    )
-    if exists is not None:
-        raise AdminError(
-            f"{person.name} already has a {function.name} skill; change its level instead.",
-            "function",
-        )
-    skill = Skill(user_id=person.id, function_id=function.id, level=level)
-    db.session.add(skill)
-    db.session.flush()
-    audit.record(
-        actor, "skill.added", skill, user_id=person.id, function_id=function.id, level=level
-    )
-    return skill
+    try:
+        return skills.add_skill(actor, person, function, level)
+    except skills.SkillError as error:
+        raise AdminError(str(error), error.field) from None
 
 
 def change_skill_level(actor: User, skill: Skill, level: int) -> None:
-    _check_level(level)
-    if skill.level != level:
-        audit.record(actor, "skill.changed", skill, old=skill.level, new=level)
-        skill.level = level
-        db.session.flush()
+    try:
+        skills.change_skill_level(actor, skill, level)
+    except skills.SkillError as error:
+        raise AdminError(str(error), error.field) from None
 
 
 def remove_skill(actor: User, skill: Skill) -> None:
-    audit.record(
-        actor, "skill.removed", skill, user_id=skill.user_id, function_id=skill.function_id
-    )
-    db.session.delete(skill)
-    db.session.flush()
+    skills.remove_skill(actor, skill)
 
 
 # --- accounts and contacts -----------------------------------------------------------------

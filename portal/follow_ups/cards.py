@@ -4,6 +4,7 @@ workspace's account page and for this package's posts, which answer with that ca
 from __future__ import annotations
 
 from ..models import Account
+from ..reader_zone import team_today
 from . import services
 from .forms import CloseFollowUpForm, NamedMemberForm
 
@@ -31,5 +32,5 @@ def context(
         "can_name": manage,
         "close_forms": close_forms or {},
         "close_form": CloseFollowUpForm(formdata=None, back="account"),
-        "today": services.local_today(account.team),
+        "today": team_today(account.team),
     }

@@ -6,8 +6,6 @@ answers are saved."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -216,10 +214,6 @@ def counts(team: Team, person: User) -> dict[str, int]:
         select(FollowUp.owner_id).where(FollowUp.team_id == team.id, FollowUp.closed_at.is_(None))
     ).all()
     return {OPEN: len(owners), MINE: sum(1 for o in owners if o == person.id)}
-
-
-def local_today(team: Team) -> date:
-    return utcnow().astimezone(ZoneInfo(team.timezone)).date()
 
 
 def get_in_team(team: Team, follow_up_id: int) -> FollowUp | None:

@@ -11,6 +11,7 @@ from .. import access
 from ..access import TEAM_COACH, TEAM_MEMBER, policy
 from ..extensions import db
 from ..htmx import after_write, render_page
+from ..reader_zone import team_today
 from . import bp, cards, services
 from .forms import CloseFollowUpForm, NamedMemberForm
 
@@ -50,7 +51,7 @@ def _list(team, show, close_forms=None, status=200):
         follow_ups=services.for_team(team, show, current_user),
         close_forms=close_forms or {},
         close_form=CloseFollowUpForm(formdata=None, back="list"),
-        today=services.local_today(team),
+        today=team_today(team),
         is_coach=access.is_coach_of(current_user, team.id),
         team_coach=access.is_coach_of(current_user, team.id),  # the insights tabs
     )

@@ -107,3 +107,78 @@ class CloseActionForm(FlaskForm):
         ],
         filters=[clean_text],
     )
+
+
+# --- skills, cross-training, members' targets ----------------------------------------------
+
+
+def _id_or_none(value):
+    """A chosen row id; blank is None. Anything else that is not a number is WTForms'
+    "could not coerce" error (a form error, never a 500)."""
+    return int(value) if value not in (None, "", "None") else None
+
+
+LEVEL_WORDS = [(1, "1 · Learning"), (2, "2 · Capable"), (3, "3 · Expert")]
+
+
+class SetSkillForm(FlaskForm):
+    member = SelectField(
+        "Member", coerce=_id_or_none, validators=[InputRequired("Choose a member.")]
+    )
+    function = SelectField(
+        "Function", coerce=_id_or_none, validators=[InputRequired("Choose a function.")]
+    )
+    level = SelectField(
+        "Level",
+        coerce=_id_or_none,
+        choices=[("", "No skill (remove)"), *LEVEL_WORDS],
+        default=2,
+        validators=[Optional()],
+    )
+
+
+class LearningForm(FlaskForm):
+    member = SelectField(
+        "Member", coerce=_id_or_none, validators=[InputRequired("Choose a member.")]
+    )
+    function = SelectField(
+        "Function", coerce=_id_or_none, validators=[InputRequired("Choose a function.")]
+    )
+    target_level = SelectField(
+        "Target level",
+        coerce=_id_or_none,
+        choices=LEVEL_WORDS,
+        default=2,
+        validators=[InputRequired("Choose a target level.")],
+    )
+    target_on = DateField("By", validators=[InputRequired("Choose a target date.")])
+    note = StringField(
+        "Note",
+        validators=[Length(max=500, message="At most 500 characters.")],
+        filters=[clean_text],
+        description="How they will learn it: shadowing, a course, who coaches them.",
+    )
+
+
+class TargetForm(FlaskForm):
+    measure = SelectField("Measure", validators=[InputRequired("Choose a measure.")])
+    direction = SelectField("The target is", choices=list(DIRECTIONS.items()))
+    target = DecimalField(
+        "Target", places=None, validators=[InputRequired("Give the target a value.")]
+    )
+    period_kind = RadioField(
+        "For",
+        choices=[("month", "A month"), ("quarter", "A quarter")],
+        default="month",
+        validators=[InputRequired("Choose a month or a quarter.")],
+    )
+    month = MonthField(
+        "Month (or a month of the quarter)",
+        default=this_month,
+        validators=[InputRequired("Give the month.")],
+    )
+    note = StringField(
+        "Note",
+        validators=[Length(max=500, message="At most 500 characters.")],
+        filters=[clean_text],
+    )

@@ -139,26 +139,6 @@ def members(team_id: int):
     )
 
 
-@bp.route("/teams/<int:team_id>/insights/members/<int:user_id>")
-@policy(TEAM_MEMBER)
-def member(team_id: int, user_id: int):
-    """A member sees their own measures; only the coach (or an admin) sees anyone's."""
-    team = access.get_team(team_id)
-    person = db.session.get(User, user_id)
-    if person is None or person not in reports.members(team):
-        abort(404)
-    if person.id != current_user.id and not access.is_coach_of(current_user, team.id):
-        abort(403)
-    return render_page(
-        "insights/member.html",
-        team=team,
-        person=person,
-        kind=period_kind(),
-        is_coach=access.is_coach_of(current_user, team.id),
-        **reports.member_detail(team, person, period_kind()),
-    )
-
-
 # --- internal checks ----------------------------------------------------------------------
 
 

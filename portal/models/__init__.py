@@ -8,8 +8,17 @@ from .base import UTCDateTime, utcnow
 from .canned import CannedReply
 from .feedback import FEEDBACK_KINDS, Feedback
 from .follow_up import FollowUp
-from .function import SKILL_LEVELS, Function, Skill
-from .goal import AT_LEAST, AT_MOST, DIRECTIONS, PERIOD_KINDS, CorrectiveAction, Goal, InternalCheck
+from .function import LEARNING_STATUSES, SKILL_LEVELS, Function, LearningEntry, Skill
+from .goal import (
+    AT_LEAST,
+    AT_MOST,
+    DIRECTIONS,
+    PERIOD_KINDS,
+    CorrectiveAction,
+    Goal,
+    InternalCheck,
+    MemberTarget,
+)
 from .handoff import HANDOFF_CANCELLED, HANDOFF_DONE, HANDOFF_OPEN, Handoff
 from .inbound import InboundMail
 from .invitation import Invitation, PasswordReset
@@ -67,6 +76,7 @@ __all__ = [
     "HANDOFF_CANCELLED",
     "HANDOFF_DONE",
     "HANDOFF_OPEN",
+    "LEARNING_STATUSES",
     "MEMBER",
     "MEMBERSHIP_ROLES",
     "OPEN_STATUSES",
@@ -100,6 +110,8 @@ __all__ = [
     "InternalCheck",
     "Invitation",
     "KeyPerson",
+    "LearningEntry",
+    "MemberTarget",
     "Membership",
     "NamedMember",
     "Notification",

@@ -1,5 +1,5 @@
-"""Team goals, the coach's internal checks of resolved requests, and the corrective actions
-the weekly review decides."""
+"""Team goals, members' own targets that roll up to them, the coach's internal checks of
+resolved requests, and the corrective actions the weekly review decides."""
 
 from __future__ import annotations
 
@@ -46,6 +46,41 @@ class Goal(db.Model):
 
     team: Mapped[Team] = relationship()
     dimension: Mapped[ServiceDimension | None] = relationship()
+
+
+class MemberTarget(db.Model):
+    """A coach's target for one member on a per-member measure for one period (a month or a
+    quarter): seen by that member and the team's coaches only, beside the team's goal on the
+    same measure it rolls up to."""
+
+    __tablename__ = "member_target"
+    __table_args__ = (
+        CheckConstraint("period_kind IN ('month', 'quarter')", name="period_kind"),
+        CheckConstraint("direction IN ('at_least', 'at_most')", name="direction"),
+        UniqueConstraint(
+            "team_id",
+            "member_id",
+            "measure",
+            "period_kind",
+            "period_start",
+            name="uq_member_target_period",
+        ),
+        Index("ix_member_target_member", "member_id", "team_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    measure: Mapped[str] = mapped_column(String(40))
+    period_kind: Mapped[str] = mapped_column(String(10))
+    period_start: Mapped[date]
+    target: Mapped[float]
+    direction: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[User] = relationship(foreign_keys=[member_id])
 
 
 class InternalCheck(db.Model):

@@ -29,6 +29,7 @@ from ..models import (
 )
 from .follow_ups import seed as seed_follow_ups
 from .insights import seed as seed_insights
+from .people import seed as seed_people
 from .procedures import seed_procedures
 from .relationships import seed_relationships
 from .requests import seed_monday, seed_requests
@@ -273,6 +274,7 @@ def seed(rng_seed: int = 2026) -> None:
     seed_insights(rng)
     seed_relationships()
     seed_follow_ups(rng)
+    seed_people()
     # The history the demo made up told staff things (notifications, listed as read or
     # not); it is history, so the first tick does not mail all of it.
     db.session.execute(update(Notification).values(mailed_at=utcnow()))

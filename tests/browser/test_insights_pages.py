@@ -110,7 +110,7 @@ def test_dashboard_member_and_checks_pages(page, sign_in, measured_team, console
         page.set_viewport_size({"width": 1366, "height": 900})
 
     page.goto(f"/teams/{world.team_x.id}/insights/members/{world.member_x.id}")
-    expect(page.get_by_role("heading", name="Member X")).to_be_visible()
+    expect(page.get_by_role("heading", name="Member X", exact=True)).to_be_visible()
     assert not re.search(r"%\s*%", page.locator("main").inner_text())
     _look(page, "insights-member")
 

@@ -13,6 +13,7 @@ from portal.domain import follow_ups as rules
 from portal.extensions import db
 from portal.follow_ups import services
 from portal.models import FollowUp, Membership, Notification, Rating, SurveyResponse
+from portal.reader_zone import team_today
 from portal.requests import ratings
 from tests import factories
 from tests.auth.helpers import csrf_token
@@ -45,7 +46,7 @@ def test_a_low_rating_opens_one_for_the_named_member_who_is_told(world):
     assert (follow_up.account_id, follow_up.team_id) == (world.account_a.id, world.team_x.id)
     assert (follow_up.rating_id, follow_up.owner_id) == (rating.id, world.member_x.id)
     assert follow_up.is_open and follow_up.outcome is None
-    opened_day = services.local_today(world.team_x)
+    opened_day = team_today(world.team_x)
     assert follow_up.due_on == rules.due_on(opened_day)
     ((kind, text),) = _told(world.member_x)
     assert kind == "follow_up" and item.reference in text and "Account A" in text

@@ -94,6 +94,49 @@ def _dimension_url(w):
     return url_for("insights.update_dimension", dimension_id=dimension.id)
 
 
+def _learning_url(w):
+    from datetime import date
+
+    from portal.models import LearningEntry
+
+    entry = LearningEntry(
+        team_id=w.team_x.id,
+        member_id=w.member_x.id,
+        function_id=w.function.id,
+        target_level=2,
+        target_on=date(2030, 1, 1),
+    )
+    db.session.add(entry)
+    db.session.commit()
+    return url_for("insights.drop_learning", team_id=w.team_x.id, entry_id=entry.id)
+
+
+def _target_url(w):
+    """Member X's target, new for each role (the coach removes it)."""
+    from datetime import date
+
+    from portal.models import MemberTarget
+
+    target = MemberTarget(
+        team_id=w.team_x.id,
+        member_id=w.member_x.id,
+        measure="resolved",
+        period_kind="month",
+        period_start=date(2030, next(factories._seq) % 12 + 1, 1),
+        target=10,
+        direction="at_least",
+    )
+    db.session.add(target)
+    db.session.commit()
+    return url_for(
+        "insights.delete_target", team_id=w.team_x.id, user_id=w.member_x.id, target_id=target.id
+    )
+
+
+def _add_target_url(w):
+    return url_for("insights.add_target", team_id=w.team_x.id, user_id=w.member_x.id)
+
+
 ADMIN_ONLY_200 = {
     "visitor": "login",
     "contact_a": 403,
@@ -116,6 +159,12 @@ ROWS = {
     "insights.send_survey": ("POST", _url("insights.send_survey"), _coach(422)),
     "insights.members": ("GET", _url("insights.members"), _coach(200)),
     "insights.member": ("GET", _member_url, _team(200)),
+    "insights.skills": ("GET", _url("insights.skills"), _team(200)),
+    "insights.set_skill": ("POST", _url("insights.set_skill"), _coach(422)),
+    "insights.add_learning": ("POST", _url("insights.add_learning"), _coach(422)),
+    "insights.drop_learning": ("POST", _learning_url, _coach(303)),
+    "insights.add_target": ("POST", _add_target_url, _coach(422)),
+    "insights.delete_target": ("POST", _target_url, _coach(303)),
     "insights.checks": ("GET", _url("insights.checks"), _coach(200)),
     # An open request cannot be checked: the form comes back with the reason.
     "insights.record_check": ("POST", _check_url, _coach(422)),

@@ -25,3 +25,23 @@ def test_demo_has_a_year_of_history_and_goals_on_and_off_track(app):
         assert all(sum(x is not None for x in v.values) >= 2 for v in views), team.name
         statuses |= {v.status for v in views}
     assert {"on track", "off track"} <= statuses
+
+
+def test_demo_team_has_a_cross_training_plan_and_a_member_with_targets(app):
+    from portal.insights import cross_training, targets
+    from portal.seeding.demo import sign_in_details
+
+    seed()
+    db.session.commit()
+    team = db.session.scalar(select(Team).order_by(Team.id))
+    plan = cross_training.plan(team)
+    states = {c.state for c in plan["single_points"]}
+    assert "one person only" in states
+    assert plan["learning"] and any(v.overdue for v in plan["learning"])
+    assert any(v.entry.status == "reached" for v in plan["closed"])
+    member_email = next(email for role, email, _ in sign_in_details() if role == "member")
+    member = db.session.scalar(select(User).where(User.email == member_email))
+    views = targets.for_member(team, member)
+    assert len(views) >= 4
+    assert any(v.goals for v in views)  # some roll up to a team goal
+    assert any(v.actual is not None for v in views)
