@@ -372,10 +372,10 @@ def get_team(team_id: int) -> Team:
     return team
 
 
-def get_account(account_id: int, *, manage: bool = False) -> Account:
-    """An account the current person may see; `manage` also needs the right to change it."""
+def get_account(account_id: int, *, manage: bool = False, team_id: int | None = None) -> Account:
+    """An account the person may see (in `team_id`, if the URL names one); `manage`: may run it."""
     account = db.session.scalar(accounts_visible_to(current_user).where(Account.id == account_id))
-    if account is None:
+    if account is None or team_id not in (None, account.team_id):
         abort(404)
     if manage and not (current_user.is_staff and can_manage_team(current_user, account.team_id)):
         abort(403)

@@ -18,13 +18,6 @@ from . import bp, cards, services
 from .forms import ApplyImportForm, EconomicsForm, ImportForm, ThresholdsForm, TierDecisionForm
 
 
-def _account(team_id: int, account_id: int):
-    account = access.get_account(account_id)
-    if account.team_id != team_id:  # a real account paired with the wrong team's URL
-        abort(404)
-    return account
-
-
 def _cards(account, status=200, **forms):
     return render_page(
         "account_tiers/account.html",
@@ -47,7 +40,7 @@ def _saved(account, message: str):
 @bp.route("/teams/<int:team_id>/accounts/<int:account_id>/economics", methods=["POST"])
 @policy(TEAM_COACH)
 def economics(team_id: int, account_id: int):
-    account = _account(team_id, account_id)
+    account = access.get_account(account_id, team_id=team_id)
     form = EconomicsForm()
     if not form.validate_on_submit():
         return _cards(account, 422, economics_form=form)
@@ -64,7 +57,7 @@ def economics(team_id: int, account_id: int):
 @bp.route("/teams/<int:team_id>/accounts/<int:account_id>/tier", methods=["POST"])
 @policy(TEAM_COACH)
 def decide(team_id: int, account_id: int):
-    account = _account(team_id, account_id)
+    account = access.get_account(account_id, team_id=team_id)
     form = TierDecisionForm()
     form.tier.choices = [(t.id, t.name) for t in reference.tiers()]
     if not form.validate_on_submit():
@@ -75,7 +68,7 @@ def decide(team_id: int, account_id: int):
     except services.TierError as error:
         db.session.rollback()
         getattr(form, error.field).errors.append(str(error))
-        return _cards(_account(team_id, account_id), 422, tier_form=form)
+        return _cards(access.get_account(account_id, team_id=team_id), 422, tier_form=form)
     db.session.commit()
     return _saved(account, f"{account.name} is now a {account.tier.name} account.")
 

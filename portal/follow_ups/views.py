@@ -16,13 +16,6 @@ from . import bp, cards, services
 from .forms import CloseFollowUpForm, NamedMemberForm
 
 
-def _account(team_id: int, account_id: int):
-    account = access.get_account(account_id)
-    if account.team_id != team_id:  # a real account paired with the wrong team's URL
-        abort(404)
-    return account
-
-
 def _card(account, status=200, **forms):
     return render_page(
         "follow_ups/account.html",
@@ -104,7 +97,7 @@ def close(team_id: int, follow_up_id: int):
 @bp.route("/teams/<int:team_id>/accounts/<int:account_id>/named-member", methods=["POST"])
 @policy(TEAM_COACH)
 def named_member(team_id: int, account_id: int):
-    account = _account(team_id, account_id)
+    account = access.get_account(account_id, team_id=team_id)
     form = cards.member_form(account, NamedMemberForm())
     if form.validate_on_submit():
         chosen = form.member.data or None
@@ -125,4 +118,4 @@ def named_member(team_id: int, account_id: int):
                 + "#follow-ups",
                 lambda: _card(account),
             )
-    return _card(_account(team_id, account_id), 422, named_form=form)
+    return _card(access.get_account(account_id, team_id=team_id), 422, named_form=form)

@@ -18,13 +18,6 @@ from .forms import ClosePlanForm, KeyPersonForm, MeetingForm, PlanForm
 BASE = "/teams/<int:team_id>/accounts/<int:account_id>/relationship"
 
 
-def _account(team_id: int, account_id: int):
-    account = access.get_account(account_id, manage=True)
-    if account.team_id != team_id:  # a real account paired with the wrong team's URL
-        abort(404)
-    return account
-
-
 def _owned(model, item_id: int, account):
     item = db.session.get(model, item_id)
     if item is None or item.account_id != account.id:
@@ -75,13 +68,13 @@ def _saved(account, anchor: str, message: str):
 @bp.route(BASE)
 @policy(TEAM_MEMBER)
 def page(team_id: int, account_id: int):
-    return _page(_account(team_id, account_id))
+    return _page(access.get_account(account_id, team_id=team_id, manage=True))
 
 
 @bp.route(BASE + "/people", methods=["POST"])
 @policy(TEAM_MEMBER)
 def add_person(team_id: int, account_id: int):
-    account = _account(team_id, account_id)
+    account = access.get_account(account_id, team_id=team_id, manage=True)
     form = KeyPersonForm()
     if form.validate_on_submit():
         services.add_person(
@@ -100,7 +93,7 @@ def add_person(team_id: int, account_id: int):
 @bp.route(BASE + "/people/<int:person_id>/remove", methods=["POST"])
 @policy(TEAM_MEMBER)
 def remove_person(team_id: int, account_id: int, person_id: int):
-    account = _account(team_id, account_id)
+    account = access.get_account(account_id, team_id=team_id, manage=True)
     person = _owned(KeyPerson, person_id, account)
     name = person.name
     services.remove_person(current_user, person)
@@ -110,7 +103,7 @@ def remove_person(team_id: int, account_id: int, person_id: int):
 @bp.route(BASE + "/meetings", methods=["POST"])
 @policy(TEAM_MEMBER)
 def record_meeting(team_id: int, account_id: int):
-    account = _account(team_id, account_id)
+    account = access.get_account(account_id, team_id=team_id, manage=True)
     form = MeetingForm()
     if form.validate_on_submit():
         try:
@@ -133,7 +126,7 @@ def record_meeting(team_id: int, account_id: int):
 @bp.route(BASE + "/plans", methods=["POST"])
 @policy(TEAM_MEMBER)
 def agree_plan(team_id: int, account_id: int):
-    account = _account(team_id, account_id)
+    account = access.get_account(account_id, team_id=team_id, manage=True)
     form = _plan_form(account)
     if form.validate_on_submit():
         meeting = None
@@ -159,7 +152,7 @@ def agree_plan(team_id: int, account_id: int):
 @bp.route(BASE + "/plans/<int:plan_id>/close", methods=["POST"])
 @policy(TEAM_MEMBER)
 def close_plan(team_id: int, account_id: int, plan_id: int):
-    account = _account(team_id, account_id)
+    account = access.get_account(account_id, team_id=team_id, manage=True)
     plan = _owned(AgreedPlan, plan_id, account)
     if plan.status != PLAN_OPEN:  # closed meanwhile, by a teammate or a second click
         flash("This plan is already closed.", "error")

@@ -90,13 +90,6 @@ def routing(team_id: int):
     return redirect_after_post(url_for("workspace.team_home", team_id=team_id))
 
 
-def _team_account(team_id: int, account_id: int, *, manage: bool = False):
-    account = access.get_account(account_id, manage=manage)
-    if account.team_id != team_id:  # a real account paired with the wrong team's URL
-        abort(404)
-    return account
-
-
 def _account_page(account, form, status=200):
     # The invitation form's htmx answer is the contacts card alone: read only what it shows.
     whole_page = not is_partial()
@@ -123,13 +116,15 @@ def _account_page(account, form, status=200):
 @bp.route("/<int:team_id>/accounts/<int:account_id>")
 @policy(TEAM_MEMBER)
 def account(team_id: int, account_id: int):
-    return _account_page(_team_account(team_id, account_id), InviteContactForm(formdata=None))
+    return _account_page(
+        access.get_account(account_id, team_id=team_id), InviteContactForm(formdata=None)
+    )
 
 
 @bp.route("/<int:team_id>/accounts/<int:account_id>/invitations", methods=["POST"])
 @policy(TEAM_MEMBER)
 def invite_contact(team_id: int, account_id: int):
-    account = _team_account(team_id, account_id, manage=True)
+    account = access.get_account(account_id, team_id=team_id, manage=True)
     form = InviteContactForm()
     if form.validate_on_submit():
         try:
