@@ -136,12 +136,7 @@ def relationship_of(account: Account) -> dict:
     people = db.session.scalars(
         select(KeyPerson).where(KeyPerson.account_id == account.id).order_by(KeyPerson.name)
     ).all()
-    meetings = db.session.scalars(
-        select(AccountMeeting)
-        .where(AccountMeeting.account_id == account.id)
-        .options(joinedload(AccountMeeting.created_by))
-        .order_by(AccountMeeting.held_on.desc(), AccountMeeting.id.desc())
-    ).all()
+    meetings = meetings_of(account)
     plans = db.session.scalars(
         select(AgreedPlan)
         .where(AgreedPlan.account_id == account.id)
@@ -163,15 +158,15 @@ def relationship_of(account: Account) -> dict:
     }
 
 
-def summary_of(account: Account) -> dict:
-    """The account page's line: how many key people, the last meeting, open plans."""
-    rows = relationship_of(account)
-    return {
-        "people": len(rows["people"]),
-        "last_meeting": rows["meetings"][0] if rows["meetings"] else None,
-        "open_plans": rows["open_plans"],
-        "today": rows["today"],
-    }
+def meetings_of(account: Account) -> list[AccountMeeting]:
+    return list(
+        db.session.scalars(
+            select(AccountMeeting)
+            .where(AccountMeeting.account_id == account.id)
+            .options(joinedload(AccountMeeting.created_by))
+            .order_by(AccountMeeting.held_on.desc(), AccountMeeting.id.desc())
+        )
+    )
 
 
 def team_members(team_id: int) -> list[User]:

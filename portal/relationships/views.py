@@ -25,14 +25,13 @@ def _owned(model, item_id: int, account):
     return item
 
 
-def _plan_form(account, *, blank: bool = False) -> PlanForm:
+def _plan_form(account, meetings, *, blank: bool = False) -> PlanForm:
     """The plan form with the team's members and the account's meetings to choose from;
     `blank` for the page, else filled from the post."""
     form = PlanForm(formdata=None) if blank else PlanForm()
     form.owner.choices = [(0, "Choose…")] + [
         (m.id, m.name) for m in services.team_members(account.team_id)
     ]
-    meetings = services.relationship_of(account)["meetings"]
     form.meeting.choices = [(0, "Not at a meeting")] + [
         (m.id, f"{m.held_on:%-d %b %Y}: {m.title}"[:120]) for m in meetings
     ]
@@ -40,6 +39,7 @@ def _plan_form(account, *, blank: bool = False) -> PlanForm:
 
 
 def _page(account, status: int = 200, **forms):
+    shown = services.relationship_of(account)
     return render_page(
         "relationships/page.html",
         status=status,
@@ -47,10 +47,10 @@ def _page(account, status: int = 200, **forms):
         team=account.team,
         person_form=forms.get("person_form") or KeyPersonForm(formdata=None),
         meeting_form=forms.get("meeting_form") or MeetingForm(formdata=None),
-        plan_form=forms.get("plan_form") or _plan_form(account, blank=True),
+        plan_form=forms.get("plan_form") or _plan_form(account, shown["meetings"], blank=True),
         close_forms=forms.get("close_forms") or {},
         close_form=ClosePlanForm(formdata=None),
-        **services.relationship_of(account),
+        **shown,
     )
 
 
@@ -127,7 +127,7 @@ def record_meeting(team_id: int, account_id: int):
 @policy(TEAM_MEMBER)
 def agree_plan(team_id: int, account_id: int):
     account = access.get_account(account_id, team_id=team_id, manage=True)
-    form = _plan_form(account)
+    form = _plan_form(account, services.meetings_of(account))
     if form.validate_on_submit():
         meeting = None
         if form.meeting.data:
