@@ -194,6 +194,19 @@ def trend(values: Sequence[float | None], direction: str, tolerance: float = 1e-
     return IMPROVING if (change > 0) == rising_is_good else WORSENING
 
 
+def best_of(values: dict[int, float | None], direction: str) -> set[int]:
+    """Which owners (teams) lead on a measure: the highest value where more is better, the
+    lowest where less is. Ties all lead; with fewer than two values known nobody does (a
+    lone figure leads nothing)."""
+    known = {owner: v for owner, v in values.items() if v is not None}
+    if len(known) < 2:
+        return set()
+    top = max(known.values()) if direction == AT_LEAST else min(known.values())
+    if all(abs(v - top) <= 1e-9 for v in known.values()):
+        return set()  # everyone equal: no one stands out
+    return {owner for owner, v in known.items() if abs(v - top) <= 1e-9}
+
+
 # --- exports ------------------------------------------------------------------------------
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

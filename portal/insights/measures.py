@@ -390,20 +390,27 @@ def value(measure: Measure, scope: Scope, period: Period, owner: int) -> float |
 # --- breakdowns for the dashboard: the same rows and aggregates, grouped ------------------
 
 
-def breakdown(measure: Measure, scope: Scope, period: Period, group_by, *where) -> list[tuple]:
-    """(group value, measure value) for one team and period, grouped by `group_by` (a
-    column reachable from the measure's rows, e.g. Request.function_id); `where` narrows
-    the rows further (one account's requests, one survey's answers)."""
+def breakdown(
+    measure: Measure, scope: Scope, period: Period, group_by, *where, by_team: bool = False
+) -> list[tuple]:
+    """(group value, measure value) for the scope's teams together and one period, grouped
+    by `group_by` (a column reachable from the measure's rows, e.g. Request.function_id);
+    `where` narrows the rows further (one account's requests, one survey's answers).
+    `by_team` splits it by team too, in the same query: (team id, group value, value)."""
     without_jit()
     rows = measure.rows
+    keys = (rows.team, group_by) if by_team else (group_by,)
     columns = measure.aggregate.columns(in_period(rows.dated, period))
-    query = select(group_by, *columns).select_from(rows.select_from())
+    query = select(*keys, *columns).select_from(rows.select_from())
     if group_by.table is Account.__table__:
         query = query.join(Account, Account.id == Request.account_id)
     query = query.where(
         rows.team.in_(scope.team_ids), in_period(rows.dated, period), *rows.where(), *where
-    ).group_by(group_by)
-    return [(row[0], measure.aggregate.value(row[1:])) for row in db.session.execute(query)]
+    ).group_by(*keys)
+    width = len(keys)
+    return [
+        (*row[:width], measure.aggregate.value(row[width:])) for row in db.session.execute(query)
+    ]
 
 
 def csat_distribution(scope: Scope, period: Period, *where) -> dict[int, int]:

@@ -115,3 +115,16 @@ def test_trend_depends_on_direction_and_skips_gaps():
 )
 def test_csv_cells_are_neutralised(cell, written):
     assert rules.neutralise_cell(cell) == written
+
+
+def test_the_best_team_is_the_highest_where_more_is_better_and_the_lowest_where_less_is():
+    values = {1: 4.2, 2: 4.6, 3: None, 4: 3.9}
+    assert rules.best_of(values, AT_LEAST) == {2}
+    assert rules.best_of(values, AT_MOST) == {4}
+
+
+def test_ties_all_lead_but_nobody_leads_alone_or_when_all_are_equal():
+    assert rules.best_of({1: 90.0, 2: 90.0, 3: 80.0}, AT_LEAST) == {1, 2}
+    assert rules.best_of({1: 90.0, 2: None}, AT_LEAST) == set()
+    assert rules.best_of({1: 3.0, 2: 3.0}, AT_MOST) == set()
+    assert rules.best_of({}, AT_LEAST) == set()

@@ -121,7 +121,12 @@ ROWS = {
     "insights.record_check": ("POST", _check_url, _coach(422)),
     "insights.review": ("GET", _url("insights.review"), _team(200)),
     "insights.export": ("GET", _url("insights.export", name="measures"), _team(200)),
-    "insights.overview": ("GET", lambda w: url_for("insights.overview"), ADMIN_ONLY_200),
+    # Coaches compare their team with the others; a plain member may not (403).
+    "insights.overview": (
+        "GET",
+        lambda w: url_for("insights.overview"),
+        {**ADMIN_ONLY_200, "coach_x": 200},
+    ),
     "insights.dimensions": ("GET", lambda w: url_for("insights.dimensions"), ADMIN_ONLY_200),
     "insights.add_dimension": (
         "POST",

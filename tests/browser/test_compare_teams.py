@@ -1,0 +1,98 @@
+"""Winning practices spread (issue 18): teams side by side as a coach sees them, with and
+without JavaScript; axe at 1366 and 390 wide. With SCREENSHOTS=/a/folder the pages are kept."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.extensions import db
+from portal.models import Rating, utcnow
+from tests import factories
+from tests.browser.conftest import axe_violations
+
+SHOTS = os.environ.get("SCREENSHOTS")
+SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
+
+
+def _look(page, name):
+    page.wait_for_load_state("networkidle")
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        assert axe_violations(page) == [], f"{name} ({size})"
+        if SHOTS:
+            page.screenshot(path=f"{SHOTS}/{name}-{size}.png", full_page=True, caret="initial")
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+
+def _resolved(account, contact, n, days_back=1, function=None):
+    now = utcnow()
+    for i in range(n):
+        when = now - timedelta(days=days_back + i % 20, hours=1 + i)
+        item = factories.make_request(
+            account,
+            contact,
+            status="resolved",
+            function_id=function.id if function else None,
+            created_at=when - timedelta(hours=6),
+            first_response_at=when - timedelta(hours=5),
+            first_response_minutes=15 + (i * 13) % 180,
+            resolved_at=when,
+            resolution_due_at=when + timedelta(hours=2 if i % 3 else -2),
+        )
+        db.session.add(Rating(request_id=item.id, contact_id=contact.id, score=2 + i % 4))
+
+
+@pytest.fixture
+def three_teams(world):
+    south = factories.make_team("Team South")
+    account_s = factories.make_account(
+        south, world.tier, "South Co", customer_since=date(2019, 5, 1)
+    )
+    contact_s = factories.make_contact(account_s, name="Contact S")
+    _resolved(world.account_a, world.contact_a, 12)
+    _resolved(world.account_b, world.contact_b, 20)
+    _resolved(account_s, contact_s, 7)
+    world.account_a.customer_since = date(2018, 3, 1)
+    db.session.commit()
+    return world
+
+
+@pytest.mark.parametrize("period", ["month", "quarter"])
+def test_a_coach_compares_teams(page, sign_in, three_teams, console_errors, period):
+    world = three_teams
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(world.coach_x)
+    page.get_by_role("link", name="Compare teams").click()
+    expect(page.get_by_role("heading", name="Teams side by side")).to_be_visible()
+    if period == "quarter":
+        page.get_by_role("link", name="Quarterly").click()
+        expect(page.get_by_role("link", name="Quarterly")).to_have_attribute("aria-current", "page")
+    rows = page.locator("section[aria-labelledby=measures-heading] tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.first.locator("th")).to_contain_text("Team X")
+    expect(rows.first.locator("th")).to_contain_text("Your team")
+    for group in ("Inputs", "Processes", "Outputs", "Results"):
+        expect(page.get_by_role("columnheader", name=group, exact=True)).to_be_visible()
+    # Team Y resolved most: its figure leads, said in words as well as colour.
+    team_y = rows.filter(has_text="Team Y")
+    expect(team_y.locator("td.leads").first).to_be_visible()
+    assert "South Co" not in page.locator("main").inner_text()
+    _look(page, f"compare-teams-{period}")
+    assert console_errors == []
+
+
+def test_comparing_teams_without_javascript(three_teams, signed_in_without_js):
+    world = three_teams
+    page = signed_in_without_js(world.coach_x)
+    page.get_by_role("link", name="Compare teams").click()
+    page.get_by_role("link", name="Quarterly").click()
+    expect(page.get_by_role("link", name="Quarterly")).to_have_attribute("aria-current", "page")
+    expect(page.locator("section[aria-labelledby=measures-heading] tbody tr")).to_have_count(3)
+    # axe needs JavaScript: it runs on the same markup in the test above.
+    page.set_viewport_size({"width": 390, "height": 844})
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/compare-teams-nojs-phone.png", full_page=True)
