@@ -21,8 +21,10 @@ from .views import KINDS
 # Admins, and anyone who coaches a team: comparing teams is a coach's business.
 ANY_COACH = Policy(
     "coach of a team",
-    lambda user, args: user.is_admin
-    or any(access.is_coach_of(user, team_id) for team_id in access.team_ids_of(user)),
+    lambda user, args: (
+        user.is_admin
+        or any(access.is_coach_of(user, team_id) for team_id in access.team_ids_of(user))
+    ),
 )
 
 

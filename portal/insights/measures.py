@@ -55,7 +55,13 @@ GROUPS = {
 }
 
 
-REQUESTS_RECEIVED = Rows(lambda: Request, Request.created_at, Request.team_id, Request.assignee_id)
+REQUESTS_RECEIVED = Rows(
+    lambda: Request,
+    Request.created_at,
+    Request.team_id,
+    Request.assignee_id,
+    function=Request.function_id,
+)
 # Resolved requests with their rating, if any: an outer join (a request has at most one
 # rating), so counts of requests stay counts of requests and CSAT is the average of the
 # ratings of the period's resolved requests.
@@ -65,9 +71,14 @@ REQUESTS_RESOLVED = Rows(
     Request.team_id,
     Request.assignee_id,
     lambda: [Request.merged_into_id.is_(None)],
+    function=Request.function_id,
 )
 FIRST_RESPONSES = Rows(
-    lambda: Request, Request.first_response_at, Request.team_id, Request.assignee_id
+    lambda: Request,
+    Request.first_response_at,
+    Request.team_id,
+    Request.assignee_id,
+    function=Request.function_id,
 )
 HANDOFFS_DONE = Rows(
     lambda: Handoff.__table__.join(Request.__table__, Request.id == Handoff.request_id),
@@ -75,6 +86,7 @@ HANDOFFS_DONE = Rows(
     Request.team_id,
     Handoff.owner_id,
     lambda: [Handoff.status == HANDOFF_DONE],
+    function=Handoff.function_id,
 )
 CHECKS_BY_MEMBER = Rows(
     lambda: InternalCheck, InternalCheck.created_at, InternalCheck.team_id, InternalCheck.member_id
@@ -109,6 +121,7 @@ def _median_first_response(measure: Measure, scope: Scope, periods: Sequence[Per
             Request.team_id.in_(scope.team_ids),
             within_periods(Request.first_response_at, periods),
             Request.first_response_minutes.is_not(None),
+            *([Request.function_id == scope.function_id] if scope.function_id is not None else []),
         )
         .subquery()
     )
@@ -362,16 +375,23 @@ def series(measure: Measure, scope: Scope, periods: Sequence[Period]) -> dict[in
 
 
 def _memo_key(measure: Measure, scope: Scope, periods: Sequence[Period]) -> tuple:
-    return (measure.key, scope.team_ids, scope.by_member, scope.dimension_id, tuple(periods))
+    return (
+        measure.key,
+        scope.team_ids,
+        scope.by_member,
+        scope.dimension_id,
+        scope.function_id,
+        tuple(periods),
+    )
 
 
 def prefetch(keys, scope: Scope, periods: Sequence[Period]) -> None:
-    """Compute, one query per set of rows, the measures among `keys` a page is about to
-    show, so `series` finds them computed (received and chases together; every measure of
-    resolved requests together...)."""
+    """Compute, one query per set of rows, the measures among `keys` (keys of MEASURES,
+    or Measure objects) a page is about to show, so `series` finds them computed (received
+    and chases together; every measure of resolved requests together...)."""
     groups: dict[int, list[Measure]] = {}
     for key in keys:
-        measure = MEASURES[key]
+        measure = key if isinstance(key, Measure) else MEASURES[key]
         if measure.custom or (scope.by_member and not measure.per_member):
             continue
         if _memo_key(measure, scope, periods) not in scope.memo:
@@ -379,8 +399,9 @@ def prefetch(keys, scope: Scope, periods: Sequence[Period]) -> None:
     if groups:
         without_jit()
     for measures in groups.values():
+        by_key = {m.key: m for m in measures}
         for key, result in aggregate_together(measures, scope, periods).items():
-            scope.memo[_memo_key(MEASURES[key], scope, periods)] = result
+            scope.memo[_memo_key(by_key[key], scope, periods)] = result
 
 
 def value(measure: Measure, scope: Scope, period: Period, owner: int) -> float | None:

@@ -15,8 +15,8 @@ from ..domain.insights import InsightError
 from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import after_write, render_page
-from ..models import CorrectiveAction, Goal, User
-from . import actions, bp, internal_checks, reports, services
+from ..models import CorrectiveAction, Goal, Procedure, User
+from . import actions, adoption, bp, internal_checks, reports, services
 from . import function_load as load
 from .forms import ActionForm, CheckForm, CloseActionForm, GoalForm
 from .measures import GROUPS, MEASURES
@@ -310,3 +310,24 @@ def function_load(team_id: int):
     """Handoffs by function, day by day: where work jams up and clears in clumps."""
     team = access.get_team(team_id)
     return render_page("insights/load.html", team=team, **load.function_load(team))
+
+
+@bp.route("/teams/<int:team_id>/procedures/<int:procedure_id>/measures")
+@policy(TEAM_MEMBER)
+def procedure_measures(team_id: int, procedure_id: int):
+    """How the team's related measures moved before and after it adopted the procedure."""
+    team = access.get_team(team_id)
+    procedure = db.session.get(Procedure, procedure_id)
+    if procedure is None or procedure.team_id != team.id or procedure.adopted_at is None:
+        abort(404)
+    kind = request.args.get("period", "month")
+    if kind not in KINDS:
+        abort(400, "Choose monthly or quarterly periods.")
+    return render_page(
+        "insights/adoption.html",
+        team=team,
+        procedure=procedure,
+        kind=kind,
+        minimum=adoption.rules.MIN_ROWS,
+        **adoption.measures_moved(procedure, kind),
+    )

@@ -1,5 +1,6 @@
 """Winning practices spread (issue 18): teams side by side as a coach sees them, with and
-without JavaScript; axe at 1366 and 390 wide. With SCREENSHOTS=/a/folder the pages are kept."""
+without JavaScript, and how a team's measures moved around a procedure's adoption; axe at
+1366 and 390 wide. With SCREENSHOTS=/a/folder the pages are kept."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from portal.extensions import db
 from portal.models import Rating, utcnow
 from tests import factories
 from tests.browser.conftest import axe_violations
+from tests.insights.test_adoption import adopt_with_ratings
 
 SHOTS = os.environ.get("SCREENSHOTS")
 SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
@@ -61,6 +63,11 @@ def three_teams(world):
     return world
 
 
+@pytest.fixture
+def adopted(world):
+    return adopt_with_ratings(world)
+
+
 @pytest.mark.parametrize("period", ["month", "quarter"])
 def test_a_coach_compares_teams(page, sign_in, three_teams, console_errors, period):
     world = three_teams
@@ -96,3 +103,31 @@ def test_comparing_teams_without_javascript(three_teams, signed_in_without_js):
     page.set_viewport_size({"width": 390, "height": 844})
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/compare-teams-nojs-phone.png", full_page=True)
+
+
+def test_a_member_sees_how_measures_moved_after_adoption(
+    page,
+    sign_in,
+    world,
+    adopted,
+    console_errors,
+):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(world.member_x)
+    page.goto(f"/teams/{world.team_x.id}/procedures/{adopted.id}")
+    page.get_by_role("link", name="Measures before and after").click()
+    expect(page.get_by_role("heading", name="Measures before and after adoption")).to_be_visible()
+    csat = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="CSAT average"))
+    expect(csat).to_contain_text("Better by 3.00")
+    expect(page.get_by_text("count only those about Billing")).to_be_visible()
+    _look(page, "procedure-before-after")
+    assert console_errors == []
+
+
+def test_before_and_after_without_javascript(world, adopted, signed_in_without_js):
+    page = signed_in_without_js(world.member_x)
+    page.goto(f"/teams/{world.team_x.id}/procedures/{adopted.id}")
+    page.get_by_role("link", name="Measures before and after").click()
+    page.get_by_role("link", name="Quarterly").click()
+    expect(page.get_by_role("link", name="Quarterly")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("rowheader", name="CSAT average")).to_be_visible()
