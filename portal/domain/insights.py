@@ -94,6 +94,31 @@ def expectation_met(expected_by: date | None, resolved_on: date | None, csat: in
     return on_time and liked
 
 
+@dataclass(frozen=True)
+class DimensionGap:
+    dimension_id: int
+    name: str
+    gap: float | None  # None: no answers on it in the period
+
+
+# How many of the worst-rated dimensions an internal check asks about.
+WORST_ASKED = 2
+
+
+def worst_dimensions(gaps: Sequence[DimensionGap], count: int = WORST_ASKED) -> list[DimensionGap]:
+    """The dimensions customers rate worst: the most negative gaps first, at most `count`.
+    Only shortfalls (a gap below zero) count, so a quarter with no answers, or none below
+    zero, asks nothing more; a tie keeps the order given (the survey's)."""
+    short = [g for g in gaps if g.gap is not None and g.gap < 0]
+    return sorted(short, key=lambda g: g.gap)[:count]  # sorted is stable: ties keep order
+
+
+def worst_dimension_label(dimension: DimensionGap) -> str:
+    """The checklist point for a worst-rated dimension, in the coach's words."""
+    gap = f"{dimension.gap:.1f}".replace("-", "\u2212")
+    return f"{dimension.name}: customers rate it worst this quarter (gap {gap})"
+
+
 # --- periods ------------------------------------------------------------------------------
 
 MONTHS_IN = {"month": 1, "quarter": 3}

@@ -8,7 +8,16 @@ from .base import UTCDateTime, utcnow
 from .canned import CannedReply
 from .feedback import FEEDBACK_KINDS, Feedback
 from .function import SKILL_LEVELS, Function, Skill
-from .goal import AT_LEAST, AT_MOST, DIRECTIONS, PERIOD_KINDS, CorrectiveAction, Goal, InternalCheck
+from .goal import (
+    AT_LEAST,
+    AT_MOST,
+    DIRECTIONS,
+    PERIOD_KINDS,
+    CorrectiveAction,
+    Goal,
+    InternalCheck,
+    InternalCheckPoint,
+)
 from .handoff import HANDOFF_CANCELLED, HANDOFF_DONE, HANDOFF_OPEN, Handoff
 from .inbound import InboundMail
 from .invitation import Invitation, PasswordReset
@@ -93,6 +102,7 @@ __all__ = [
     "IdempotentAnswer",
     "InboundMail",
     "InternalCheck",
+    "InternalCheckPoint",
     "Invitation",
     "Membership",
     "Notification",

@@ -1,6 +1,7 @@
 """Winning practices spread (issue 18): teams side by side as a coach sees them, with and
-without JavaScript, and how a team's measures moved around a procedure's adoption; axe at
-1366 and 390 wide. With SCREENSHOTS=/a/folder the pages are kept."""
+without JavaScript, how a team's measures moved around a procedure's adoption, and internal
+checks that ask about what customers rate worst; axe at 1366 and 390 wide. With
+SCREENSHOTS=/a/folder the pages are kept."""
 
 from __future__ import annotations
 
@@ -131,3 +132,35 @@ def test_before_and_after_without_javascript(world, adopted, signed_in_without_j
     page.get_by_role("link", name="Quarterly").click()
     expect(page.get_by_role("link", name="Quarterly")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("rowheader", name="CSAT average")).to_be_visible()
+
+
+def test_a_check_asks_about_the_worst_rated_dimensions(page, sign_in, world, console_errors):
+    from tests.insights.test_check_points import _answer
+
+    _answer(world.team_x, world.account_a, world.contact_a, [-2, 0, -1, 1, 0])
+    item = factories.make_request(
+        world.account_a,
+        world.contact_a,
+        status="resolved",
+        subject="Invoice sent twice",
+        resolved_at=utcnow() - timedelta(days=9),
+        assignee_id=world.member_x.id,
+    )
+    db.session.commit()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(world.coach_x)
+    page.goto(f"/teams/{world.team_x.id}/insights/checks")
+    form = page.locator("form.check-form").filter(has_text=item.reference)
+    worst = form.get_by_label("Reliability: customers rate it worst this quarter (gap \u22122.0)")
+    expect(worst).to_be_visible()
+    _look(page, "checks-worst-dimensions")
+    for label in ("Answered the actual question", "Correct and complete", "Tone"):
+        form.get_by_label(label).check()
+    form.get_by_label("Kept the customer informed").check()
+    worst.check()
+    form.get_by_role("button", name="Record check").click()
+    expect(page.get_by_text(f"Check of {item.reference} recorded: not passed")).to_be_visible()
+    expect(page.locator(".check-list")).to_contain_text(
+        "Competence: customers rate it worst this quarter (gap \u22121.0): fail"
+    )
+    assert console_errors == []
