@@ -68,7 +68,6 @@ class MovedMeasure:
     measure: Measure
     movement: rules.Movement
     basis: str  # what a figure stands on, in words ("ratings")
-    minimum: int
 
 
 def adopted_on(procedure: Procedure) -> datetime | None:
@@ -101,5 +100,11 @@ def measures_moved(
         sizes = series(basis, scope, periods).get(procedure.team_id, [0.0] * len(periods))
         points = [rules.Point(v, int(n or 0)) for v, n in zip(values, sizes, strict=True)]
         movement = rules.compare(points[before], points[after], measure.direction, minimum)
-        rows.append(MovedMeasure(measure, movement, words, minimum))
-    return {"adopted_at": adopted, "window": window, "rows": rows}
+        rows.append(MovedMeasure(measure, movement, words))
+    return {
+        "adopted_at": adopted,
+        "window": window,
+        "rows": rows,
+        "min_rows": rules.MIN_ROWS,
+        "min_answers": rules.MIN_ANSWERS,
+    }

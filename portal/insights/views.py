@@ -196,15 +196,15 @@ def record_check(team_id: int, request_id: int):
         abort(404)
     points = internal_checks.worst_rated_points(team)
     form = check_form(points, prefix=f"c{item.id}")
-    if form.validate_on_submit():
-        if form.asked.data != form.asked.default:
-            # A survey answer moved the worst-rated dimensions since the page was drawn.
-            form.note.errors = [
-                "The checklist changed since you opened it: customers' worst-rated "
-                "dimensions moved. Tick the points below again."
-            ]
-            form.asked.data = form.asked.default  # the form now asks today's points
-            return _checks_page(team, {item.id: form}, status=422, sample=[item], points=points)
+    valid = form.validate_on_submit()
+    if valid and form.asked.data != form.asked.default:
+        # A survey answer moved the worst-rated dimensions since the page was drawn.
+        form.note.errors = [
+            "The checklist changed since you opened it: customers' worst-rated "
+            "dimensions moved. Tick the points below again."
+        ]
+        form.asked.data = form.asked.default  # the form now asks today's points
+    elif valid:
         try:
             check = internal_checks.record_check(
                 current_user,
@@ -340,6 +340,5 @@ def procedure_measures(team_id: int, procedure_id: int):
         team=team,
         procedure=procedure,
         kind=kind,
-        minimum=adoption.rules.MIN_ROWS,
         **adoption.measures_moved(procedure, kind),
     )

@@ -5,7 +5,6 @@ SCREENSHOTS=/a/folder the pages are kept."""
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 
 import pytest
@@ -14,21 +13,8 @@ from playwright.sync_api import expect
 from portal.extensions import db
 from portal.models import Rating, utcnow
 from tests import factories
-from tests.browser.conftest import axe_violations
+from tests.browser.test_insights_pages import SHOTS, _look
 from tests.insights.test_adoption import adopt_with_ratings
-
-SHOTS = os.environ.get("SCREENSHOTS")
-SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
-
-
-def _look(page, name):
-    page.wait_for_load_state("networkidle")
-    for size, (width, height) in SIZES.items():
-        page.set_viewport_size({"width": width, "height": height})
-        assert axe_violations(page) == [], f"{name} ({size})"
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/{name}-{size}.png", full_page=True, caret="initial")
-    page.set_viewport_size({"width": 1366, "height": 900})
 
 
 def _resolved(account, contact, n, days_back=1, function=None):
@@ -135,9 +121,7 @@ def test_before_and_after_without_javascript(world, adopted, signed_in_without_j
 
 
 def test_a_check_asks_about_the_worst_rated_dimensions(page, sign_in, world, console_errors):
-    from tests.insights.test_check_points import _answer
-
-    _answer(world.team_x, world.account_a, world.contact_a, [-2, 0, -1, 1, 0])
+    factories.make_survey_answer(world.team_x, world.account_a, world.contact_a, [-2, 0, -1, 1, 0])
     item = factories.make_request(
         world.account_a,
         world.contact_a,

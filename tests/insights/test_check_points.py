@@ -11,32 +11,21 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.insights import internal_checks, services
-from portal.models import InternalCheck, InternalCheckPoint, SurveyResponse, SurveyScore, utcnow
+from portal.models import InternalCheck, InternalCheckPoint, utcnow
 from tests import factories
 
 FIXED = ("answered_question", "correct", "kept_informed", "tone")
-
-
-def _answer(team, account, contact, gaps):
-    """One survey answer: dimension n (in the survey's order) scored with gaps[n]."""
-    services.ensure_dimensions()
-    survey, _ = services.send_survey(None, team, account)
-    response = SurveyResponse(survey_id=survey.id, contact_id=contact.id, team_id=team.id)
-    response.scores = [
-        SurveyScore(dimension_id=d.id, expectation=4, perception=4 + gap)
-        for d, gap in zip(services.dimensions(), gaps, strict=False)
-    ]
-    db.session.add(response)
-    db.session.flush()
 
 
 @pytest.fixture
 def rated(world):
     """Team X's customers rate the 1st dimension worst (-2), then the 3rd (-1); Team Y's
     rate the 2nd worst, which must not reach Team X's checklist."""
-    _answer(world.team_x, world.account_a, world.contact_a, [-2, -1, -1, 1, 0])
-    _answer(world.team_x, world.account_a2, world.contact_a2, [-2, 0, -1, 1, 0])
-    _answer(world.team_y, world.account_b, world.contact_b, [2, -3, 2, 2, 2])
+    factories.make_survey_answer(world.team_x, world.account_a, world.contact_a, [-2, -1, -1, 1, 0])
+    factories.make_survey_answer(
+        world.team_x, world.account_a2, world.contact_a2, [-2, 0, -1, 1, 0]
+    )
+    factories.make_survey_answer(world.team_y, world.account_b, world.contact_b, [2, -3, 2, 2, 2])
     db.session.commit()
     return services.dimensions()
 

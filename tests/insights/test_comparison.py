@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.inbox import queries
 from portal.insights import comparison, services
 from portal.insights.measures import MEASURES
-from portal.models import Rating, SurveyResponse, SurveyScore, utcnow
+from portal.models import Rating, utcnow
 from tests import factories
 from tests.insights.test_query_counts import BUDGETS
 from tests.test_query_counts import counting
@@ -27,7 +27,7 @@ def _busy_team(world, name: str, n: int = 3):
     )
     contact = factories.make_contact(account, name=f"Contact of {name}")
     _resolved(account, contact, n)
-    _answer(team, account, contact)
+    factories.make_survey_answer(team, account, contact, [-2, 2])
     return team
 
 
@@ -45,18 +45,6 @@ def _resolved(account, contact, n):
             resolution_due_at=now,
         )
         db.session.add(Rating(request_id=item.id, contact_id=contact.id, score=1 + i % 5))
-    db.session.flush()
-
-
-def _answer(team, account, contact, pairs=((5, 3), (4, 6))):
-    services.ensure_dimensions()
-    survey, _ = services.send_survey(None, team, account)
-    response = SurveyResponse(survey_id=survey.id, contact_id=contact.id, team_id=team.id)
-    response.scores = [
-        SurveyScore(dimension_id=d.id, expectation=e, perception=p)
-        for d, (e, p) in zip(services.dimensions(), pairs, strict=False)
-    ]
-    db.session.add(response)
     db.session.flush()
 
 
@@ -129,8 +117,8 @@ def test_the_figures_are_the_dashboard_s(world):
 
 
 def test_the_gap_by_dimension_is_split_by_team_in_one_query(world):
-    _answer(world.team_x, world.account_a, world.contact_a, ((6, 4), (3, 3)))
-    _answer(world.team_y, world.account_b, world.contact_b, ((2, 5),))
+    factories.make_survey_answer(world.team_x, world.account_a, world.contact_a, [-2, 0])
+    factories.make_survey_answer(world.team_y, world.account_b, world.contact_b, [3])
     data = comparison.side_by_side(world.admin, "month")
     rows = {row.team.id: row for row in data["rows"]}
     first, second = services.dimensions()[:2]
