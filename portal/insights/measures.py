@@ -1,12 +1,12 @@
 """Every insights measure, defined once, computed by SQL aggregation.
 
-Goals, the team dashboard, the admins' side-by-side view, per-member measures, the weekly
-review and the CSV exports all read these functions: there is no second definition of a
-measure anywhere. Each measure is one aggregate over one set of rows ("requests received",
-"handoffs completed", ...), evaluated for several periods and several teams (or members) in
-one query with filtered aggregates, so a page costs the same with 200 or 200,000 requests.
-The rules (shares, medians, gaps, expectations met) match portal/domain/insights.py; the
-tests check they agree on hand-computed data.
+Goals, the team dashboard, teams side by side, a procedure's before and after, per-member
+measures, the weekly review and the CSV exports all read these functions: there is no
+second definition of a measure anywhere. Each measure is one aggregate over one set of rows
+("requests received", "handoffs completed", ...), evaluated for several periods and several
+teams (or members) in one query with filtered aggregates, so a page costs the same with 200
+or 200,000 requests. The rules (shares, medians, gaps, expectations met) match
+portal/domain/insights.py; the tests check they agree on hand-computed data.
 """
 
 from __future__ import annotations
