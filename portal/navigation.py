@@ -51,6 +51,8 @@ def navigation_for(user) -> list[NavItem]:
         items.append(NavItem("Admin", url, (url,)))  # "/admin/" and below
         insights = url_for("insights.overview")
         items.append(NavItem("Insights", insights, (insights + "/",)))
+    elif access.policy_of("insights.overview").check(user, {}):  # coaches compare teams
+        items.append(NavItem("Compare teams", url_for("insights.overview")))
     return items
 
 

@@ -189,6 +189,23 @@ def join_reference_group(contact: User, account: Account):
     return group_membership.join(contact, account)
 
 
+def make_survey_answer(team: Team, account, contact: User, gaps, expectation: int = 4):
+    """A relationship survey sent to `account` and answered now by `contact`: the n-th
+    dimension (in the survey's order) scored with gap gaps[n] (perception - expectation)."""
+    from portal.insights import services
+    from portal.models import SurveyResponse, SurveyScore
+
+    survey, _ = services.send_survey(None, team, account)
+    response = SurveyResponse(survey_id=survey.id, contact_id=contact.id, team_id=team.id)
+    response.scores = [
+        SurveyScore(dimension_id=d.id, expectation=expectation, perception=expectation + gap)
+        for d, gap in zip(services.dimensions(), gaps, strict=False)
+    ]
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
 def make_procedure(team: Team, author: User, *, title="Returns collected in two days", **fields):
     from portal.procedures import authoring
 

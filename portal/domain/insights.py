@@ -94,6 +94,31 @@ def expectation_met(expected_by: date | None, resolved_on: date | None, csat: in
     return on_time and liked
 
 
+@dataclass(frozen=True)
+class DimensionGap:
+    dimension_id: int
+    name: str
+    gap: float | None  # None: no answers on it in the period
+
+
+# How many of the worst-rated dimensions an internal check asks about.
+WORST_ASKED = 2
+
+
+def worst_dimensions(gaps: Sequence[DimensionGap], count: int = WORST_ASKED) -> list[DimensionGap]:
+    """The dimensions customers rate worst: the most negative gaps first, at most `count`.
+    Only shortfalls (a gap below zero) count, so a quarter with no answers, or none below
+    zero, asks nothing more; a tie keeps the order given (the survey's)."""
+    short = [g for g in gaps if g.gap is not None and g.gap < 0]
+    return sorted(short, key=lambda g: g.gap)[:count]  # sorted is stable: ties keep order
+
+
+def worst_dimension_label(dimension: DimensionGap) -> str:
+    """The checklist point for a worst-rated dimension, in the coach's words."""
+    gap = f"{dimension.gap:.1f}".replace("-", "\u2212")
+    return f"{dimension.name}: customers rate it worst this quarter (gap {gap})"
+
+
 # --- periods ------------------------------------------------------------------------------
 
 MONTHS_IN = {"month": 1, "quarter": 3}
@@ -192,6 +217,19 @@ def trend(values: Sequence[float | None], direction: str, tolerance: float = 1e-
         return STEADY
     rising_is_good = direction == AT_LEAST
     return IMPROVING if (change > 0) == rising_is_good else WORSENING
+
+
+def best_of(values: dict[int, float | None], direction: str) -> set[int]:
+    """Which owners (teams) lead on a measure: the highest value where more is better, the
+    lowest where less is. Ties all lead; with fewer than two values known nobody does (a
+    lone figure leads nothing)."""
+    known = {owner: v for owner, v in values.items() if v is not None}
+    if len(known) < 2:
+        return set()
+    top = max(known.values()) if direction == AT_LEAST else min(known.values())
+    if all(abs(v - top) <= 1e-9 for v in known.values()):
+        return set()  # everyone equal: no one stands out
+    return {owner for owner, v in known.items() if abs(v - top) <= 1e-9}
 
 
 # --- exports ------------------------------------------------------------------------------

@@ -315,11 +315,11 @@ class QuietAccount:
     waiting_at_risk: int  # open requests near their target with no answer from the team
 
 
-def quiet_accounts(user: User, team: Team, quiet_days: int, now: datetime | None = None):
-    """Accounts the team risks forgetting: open requests nearing their target with no answer
-    yet, or no word from the team in `quiet_days` days. Longest silence first."""
-    now = now or utcnow()
-    visible = access.requests_visible_to(user).where(Request.team_id == team.id).subquery()
+def _quiet(requests, accounts, quiet_days: int, now: datetime, *columns):
+    """The quiet-accounts rule: `columns` of the accounts among `accounts` (a select of
+    Account ids) with an open request of `requests` (a select of Request) nearing its target
+    with no answer yet, or no word from the team in `quiet_days` days."""
+    visible = requests.subquery()
     at_risk = (
         select(visible.c.account_id, func.count().label("waiting"))
         .where(
@@ -330,22 +330,50 @@ def quiet_accounts(user: User, team: Team, quiet_days: int, now: datetime | None
         .group_by(visible.c.account_id)
         .subquery()
     )
-    rows = db.session.execute(
-        select(Account, Account.last_contact_at, func.coalesce(at_risk.c.waiting, 0))
-        .options(joinedload(Account.tier))
+    return (
+        select(*columns, func.coalesce(at_risk.c.waiting, 0))
         .outerjoin(at_risk, at_risk.c.account_id == Account.id)
         .where(
-            Account.id.in_(
-                access.accounts_visible_to(user)
-                .where(Account.team_id == team.id)
-                .with_only_columns(Account.id)
-            ),
+            Account.id.in_(accounts),
             or_(
                 at_risk.c.waiting > 0,
                 Account.last_contact_at.is_(None),
                 Account.last_contact_at < now - timedelta(days=quiet_days),
             ),
         )
+    )
+
+
+def quiet_accounts(user: User, team: Team, quiet_days: int, now: datetime | None = None):
+    """Accounts the team risks forgetting (`_quiet`), as `user` may see them. Longest
+    silence first."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        _quiet(
+            access.requests_visible_to(user).where(Request.team_id == team.id),
+            access.accounts_visible_to(user)
+            .where(Account.team_id == team.id)
+            .with_only_columns(Account.id),
+            quiet_days,
+            now,
+            Account,
+            Account.last_contact_at,
+        )
+        .options(joinedload(Account.tier))
         .order_by(Account.last_contact_at.is_not(None), Account.last_contact_at)
     )
     return [QuietAccount(account, last, waiting) for account, last, waiting in rows]
+
+
+def quiet_counts(team_ids: list[int], quiet_days: int, now: datetime) -> dict[int, int]:
+    """How many accounts each team risks forgetting (`_quiet`), every team in one query:
+    a figure for comparing teams, read by no one's visibility (it names no account)."""
+    quiet = _quiet(
+        select(Request).where(Request.team_id.in_(team_ids)),
+        select(Account.id).where(Account.team_id.in_(team_ids)),
+        quiet_days,
+        now,
+        Account.team_id,
+    ).subquery()
+    query = select(quiet.c.team_id, func.count()).group_by(quiet.c.team_id)
+    return {team_id: count for team_id, count in db.session.execute(query)}

@@ -1,5 +1,5 @@
-"""The admins' insights pages: every team side by side, and the survey dimensions and
-schedules."""
+"""The insights pages across teams: every team side by side (admins and coaches), and the
+survey dimensions and schedules (admins)."""
 
 from __future__ import annotations
 
@@ -8,29 +8,35 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import access
-from ..access import ADMIN, policy
+from ..access import ADMIN, Policy, policy
 from ..domain.insights import InsightError
 from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import render_page
 from ..models import ServiceDimension, Tier
-from . import bp, reports, services
+from . import bp, comparison, services
 from .forms import DimensionForm
-from .measures import GROUPS
-from .views import period_kind
+from .views import KINDS
+
+# Admins, and anyone who coaches a team: comparing teams is a coach's business.
+ANY_COACH = Policy(
+    "coach of a team",
+    lambda user, args: (
+        user.is_admin
+        or any(access.is_coach_of(user, team_id) for team_id in access.team_ids_of(user))
+    ),
+)
 
 
 @bp.route("/insights")
-@policy(ADMIN)
+@policy(ANY_COACH)
 def overview():
-    teams = db.session.scalars(access.teams_visible_to(current_user)).all()
-    kind = period_kind()
+    """Every team side by side; a coach compares their team with the others' figures."""
+    kind = request.args.get("period", "month")
+    if kind not in KINDS:
+        abort(400, "Choose monthly or quarterly periods.")
     return render_page(
-        "insights/overview.html",
-        teams=teams,
-        kind=kind,
-        groups=GROUPS,
-        **reports.side_by_side(current_user, teams, kind),
+        "insights/overview.html", kind=kind, **comparison.side_by_side(current_user, kind)
     )
 
 

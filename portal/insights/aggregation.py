@@ -54,6 +54,8 @@ class Rows:
     team: object
     member: object | None
     where: Callable[[], list] = lambda: []
+    # The service function a row is about (a request's, a handoff's), when it has one.
+    function: object | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,8 @@ class Scope:
     team_ids: tuple[int, ...]
     by_member: bool = False
     dimension_id: int | None = None
+    # Only rows about this service function (rows with no function are not narrowed).
+    function_id: int | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     # team id -> accounts with no word for too long, now (from the inbox's query)
     quiet_counts: dict[int, int] | None = None
@@ -202,6 +206,8 @@ def aggregate_together(measures: list[Measure], scope: Scope, periods: Sequence[
     )
     if scope.dimension_id and any(m.by_dimension for m in measures):
         query = query.where(SurveyScore.dimension_id == scope.dimension_id)
+    if scope.function_id is not None and rows.function is not None:
+        query = query.where(rows.function == scope.function_id)
     results: dict[str, dict[int, list]] = {m.key: {} for m in measures}
     for row in db.session.execute(query):
         offset = 2

@@ -5,6 +5,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    HiddenField,
     MonthField,
     RadioField,
     SelectField,
@@ -70,6 +71,19 @@ class CheckForm(FlaskForm):
         validators=[Length(max=2000, message="Use at most 2,000 characters.")],
         filters=[clean_text],
     )
+
+
+def check_form(points, **kwargs) -> CheckForm:
+    """The check form for a team: the fixed checklist, one box per worst-rated dimension
+    (internal_checks.Point), and which of those it asked, so a post answering an older
+    checklist is told instead of recorded."""
+
+    class TeamCheckForm(CheckForm):
+        asked = HiddenField(default=",".join(str(p.dimension_id) for p in points))
+
+    for point in points:
+        setattr(TeamCheckForm, point.field, BooleanField(point.label))
+    return TeamCheckForm(**kwargs)
 
 
 class DimensionForm(FlaskForm):

@@ -9,13 +9,25 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
-from ..domain.insights import InsightError
+from ..domain import insights as rules
+from ..domain.insights import InsightError, period_containing
 from ..extensions import db
-from ..models import InternalCheck, Request, Team, User, utcnow
+from ..models import (
+    InternalCheck,
+    InternalCheckPoint,
+    Request,
+    SurveyScore,
+    Team,
+    User,
+    utcnow,
+)
 from ..models.request import CLOSED, RESOLVED
+from . import services
+from .aggregation import Scope
+from .measures import MEASURES, breakdown
 
 CHECKLIST = {
     "answered_question": "Answered the actual question",
@@ -23,6 +35,42 @@ CHECKLIST = {
     "kept_informed": "Kept the customer informed",
     "tone": "Tone: friendly, plain, respectful",
 }
+
+
+@dataclass(frozen=True)
+class Point:
+    """A point asked besides CHECKLIST: a dimension the team's customers rate worst."""
+
+    dimension_id: int
+    name: str
+    label: str
+    gap: float
+
+    @property
+    def field(self) -> str:
+        return f"dimension_{self.dimension_id}"
+
+
+def worst_rated_points(team: Team, now: datetime | None = None) -> list[Point]:
+    """The checklist's extra points for the team: the survey dimensions its customers rate
+    worst this quarter (rules.worst_dimensions), from the dashboard's gap by dimension."""
+    now = now or utcnow()
+    quarter = period_containing("quarter", now.date())
+    gaps = dict(
+        breakdown(
+            MEASURES["survey_gap"], Scope((team.id,), now=now), quarter, SurveyScore.dimension_id
+        )
+    )
+    if not gaps:
+        return []  # no answers this quarter: nothing more to ask (and no dimensions to read)
+    found = [
+        rules.DimensionGap(d.id, d.name, gaps.get(d.id))
+        for d in services.dimensions(active_only=False)
+    ]
+    return [
+        Point(d.dimension_id, d.name, rules.worst_dimension_label(d), d.gap)
+        for d in rules.worst_dimensions(found)
+    ]
 
 
 @dataclass(frozen=True)
@@ -87,7 +135,15 @@ def _draw(team_id: int, week: date, request_id: int) -> bytes:
     return hashlib.sha256(f"{team_id}:{week.isoformat()}:{request_id}".encode()).digest()
 
 
-def record_check(actor: User, team: Team, request: Request, marks: dict[str, bool], note: str):
+def record_check(
+    actor: User,
+    team: Team,
+    request: Request,
+    marks: dict[str, bool],
+    note: str,
+    points: list[Point] | None = None,
+):
+    """`marks`: each CHECKLIST key, and each point's field, to whether it passed."""
     if request.team_id != team.id:
         raise InsightError("That request is not in this team's inbox.")
     if request.status not in (RESOLVED, CLOSED):
@@ -98,13 +154,20 @@ def record_check(actor: User, team: Team, request: Request, marks: dict[str, boo
     if exists is not None:
         raise InsightError(f"{request.reference} has already been checked.")
     values = {key: bool(marks.get(key)) for key in CHECKLIST}
+    asked_points = [
+        InternalCheckPoint(
+            dimension_id=p.dimension_id, label=p.label, gap=p.gap, passed=bool(marks.get(p.field))
+        )
+        for p in points or []
+    ]
     check = InternalCheck(
         request_id=request.id,
         team_id=team.id,
         member_id=request.assignee_id,
         reviewer_id=actor.id,
-        passed=all(values.values()),
+        passed=all(values.values()) and all(p.passed for p in asked_points),
         note=note.strip()[:2000],
+        points=asked_points,
         **values,
     )
     db.session.add(check)
@@ -120,6 +183,7 @@ def recent_checks(team: Team, member_id: int | None = None, limit: int = 20):
             joinedload(InternalCheck.request),
             joinedload(InternalCheck.member),
             joinedload(InternalCheck.reviewer),
+            selectinload(InternalCheck.points),
         )
         .where(InternalCheck.team_id == team.id)
         .order_by(InternalCheck.created_at.desc(), InternalCheck.id.desc())

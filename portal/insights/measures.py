@@ -1,12 +1,12 @@
 """Every insights measure, defined once, computed by SQL aggregation.
 
-Goals, the team dashboard, the admins' side-by-side view, per-member measures, the weekly
-review and the CSV exports all read these functions: there is no second definition of a
-measure anywhere. Each measure is one aggregate over one set of rows ("requests received",
-"handoffs completed", ...), evaluated for several periods and several teams (or members) in
-one query with filtered aggregates, so a page costs the same with 200 or 200,000 requests.
-The rules (shares, medians, gaps, expectations met) match portal/domain/insights.py; the
-tests check they agree on hand-computed data.
+Goals, the team dashboard, teams side by side, a procedure's before and after, per-member
+measures, the weekly review and the CSV exports all read these functions: there is no
+second definition of a measure anywhere. Each measure is one aggregate over one set of rows
+("requests received", "handoffs completed", ...), evaluated for several periods and several
+teams (or members) in one query with filtered aggregates, so a page costs the same with 200
+or 200,000 requests. The rules (shares, medians, gaps, expectations met) match
+portal/domain/insights.py; the tests check they agree on hand-computed data.
 """
 
 from __future__ import annotations
@@ -55,7 +55,13 @@ GROUPS = {
 }
 
 
-REQUESTS_RECEIVED = Rows(lambda: Request, Request.created_at, Request.team_id, Request.assignee_id)
+REQUESTS_RECEIVED = Rows(
+    lambda: Request,
+    Request.created_at,
+    Request.team_id,
+    Request.assignee_id,
+    function=Request.function_id,
+)
 # Resolved requests with their rating, if any: an outer join (a request has at most one
 # rating), so counts of requests stay counts of requests and CSAT is the average of the
 # ratings of the period's resolved requests.
@@ -65,9 +71,14 @@ REQUESTS_RESOLVED = Rows(
     Request.team_id,
     Request.assignee_id,
     lambda: [Request.merged_into_id.is_(None)],
+    function=Request.function_id,
 )
 FIRST_RESPONSES = Rows(
-    lambda: Request, Request.first_response_at, Request.team_id, Request.assignee_id
+    lambda: Request,
+    Request.first_response_at,
+    Request.team_id,
+    Request.assignee_id,
+    function=Request.function_id,
 )
 HANDOFFS_DONE = Rows(
     lambda: Handoff.__table__.join(Request.__table__, Request.id == Handoff.request_id),
@@ -75,6 +86,7 @@ HANDOFFS_DONE = Rows(
     Request.team_id,
     Handoff.owner_id,
     lambda: [Handoff.status == HANDOFF_DONE],
+    function=Handoff.function_id,
 )
 CHECKS_BY_MEMBER = Rows(
     lambda: InternalCheck, InternalCheck.created_at, InternalCheck.team_id, InternalCheck.member_id
@@ -109,6 +121,7 @@ def _median_first_response(measure: Measure, scope: Scope, periods: Sequence[Per
             Request.team_id.in_(scope.team_ids),
             within_periods(Request.first_response_at, periods),
             Request.first_response_minutes.is_not(None),
+            *([Request.function_id == scope.function_id] if scope.function_id is not None else []),
         )
         .subquery()
     )
@@ -362,16 +375,23 @@ def series(measure: Measure, scope: Scope, periods: Sequence[Period]) -> dict[in
 
 
 def _memo_key(measure: Measure, scope: Scope, periods: Sequence[Period]) -> tuple:
-    return (measure.key, scope.team_ids, scope.by_member, scope.dimension_id, tuple(periods))
+    return (
+        measure.key,
+        scope.team_ids,
+        scope.by_member,
+        scope.dimension_id,
+        scope.function_id,
+        tuple(periods),
+    )
 
 
 def prefetch(keys, scope: Scope, periods: Sequence[Period]) -> None:
-    """Compute, one query per set of rows, the measures among `keys` a page is about to
-    show, so `series` finds them computed (received and chases together; every measure of
-    resolved requests together...)."""
+    """Compute, one query per set of rows, the measures among `keys` (keys of MEASURES,
+    or Measure objects) a page is about to show, so `series` finds them computed (received
+    and chases together; every measure of resolved requests together...)."""
     groups: dict[int, list[Measure]] = {}
     for key in keys:
-        measure = MEASURES[key]
+        measure = key if isinstance(key, Measure) else MEASURES[key]
         if measure.custom or (scope.by_member and not measure.per_member):
             continue
         if _memo_key(measure, scope, periods) not in scope.memo:
@@ -379,8 +399,9 @@ def prefetch(keys, scope: Scope, periods: Sequence[Period]) -> None:
     if groups:
         without_jit()
     for measures in groups.values():
+        by_key = {m.key: m for m in measures}
         for key, result in aggregate_together(measures, scope, periods).items():
-            scope.memo[_memo_key(MEASURES[key], scope, periods)] = result
+            scope.memo[_memo_key(by_key[key], scope, periods)] = result
 
 
 def value(measure: Measure, scope: Scope, period: Period, owner: int) -> float | None:
@@ -390,20 +411,27 @@ def value(measure: Measure, scope: Scope, period: Period, owner: int) -> float |
 # --- breakdowns for the dashboard: the same rows and aggregates, grouped ------------------
 
 
-def breakdown(measure: Measure, scope: Scope, period: Period, group_by, *where) -> list[tuple]:
-    """(group value, measure value) for one team and period, grouped by `group_by` (a
-    column reachable from the measure's rows, e.g. Request.function_id); `where` narrows
-    the rows further (one account's requests, one survey's answers)."""
+def breakdown(
+    measure: Measure, scope: Scope, period: Period, group_by, *where, by_team: bool = False
+) -> list[tuple]:
+    """(group value, measure value) for the scope's teams together and one period, grouped
+    by `group_by` (a column reachable from the measure's rows, e.g. Request.function_id);
+    `where` narrows the rows further (one account's requests, one survey's answers).
+    `by_team` splits it by team too, in the same query: (team id, group value, value)."""
     without_jit()
     rows = measure.rows
+    keys = (rows.team, group_by) if by_team else (group_by,)
     columns = measure.aggregate.columns(in_period(rows.dated, period))
-    query = select(group_by, *columns).select_from(rows.select_from())
+    query = select(*keys, *columns).select_from(rows.select_from())
     if group_by.table is Account.__table__:
         query = query.join(Account, Account.id == Request.account_id)
     query = query.where(
         rows.team.in_(scope.team_ids), in_period(rows.dated, period), *rows.where(), *where
-    ).group_by(group_by)
-    return [(row[0], measure.aggregate.value(row[1:])) for row in db.session.execute(query)]
+    ).group_by(*keys)
+    width = len(keys)
+    return [
+        (*row[:width], measure.aggregate.value(row[width:])) for row in db.session.execute(query)
+    ]
 
 
 def csat_distribution(scope: Scope, period: Period, *where) -> dict[int, int]:

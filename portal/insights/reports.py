@@ -211,19 +211,31 @@ def survey_results(team_id: int, day: date | None = None, now: datetime | None =
     return {"period": period, "responses": responses, "gaps": gaps}
 
 
+def account_facts(team_ids) -> dict[int, list[loyalty.AccountFacts]]:
+    """Team id -> the facts loyalty is measured on, one row per account: one query for
+    any number of teams."""
+    facts: dict[int, list[loyalty.AccountFacts]] = {}
+    rows = db.session.execute(
+        select(
+            Account.team_id,
+            Tier.name,
+            Tier.rank,
+            Account.active,
+            Account.yearly_revenue,
+            Account.customer_since,
+        )
+        .join(Tier, Tier.id == Account.tier_id)
+        .where(Account.team_id.in_(team_ids))
+    )
+    for team_id, *row in rows:
+        facts.setdefault(team_id, []).append(loyalty.AccountFacts(*row))
+    return facts
+
+
 def loyalty_of(team: Team, period: Period, now: datetime) -> dict:
     """Retention a year on, revenue by tier, and each tier's gap now and a quarter before
     (by the tier the account has now)."""
-    facts = [
-        loyalty.AccountFacts(*row)
-        for row in db.session.execute(
-            select(
-                Tier.name, Tier.rank, Account.active, Account.yearly_revenue, Account.customer_since
-            )
-            .join(Tier, Tier.id == Account.tier_id)
-            .where(Account.team_id == team.id)
-        )
-    ]
+    facts = account_facts([team.id]).get(team.id, [])
     shares = loyalty.revenue_by_tier(facts)
     return {
         "retention": loyalty.retention(facts, now.date()),
@@ -270,46 +282,6 @@ def dashboard(user: User, team: Team, kind: str = "month", now: datetime | None 
         "volumes": volumes_by_function(scope, period),
         "loyalty": loyalty_of(team, survey_period, now),
     }
-
-
-# --- admins: every team side by side -----------------------------------------------------
-
-
-def side_by_side(user: User, teams: list[Team], kind: str = "month", now: datetime | None = None):
-    """measure -> {team id: (this period, previous period)}, one query per measure."""
-    now = now or utcnow()
-    scope = team_scope(user, teams, now)
-    period = current_period(kind, now)
-    periods = [period.previous(), period]
-    prefetch(MEASURES, scope, periods)
-    rows = []
-    for measure in MEASURES.values():
-        values = series(measure, scope, periods)
-        rows.append((measure, {t.id: values.get(t.id, [None, None]) for t in teams}))
-    gaps = {}
-    survey_period = current_period("quarter", now)
-    for dimension_id, team_id, value in _gap_by_team(scope, survey_period):
-        gaps.setdefault(dimension_id, {})[team_id] = value
-    return {
-        "period": period,
-        "periods": periods,
-        "rows": rows,
-        "gaps": gaps,
-        "dimensions": services.dimensions(),
-        "survey_period": survey_period,
-    }
-
-
-def _gap_by_team(scope: Scope, period: Period):
-    """(dimension, team, gap) for the period: the survey_gap measure, grouped twice."""
-    out = []
-    for team_id in scope.team_ids:
-        one = Scope((team_id,), now=scope.now)
-        for dimension_id, value in breakdown(
-            MEASURES["survey_gap"], one, period, SurveyScore.dimension_id
-        ):
-            out.append((dimension_id, team_id, value))
-    return out
 
 
 # --- per member ---------------------------------------------------------------------------

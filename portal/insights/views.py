@@ -16,10 +16,10 @@ from ..extensions import db
 from ..follow_ups import services as follow_ups
 from ..forms import EmptyForm
 from ..htmx import after_write, render_page
-from ..models import CorrectiveAction, Goal, User
-from . import actions, bp, internal_checks, reports, services
+from ..models import CorrectiveAction, Goal, Procedure, User
+from . import actions, adoption, bp, internal_checks, reports, services
 from . import function_load as load
-from .forms import ActionForm, CheckForm, CloseActionForm, GoalForm
+from .forms import ActionForm, CloseActionForm, GoalForm, check_form
 from .measures import GROUPS, MEASURES
 
 KINDS = ("month", "quarter")
@@ -142,16 +142,18 @@ def members(team_id: int):
 # --- internal checks ----------------------------------------------------------------------
 
 
-def _checks_page(team, forms=None, status=200, sample=None):
+def _checks_page(team, forms=None, status=200, sample=None, points=None):
     sample = sample if sample is not None else internal_checks.check_sample(team)
+    points = points if points is not None else internal_checks.worst_rated_points(team)
     forms = forms or {}
     return render_page(
         "insights/checks.html",
         status=status,
         team=team,
         sample=sample,
+        points=points,
         forms={
-            item.id: forms.get(item.id) or CheckForm(formdata=None, prefix=f"c{item.id}")
+            item.id: forms.get(item.id) or check_form(points, formdata=None, prefix=f"c{item.id}")
             for item in sample
         },
         checks=internal_checks.recent_checks(team),
@@ -173,15 +175,25 @@ def record_check(team_id: int, request_id: int):
     item = access.get_request(request_id)
     if item.team_id != team.id:
         abort(404)
-    form = CheckForm(prefix=f"c{item.id}")
-    if form.validate_on_submit():
+    points = internal_checks.worst_rated_points(team)
+    form = check_form(points, prefix=f"c{item.id}")
+    valid = form.validate_on_submit()
+    if valid and form.asked.data != form.asked.default:
+        # A survey answer moved the worst-rated dimensions since the page was drawn.
+        form.note.errors = [
+            "The checklist changed since you opened it: customers' worst-rated "
+            "dimensions moved. Tick the points below again."
+        ]
+        form.asked.data = form.asked.default  # the form now asks today's points
+    elif valid:
         try:
             check = internal_checks.record_check(
                 current_user,
                 team,
                 item,
-                {key: getattr(form, key).data for key in internal_checks.CHECKLIST},
+                {f.short_name: f.data for f in form if f.type == "BooleanField"},
                 form.note.data or "",
+                points,
             )
         except InsightError as error:
             db.session.rollback()
@@ -194,7 +206,7 @@ def record_check(team_id: int, request_id: int):
                 "success",
             )
             return redirect(url_for("insights.checks", team_id=team_id), code=303)
-    return _checks_page(team, {item.id: form}, status=422, sample=[item])
+    return _checks_page(team, {item.id: form}, status=422, sample=[item], points=points)
 
 
 # --- the weekly review --------------------------------------------------------------------
@@ -292,3 +304,23 @@ def function_load(team_id: int):
     """Handoffs by function, day by day: where work jams up and clears in clumps."""
     team = access.get_team(team_id)
     return render_page("insights/load.html", team=team, **load.function_load(team))
+
+
+@bp.route("/teams/<int:team_id>/procedures/<int:procedure_id>/measures")
+@policy(TEAM_MEMBER)
+def procedure_measures(team_id: int, procedure_id: int):
+    """How the team's related measures moved before and after it adopted the procedure."""
+    team = access.get_team(team_id)
+    procedure = db.session.get(Procedure, procedure_id)
+    if procedure is None or procedure.team_id != team.id or procedure.adopted_at is None:
+        abort(404)
+    kind = request.args.get("period", "month")
+    if kind not in KINDS:
+        abort(400, "Choose monthly or quarterly periods.")
+    return render_page(
+        "insights/adoption.html",
+        team=team,
+        procedure=procedure,
+        kind=kind,
+        **adoption.measures_moved(procedure, kind),
+    )

@@ -17,6 +17,7 @@ from .goal import (
     CorrectiveAction,
     Goal,
     InternalCheck,
+    InternalCheckPoint,
     MemberTarget,
 )
 from .handoff import HANDOFF_CANCELLED, HANDOFF_DONE, HANDOFF_OPEN, Handoff
@@ -108,6 +109,7 @@ __all__ = [
     "IdempotentAnswer",
     "InboundMail",
     "InternalCheck",
+    "InternalCheckPoint",
     "Invitation",
     "KeyPerson",
     "LearningEntry",

@@ -106,6 +106,28 @@ class InternalCheck(db.Model):
     request: Mapped[Request] = relationship()
     member: Mapped[User | None] = relationship(foreign_keys=[member_id])
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+    # The points asked besides the fixed four (none on checks recorded before there were any).
+    points: Mapped[list[InternalCheckPoint]] = relationship(
+        order_by="InternalCheckPoint.id", cascade="all, delete-orphan"
+    )
+
+
+class InternalCheckPoint(db.Model):
+    """A point of an internal check beyond the fixed checklist, as it was asked: a survey
+    dimension the team's customers rated worst that quarter, with the gap shown then."""
+
+    __tablename__ = "internal_check_point"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(
+        ForeignKey("internal_check.id", ondelete="CASCADE"), index=True
+    )
+    dimension_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_dimension.id", ondelete="SET NULL")
+    )
+    label: Mapped[str] = mapped_column(String(200))
+    gap: Mapped[float | None]
+    passed: Mapped[bool]
 
 
 class CorrectiveAction(db.Model):

@@ -115,3 +115,42 @@ def test_trend_depends_on_direction_and_skips_gaps():
 )
 def test_csv_cells_are_neutralised(cell, written):
     assert rules.neutralise_cell(cell) == written
+
+
+def test_the_best_team_is_the_highest_where_more_is_better_and_the_lowest_where_less_is():
+    values = {1: 4.2, 2: 4.6, 3: None, 4: 3.9}
+    assert rules.best_of(values, AT_LEAST) == {2}
+    assert rules.best_of(values, AT_MOST) == {4}
+
+
+def test_ties_all_lead_but_nobody_leads_alone_or_when_all_are_equal():
+    assert rules.best_of({1: 90.0, 2: 90.0, 3: 80.0}, AT_LEAST) == {1, 2}
+    assert rules.best_of({1: 90.0, 2: None}, AT_LEAST) == set()
+    assert rules.best_of({1: 3.0, 2: 3.0}, AT_MOST) == set()
+    assert rules.best_of({}, AT_LEAST) == set()
+
+
+def _gaps(*pairs):
+    return [rules.DimensionGap(n, name, gap) for n, (name, gap) in enumerate(pairs, 1)]
+
+
+def test_the_two_most_negative_gaps_are_the_worst_rated():
+    gaps = _gaps(("Reliability", -0.4), ("Empathy", 0.6), ("Competence", -1.2), ("Speed", -0.8))
+    worst = rules.worst_dimensions(gaps)
+    assert [g.name for g in worst] == ["Competence", "Speed"]
+    assert rules.worst_dimension_label(worst[1]) == (
+        "Speed: customers rate it worst this quarter (gap \u22120.8)"
+    )
+
+
+def test_ties_keep_the_survey_s_order_and_only_shortfalls_count():
+    gaps = _gaps(("Reliability", -0.5), ("Empathy", -0.5), ("Competence", -0.5), ("Ease", 0.0))
+    assert [g.name for g in rules.worst_dimensions(gaps)] == ["Reliability", "Empathy"]
+    one_short = _gaps(("Reliability", 0.5), ("Empathy", -0.1), ("Ease", 0.0))
+    assert [g.name for g in rules.worst_dimensions(one_short)] == ["Empathy"]
+
+
+def test_no_survey_answers_ask_nothing_more():
+    assert rules.worst_dimensions(_gaps(("Reliability", None), ("Empathy", None))) == []
+    assert rules.worst_dimensions([]) == []
+    assert rules.worst_dimensions(_gaps(("Reliability", 0.4), ("Empathy", 1.0))) == []

@@ -87,6 +87,16 @@ def _check_url(w):
     return url_for("insights.record_check", team_id=w.team_x.id, request_id=item.id)
 
 
+def _adopted_procedure_url(w):
+    """A procedure Team X adopted: how its measures moved, for the team only."""
+    from portal.models import utcnow
+
+    procedure = factories.make_procedure(w.team_x, w.member_x)
+    procedure.status, procedure.adopted_at = "adopted", utcnow()
+    db.session.commit()
+    return url_for("insights.procedure_measures", team_id=w.team_x.id, procedure_id=procedure.id)
+
+
 def _dimension_url(w):
     dimension = ServiceDimension(name=f"Dimension {next(factories._seq)}")
     db.session.add(dimension)
@@ -169,8 +179,14 @@ ROWS = {
     # An open request cannot be checked: the form comes back with the reason.
     "insights.record_check": ("POST", _check_url, _coach(422)),
     "insights.review": ("GET", _url("insights.review"), _team(200)),
+    "insights.procedure_measures": ("GET", _adopted_procedure_url, _team(200)),
     "insights.export": ("GET", _url("insights.export", name="measures"), _team(200)),
-    "insights.overview": ("GET", lambda w: url_for("insights.overview"), ADMIN_ONLY_200),
+    # Coaches compare their team with the others; a plain member may not (403).
+    "insights.overview": (
+        "GET",
+        lambda w: url_for("insights.overview"),
+        {**ADMIN_ONLY_200, "coach_x": 200},
+    ),
     "insights.dimensions": ("GET", lambda w: url_for("insights.dimensions"), ADMIN_ONLY_200),
     "insights.add_dimension": (
         "POST",
