@@ -93,7 +93,7 @@ def _backdate(round_, opened_days_ago: float, now) -> None:
 def _join(user, account, now) -> None:
     """Join well before the back-dated rounds: a stance counts only when its author was in
     the group when the round closed."""
-    group_membership.join(user, account).joined_at = now - timedelta(days=60)
+    group_membership.join(user, account).joined_at = now - timedelta(days=120)
 
 
 def seed_procedures(now=None) -> None:
@@ -142,9 +142,10 @@ def _seed(now) -> None:
         "Adopted with a faster collection. Thank you: your objection changed it.",
         {objection.id: 1},
     )
-    _backdate(round_, 12, now)
-    round_.closes_at = round_.closed_at = now - timedelta(days=5)
-    round_.decided_at = returns.adopted_at = now - timedelta(days=4)
+    # Adopted three months ago, so its page shows how the team's measures moved since.
+    _backdate(round_, 100, now)
+    round_.closes_at = round_.closed_at = now - timedelta(days=92)
+    round_.decided_at = returns.adopted_at = now - timedelta(days=91)
 
     # 2. Another team copies it from the library and adopts it after its own review.
     harbour_coach = _coach(harbour)

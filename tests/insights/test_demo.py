@@ -45,3 +45,19 @@ def test_demo_team_has_a_cross_training_plan_and_a_member_with_targets(app):
     assert len(views) >= 4
     assert any(v.goals for v in views)  # some roll up to a team goal
     assert any(v.actual is not None for v in views)
+
+
+def test_demo_procedure_adopted_months_ago_shows_its_measures_move(app):
+    """The demo's adopted procedure is old enough for its before-and-after page to compare
+    something: several measures with a verdict, not all "not enough data"."""
+    from portal.insights import adoption
+    from portal.models import Procedure
+
+    seed()
+    db.session.commit()
+    adopted = db.session.scalars(
+        select(Procedure).where(Procedure.adopted_at.is_not(None)).order_by(Procedure.id)
+    ).first()
+    moved = adoption.measures_moved(adopted)
+    verdicts = [row.movement.verdict for row in moved["rows"]]
+    assert sum(verdict != "not enough data" for verdict in verdicts) >= 3, verdicts
