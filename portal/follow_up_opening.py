@@ -10,8 +10,6 @@ Nothing here shows a customer anything: follow-ups are the team's internal tasks
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -28,6 +26,7 @@ from .models import (
     User,
     utcnow,
 )
+from .reader_zone import team_today
 
 
 def named_owner(account: Account) -> User | None:
@@ -39,16 +38,20 @@ def named_owner(account: Account) -> User | None:
 
 def _open(account: Account, source: dict, actor: User, words: str, request=None):
     """Add the follow-up in a savepoint: a second writer racing for the same source meets
-    the unique constraint and opens nothing (the first one stands)."""
+    the unique constraint and opens nothing (the first one stands).
+
+    A rating's follow-up belongs to the team that handled the request: after the account
+    moved, a request left with the old team is the old team's to follow up (the new team
+    cannot see it), with no named member of theirs to own it."""
     now = utcnow()
-    owner = named_owner(account)
-    local_day = now.astimezone(ZoneInfo(account.team.timezone)).date()
+    team = request.team if request is not None else account.team
+    owner = named_owner(account) if team.id == account.team_id else None
     follow_up = FollowUp(
-        team_id=account.team_id,
+        team_id=team.id,
         account_id=account.id,
         owner_id=owner.id if owner else None,
         opened_at=now,
-        due_on=rules.due_on(local_day),
+        due_on=rules.due_on(team_today(team)),
         **source,
     )
     try:
@@ -67,7 +70,7 @@ def _open(account: Account, source: dict, actor: User, words: str, request=None)
         )
     else:
         notify.tell_coaches(
-            account.team_id,
+            team.id,
             "follow_up",
             f"Follow up with {account.name} by {due}: {words} It has no named member: "
             "set one on the account's page.",

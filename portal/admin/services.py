@@ -379,8 +379,9 @@ def move_account(
 
     Returns the requests moved; the caller recomputes their service clocks."""
     left = end_account_memberships(actor, account, old_team.id)
-    follow_ups.move_with_account(account, team)
     moved = _move_open_requests(actor, account, team) if open_requests == MOVE_REQUESTS else []
+    db.session.flush()  # the moved requests' team, which decides which follow-ups move
+    follow_ups.move_with_account(account, team)
     # Both teams' inboxes (and their caches) change now, whatever moved.
     activity.changed(db.session, old_team.id, team.id)
     audit.record(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import audit, notify
@@ -19,6 +19,7 @@ from ..models import (
     Membership,
     NamedMember,
     Rating,
+    Request,
     ServiceDimension,
     SurveyResponse,
     SurveyScore,
@@ -113,19 +114,30 @@ def _hand_over(actor: User, account: Account, person_id: int) -> None:
 
 
 def move_with_account(account: Account, team: Team) -> None:
-    """The account moved to `team`: its named member was the old team's, and its
-    follow-ups, open and closed, go with it (the account keeps its history); the open ones
-    wait, unowned, for the new team's named member."""
+    """The account moved to `team` (after its open requests moved, or not): its named
+    member was the old team's. Its survey follow-ups go with it, and so do those of ratings
+    whose request moved; a rating's follow-up about a request the old team keeps stays the
+    old team's, since the new team cannot see that request. What moved waits, unowned, for
+    the new team's named member."""
     account.named = None
+    ratings_now_theirs = (
+        select(Rating.id)
+        .join(Request, Request.id == Rating.request_id)
+        .where(Request.account_id == account.id, Request.team_id == team.id)
+    )
+    moving = or_(
+        FollowUp.survey_response_id.is_not(None), FollowUp.rating_id.in_(ratings_now_theirs)
+    )
     db.session.execute(
         update(FollowUp)
-        .where(FollowUp.account_id == account.id)
-        .values(team_id=team.id)
+        .where(FollowUp.account_id == account.id, FollowUp.team_id != team.id, moving)
+        .values(team_id=team.id, owner_id=None)
         .execution_options(synchronize_session=False)
     )
     db.session.execute(
         update(FollowUp)
-        .where(FollowUp.account_id == account.id, FollowUp.closed_at.is_(None))
+        .where(FollowUp.account_id == account.id, FollowUp.team_id == team.id)
+        .where(FollowUp.closed_at.is_(None))
         .values(owner_id=None)
         .execution_options(synchronize_session=False)
     )
@@ -189,7 +201,13 @@ def _open_first(query):
 def for_account(account: Account) -> list[Item]:
     """Every follow-up of the account: open ones first (soonest due first), then the
     closed ones, latest first: the account keeps its history."""
-    return _items(_open_first(select(FollowUp).where(FollowUp.account_id == account.id)))
+    return _items(
+        _open_first(
+            select(FollowUp).where(
+                FollowUp.account_id == account.id, FollowUp.team_id == account.team_id
+            )
+        )
+    )
 
 
 def for_team(team: Team, show: str, person: User) -> list[Item]:

@@ -223,11 +223,18 @@ def test_leaving_the_team_ends_the_naming(world):
     assert _follow_ups()[0].owner_id is None
 
 
-def test_a_moved_account_takes_its_follow_ups_and_drops_its_named_member(world):
+def test_a_moved_account_takes_its_survey_follow_ups_and_leaves_the_old_team_its_ratings(
+    world, client, login_as
+):
+    """The resolved request stays with Team X, its record; so does the follow-up of its
+    rating, which Team Y could not act on (it cannot see the request) and must not read. The
+    survey's follow-up is about the relationship: it goes with the account, unowned until
+    Team Y names someone."""
     from portal.admin import services as admin
 
     _name(world, world.member_x)
-    open_follow_up(world)
+    rated = open_follow_up(world, comment="SECRET-COMMENT-X")
+    surveyed = answer_survey(world, {"Reliability": (6, 3)})
     admin.update_account(
         world.admin,
         world.account_a,
@@ -238,9 +245,49 @@ def test_a_moved_account_takes_its_follow_ups_and_drops_its_named_member(world):
     )
     db.session.commit()
     db.session.expire_all()
-    (follow_up,) = _follow_ups()
-    assert (follow_up.team_id, follow_up.owner_id) == (world.team_y.id, None)
+    teams = {f.id: (f.team_id, f.owner_id) for f in _follow_ups()}
+    assert teams[rated.id] == (world.team_x.id, world.member_x.id)
+    survey_follow_up = db.session.scalar(
+        select(FollowUp).where(FollowUp.survey_response_id == surveyed.id)
+    )
+    assert (survey_follow_up.team_id, survey_follow_up.owner_id) == (world.team_y.id, None)
     assert world.account_a.named_member is None
+
+    login_as(world.member_y)
+    account_page = url_for(
+        "workspace.account", team_id=world.team_y.id, account_id=world.account_a.id
+    )
+    for page in (
+        account_page,
+        url_for("follow_ups.team_list", team_id=world.team_y.id, show="open"),
+    ):
+        assert "SECRET-COMMENT-X" not in client.get(page).text
+    login_as(world.member_x)
+    mine = client.get(url_for("follow_ups.team_list", team_id=world.team_x.id, show="open")).text
+    assert "SECRET-COMMENT-X" in mine
+
+
+def test_a_rating_of_a_request_the_old_team_kept_is_the_old_team_s_to_follow_up(world):
+    """Rated after the move (within its week), a request Team X kept opens its follow-up in
+    Team X, for its coaches: the account's new named member is Team Y's."""
+    from portal.admin import services as admin
+
+    item = factories.make_request(world.account_a, world.contact_a, status="resolved")
+    db.session.commit()
+    admin.update_account(
+        world.admin,
+        world.account_a,
+        name="Account A",
+        team=world.team_y,
+        tier=world.tier,
+        shares_visibility=False,
+    )
+    db.session.commit()
+    _name(world, world.member_y)
+    ratings.rate(world.contact_a, item, 1, "Late.")
+    db.session.commit()
+    (follow_up,) = _follow_ups()
+    assert (follow_up.team_id, follow_up.owner_id) == (world.team_x.id, None)
 
 
 def test_the_customer_sees_their_named_member_first(world, client, login_as):
