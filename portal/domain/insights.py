@@ -122,6 +122,8 @@ def worst_dimension_label(dimension: DimensionGap) -> str:
 # --- periods ------------------------------------------------------------------------------
 
 MONTHS_IN = {"month": 1, "quarter": 3}
+# Goals and targets are for the years ahead; a far date would also run past `date`'s range.
+LAST_YEAR = 2100
 
 
 def add_months(day: date, months: int) -> date:
@@ -181,13 +183,18 @@ def goal_span(kind: str, first: date | None, last: date | None) -> tuple[date, d
         raise InsightError("Give the first and the last month of the goal.", "last")
     if last < first:
         raise InsightError("The goal's period ends before it starts: choose a later end.", "last")
+    if last.year >= LAST_YEAR:
+        raise InsightError(f"Choose months before {LAST_YEAR}.", "last")
     return period_containing(kind, first).start, period_containing(kind, last).end
 
 
 def check_target(value: float | None) -> float:
     if value is None:
         raise InsightError("Give the goal a target.", "target")
-    number = float(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError, ArithmeticError):  # "sNaN" is a Decimal, not a float
+        raise InsightError("Give the target as a number.", "target") from None
     if not math.isfinite(number) or abs(number) > 1_000_000:
         raise InsightError("Give a target between -1,000,000 and 1,000,000.", "target")
     return number

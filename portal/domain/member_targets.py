@@ -25,6 +25,8 @@ def target_period(kind: str, day: date | None, today: date) -> Period:
     the period under way or one to come, for the member's next review)."""
     if day is None:
         raise InsightError("Give the month.", "month")
+    if day.year > today.year + 5:
+        raise InsightError("Choose a month within the next five years.", "month")
     period = period_containing(kind, day)
     if period.end <= today:
         raise InsightError(

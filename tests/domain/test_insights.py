@@ -154,3 +154,12 @@ def test_no_survey_answers_ask_nothing_more():
     assert rules.worst_dimensions(_gaps(("Reliability", None), ("Empathy", None))) == []
     assert rules.worst_dimensions([]) == []
     assert rules.worst_dimensions(_gaps(("Reliability", 0.4), ("Empathy", 1.0))) == []
+
+
+def test_far_months_and_signalling_nan_are_refused_not_a_crash():
+    from decimal import Decimal
+
+    with pytest.raises(InsightError, match="before 2100"):
+        rules.goal_span("month", date(2026, 1, 1), date(9999, 12, 1))
+    with pytest.raises(InsightError, match="as a number"):
+        rules.check_target(Decimal("sNaN"))

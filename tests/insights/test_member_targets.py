@@ -134,6 +134,8 @@ def test_htmx_gets_the_targets_fragment(world, client, login_as):
         ({"measure": "received"}, "Not a valid choice"),  # not measured per member
         ({"target": "lots"}, "Not a valid decimal"),
         ({"target": "1e99"}, "between"),
+        ({"target": "sNaN"}, "Give the target as a number."),  # a Decimal float() refuses
+        ({"month": "9999-12"}, "within the next five years"),  # past date's range: no 500
         ({"direction": "sideways"}, "Not a valid choice"),
         ({"period_kind": "year"}, "Not a valid choice"),
     ],
