@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import audit, notify
@@ -75,14 +76,21 @@ def set_named_member(actor: User, account: Account, person_id: int | None) -> bo
                 "member",
             )
     before = account.named_member_id
-    if membership is None:
-        account.named = None  # the row goes (delete-orphan)
-    elif account.named is None:
-        account.named = NamedMember(membership=membership, named_by_id=actor.id)
-    else:
-        account.named.membership = membership
-        account.named.named_by_id, account.named.named_at = actor.id, utcnow()
-    db.session.flush()
+    try:  # a teammate's post may have named someone since we looked
+        with db.session.begin_nested():
+            if membership is None:
+                account.named = None  # the row goes (delete-orphan)
+            elif account.named is None:
+                account.named = NamedMember(membership=membership, named_by_id=actor.id)
+            else:
+                account.named.membership = membership
+                account.named.named_by_id, account.named.named_at = actor.id, utcnow()
+            db.session.flush()
+    except IntegrityError:
+        raise FollowUpError(
+            "Someone named a member for this account meanwhile: look again, then choose.",
+            "member",
+        ) from None
     if account.named is not None:
         db.session.expire(account.named, ["user"])  # read through the new membership
         _hand_over(actor, account, membership.user_id)

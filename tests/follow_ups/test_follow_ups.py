@@ -290,6 +290,28 @@ def test_a_rating_of_a_request_the_old_team_kept_is_the_old_team_s_to_follow_up(
     assert (follow_up.team_id, follow_up.owner_id) == (world.team_x.id, None)
 
 
+def test_two_coaches_naming_at_once_is_a_clear_refusal_not_a_500(world):
+    """Both read "no one named"; the other's row lands first: the second is told to look
+    again, and the first naming stands."""
+    from portal.models import NamedMember
+
+    account = world.account_a
+    assert account.named is None  # what this coach's page read
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == world.coach_x.id, Membership.team_id == world.team_x.id
+        )
+    )
+    db.session.execute(
+        NamedMember.__table__.insert().values(
+            account_id=account.id, membership_id=membership.id, named_by_id=world.coach_x.id
+        )
+    )
+    with pytest.raises(services.FollowUpError, match="meanwhile"):
+        services.set_named_member(world.coach_x, account, world.member_x.id)
+    db.session.rollback()
+
+
 def test_the_customer_sees_their_named_member_first(world, client, login_as):
     _name(world, world.member_x)
     login_as(world.contact_a)
