@@ -6,7 +6,7 @@ from __future__ import annotations
 import select
 
 from flask import Flask
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
@@ -131,3 +131,18 @@ def _sqlite_savepoint(conn, _name):
     raw = conn.connection.dbapi_connection
     if type(raw).__module__ == "sqlite3" and not raw.in_transaction:
         raw.execute("BEGIN IMMEDIATE")
+
+
+def update_while(item, condition, **values) -> bool:
+    """Write `values` to `item`'s row in one statement, and only while `condition` still
+    holds there: of two people closing the same thing at once, the second learns it (False)
+    and the first one's words stand. `item` is read again either way."""
+    model = type(item)
+    written = db.session.execute(
+        update(model)
+        .where(model.id == item.id, condition)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(item)
+    return written.rowcount == 1

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import audit, notify
+from ..database import update_while
 from ..domain import follow_ups as rules
 from ..extensions import db
 from ..models import (
@@ -260,13 +261,12 @@ def close(actor: User, follow_up: FollowUp, outcome: str | None) -> None:
         raise FollowUpError("Say what came of it: who you spoke to and what you agreed.", "outcome")
     # Only while still open, in the one statement: of two people closing it at once, the
     # second is told it is closed, and the first one's outcome stands.
-    closed = db.session.execute(
-        update(FollowUp)
-        .where(FollowUp.id == follow_up.id, FollowUp.closed_at.is_(None))
-        .values(outcome=kept, closed_at=utcnow(), closed_by_id=actor.id)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(follow_up)
-    if closed.rowcount != 1:
+    if not update_while(
+        follow_up,
+        FollowUp.closed_at.is_(None),
+        outcome=kept,
+        closed_at=utcnow(),
+        closed_by_id=actor.id,
+    ):
         raise FollowUpError("This follow-up is already closed.", "outcome")
     audit.record(actor, "follow_up.closed", follow_up, account=follow_up.account_id)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import audit
+from ..database import update_while
 from ..domain.insights import InsightError
 from ..extensions import db
 from ..models import CorrectiveAction, Membership, Team, User, utcnow
@@ -78,9 +79,11 @@ def close(actor: User, action: CorrectiveAction, outcome: str) -> None:
         raise InsightError("This action is already closed.", "outcome")
     if not outcome.strip():
         raise InsightError("Say what came of it: the next review reads it.", "outcome")
-    action.status, action.outcome, action.closed_at = DONE, outcome.strip(), utcnow()
+    # Only while still open: of two people closing it at once, the first one's outcome stands.
+    written = {"status": DONE, "outcome": outcome.strip(), "closed_at": utcnow()}
+    if not update_while(action, CorrectiveAction.status == OPEN, **written):
+        raise InsightError("This action is already closed.", "outcome")
     audit.record(actor, "action.closed", action)
-    db.session.flush()
 
 
 def for_review(team: Team, since: datetime) -> dict:

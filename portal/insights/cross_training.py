@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import audit, reference, skills
+from ..database import update_while
 from ..domain import cross_training as rules
 from ..domain.cross_training import CrossTrainingError
 from ..extensions import db
@@ -173,8 +174,8 @@ def add_entry(
 
 
 def drop_entry(actor: User, entry: LearningEntry) -> None:
-    if entry.status != rules.LEARNING:
+    still_learning = LearningEntry.status == rules.LEARNING
+    if not update_while(entry, still_learning, status=rules.DROPPED, closed_at=utcnow()):
         raise CrossTrainingError("This entry is no longer open.")
-    entry.status, entry.closed_at = rules.DROPPED, utcnow()
     audit.record(actor, "learning.dropped", entry, team_id=entry.team_id)
     db.session.flush()

@@ -9,6 +9,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
 from .. import audit
+from ..database import update_while
 from ..extensions import db
 from ..models import (
     Account,
@@ -33,6 +34,10 @@ class RelationshipError(ValueError):
     def __init__(self, message: str, field: str):
         super().__init__(message)
         self.field = field
+
+
+class PlanClosed(RelationshipError):
+    """Closed meanwhile, by a teammate or a second click."""
 
 
 def add_person(actor: User, account: Account, **values) -> KeyPerson:
@@ -109,13 +114,20 @@ def agree_plan(
 def close_plan(actor: User, plan: AgreedPlan, *, status: str, outcome: str) -> None:
     """Done or dropped, never without saying what came of it: the customer will ask."""
     if plan.status != PLAN_OPEN:
-        raise RelationshipError("This plan is already closed.", "outcome")
+        raise PlanClosed("This plan is already closed.", "outcome")
     if status not in (PLAN_DONE, PLAN_DROPPED):
         raise RelationshipError("Choose done or dropped.", "status")
     if not outcome.strip():
         raise RelationshipError("Say what came of it, or why it was dropped.", "outcome")
-    plan.status, plan.outcome, plan.closed_at = status, outcome.strip(), utcnow()
-    db.session.flush()
+    # Only while still open: of two teammates closing it at once, the first one's stands.
+    if not update_while(
+        plan,
+        AgreedPlan.status == PLAN_OPEN,
+        status=status,
+        outcome=outcome.strip(),
+        closed_at=utcnow(),
+    ):
+        raise PlanClosed("This plan is already closed.", "outcome")
     audit.record(actor, "plan.closed", plan, account_id=plan.account_id, status=status)
 
 

@@ -154,15 +154,16 @@ def agree_plan(team_id: int, account_id: int):
 def close_plan(team_id: int, account_id: int, plan_id: int):
     account = access.get_account(account_id, team_id=team_id, manage=True)
     plan = _owned(AgreedPlan, plan_id, account)
-    if plan.status != PLAN_OPEN:  # closed meanwhile, by a teammate or a second click
-        flash("This plan is already closed.", "error")
-        return _page(account, status=409)
     form = ClosePlanForm()
-    if form.validate_on_submit():
+    if plan.status != PLAN_OPEN or form.validate_on_submit():
         try:
             services.close_plan(
-                current_user, plan, status=form.status.data, outcome=form.outcome.data
+                current_user, plan, status=form.status.data, outcome=form.outcome.data or ""
             )
+        except services.PlanClosed as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return _page(account, status=409)
         except services.RelationshipError as error:
             getattr(form, error.field).errors.append(str(error))
         else:

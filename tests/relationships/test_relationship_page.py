@@ -181,3 +181,26 @@ def test_the_account_page_leads_to_the_relationship(world, client, login_as):
         url_for("workspace.account", team_id=world.team_x.id, account_id=world.account_a.id)
     ).text
     assert f'href="{_page(world)}"' in page
+
+
+def test_two_teammates_closing_one_plan_at_once_keep_the_first_outcome(world):
+    """Both read the plan open; the other's close lands first. The second is told, and the
+    first outcome is not overwritten."""
+    w = world
+    plan = AgreedPlan(
+        account_id=w.account_a.id,
+        what="Monthly invoice",
+        owner_id=w.member_x.id,
+        due_on=utcnow().date() + timedelta(days=5),
+    )
+    db.session.add(plan)
+    db.session.commit()
+    assert plan.status == "open"  # what the second teammate's page read
+    db.session.execute(
+        AgreedPlan.__table__.update()
+        .where(AgreedPlan.__table__.c.id == plan.id)
+        .values(status="done", outcome="First: sent from December.", closed_at=utcnow())
+    )
+    with pytest.raises(services.PlanClosed):
+        services.close_plan(w.coach_x, plan, status="dropped", outcome="Second: not needed.")
+    assert (plan.status, plan.outcome) == ("done", "First: sent from December.")
