@@ -16,6 +16,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import after_write, render_page
 from ..models import MemberTarget, User
+from ..reader_zone import team_today
 from . import bp, reports, targets
 from .forms import TargetForm
 from .views import period_kind
@@ -28,8 +29,10 @@ def _person(team, user_id: int) -> User:
     return person
 
 
-def _target_form(formdata=None) -> TargetForm:
+def _target_form(team, formdata=None) -> TargetForm:
     form = TargetForm(formdata=formdata)
+    if formdata is None:  # the team's month: on the 1st east of UTC, UTC is still last month
+        form.month.data = team_today(team).replace(day=1)
     form.measure.choices = targets.measure_choices()
     form.direction.choices = [
         ("", "As the measure: better is the usual way"),
@@ -49,7 +52,7 @@ def _page(team, person, target_form=None, status=200):
         kind=period_kind(),
         is_coach=is_coach,
         targets=targets.for_member(team, person),
-        target_form=(target_form or _target_form()) if is_coach else None,
+        target_form=(target_form or _target_form(team)) if is_coach else None,
         delete_form=EmptyForm(formdata=None),
         **reports.member_detail(team, person, period_kind()),
     )
@@ -78,7 +81,7 @@ def _to_targets(team, person):
 def add_target(team_id: int, user_id: int):
     team = access.get_team(team_id)
     person = _person(team, user_id)
-    form = _target_form(request.form)
+    form = _target_form(team, request.form)
     if form.validate_on_submit():
         try:
             targets.create_target(
