@@ -161,3 +161,8 @@ def staff(team) -> tuple[StaffRef, ...]:
 
     stamp = (caching.site(), caching.team_stamp(team))
     return REFERENCE.get(load, what="staff", stamp=stamp)
+
+
+def members(team) -> list[StaffRef]:
+    """The team's active members as every picker offers them: never an integration."""
+    return [person for person in staff(team) if person.member]

@@ -3,6 +3,7 @@ workspace's account page and for this package's posts, which answer with that ca
 
 from __future__ import annotations
 
+from .. import reference
 from ..models import Account
 from ..reader_zone import team_today
 from . import services
@@ -14,7 +15,7 @@ NOBODY = 0
 def member_form(account: Account, form: NamedMemberForm | None = None) -> NamedMemberForm:
     form = form or NamedMemberForm(formdata=None, member=account.named_member_id or NOBODY)
     form.member.choices = [(NOBODY, "No named member")] + [
-        (u.id, u.name) for u in services.team_members(account.team_id)
+        (u.id, u.name) for u in reference.members(account.team)
     ]
     return form
 

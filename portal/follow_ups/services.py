@@ -44,18 +44,6 @@ class FollowUpError(Exception):
 # --- the named member ------------------------------------------------------------------
 
 
-def team_members(team_id: int) -> list[User]:
-    """The team's active members, by name: whom an account may name."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.team_id == team_id, User.active.is_(True))
-            .order_by(User.name)
-        )
-    )
-
-
 def set_named_member(actor: User, account: Account, person_id: int | None) -> bool:
     """Name a current member of the account's team (or nobody); False when unchanged."""
     if account.named_member_id == person_id:

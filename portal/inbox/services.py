@@ -34,7 +34,7 @@ def _other_open_query(kind: str, limit: int):
 
 def team_members(team) -> list[reference.StaffRef]:
     """The team's members, as the owner pickers offer them (reference data)."""
-    return [person for person in reference.staff(team) if person.member]
+    return reference.members(team)
 
 
 class OtherRequest(NamedTuple):

@@ -214,7 +214,7 @@ def record_check(team_id: int, request_id: int):
 
 def _with_choices(form: ActionForm, team, review: dict) -> ActionForm:
     form.about.choices = actions.about_choices(review)
-    form.owner.choices = [(s.id, s.name) for s in reference.staff(team) if s.member]
+    form.owner.choices = [(s.id, s.name) for s in reference.members(team)]
     return form
 
 

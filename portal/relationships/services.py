@@ -179,14 +179,3 @@ def meetings_of(account: Account) -> list[AccountMeeting]:
             .order_by(AccountMeeting.held_on.desc(), AccountMeeting.id.desc())
         )
     )
-
-
-def team_members(team_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.team_id == team_id, User.active)
-            .order_by(User.name)
-        )
-    )

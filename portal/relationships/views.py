@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, url_for
 from flask_login import current_user
 
-from .. import access
+from .. import access, reference
 from ..access import TEAM_MEMBER, policy
 from ..extensions import db
 from ..htmx import after_write, render_page
@@ -30,7 +30,7 @@ def _plan_form(account, meetings, *, blank: bool = False) -> PlanForm:
     `blank` for the page, else filled from the post."""
     form = PlanForm(formdata=None) if blank else PlanForm()
     form.owner.choices = [(0, "Choose…")] + [
-        (m.id, m.name) for m in services.team_members(account.team_id)
+        (m.id, m.name) for m in reference.members(account.team)
     ]
     form.meeting.choices = [(0, "Not at a meeting")] + [
         (m.id, f"{m.held_on:%-d %b %Y}: {m.title}"[:120]) for m in meetings
