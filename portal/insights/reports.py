@@ -18,6 +18,7 @@ from ..domain import loyalty
 from ..domain.insights import Period, period_containing, periods_ending
 from ..extensions import db
 from ..inbox.queries import quiet_accounts
+from ..inbox.queries import quiet_counts as count_quiet
 from ..models import (
     Account,
     Goal,
@@ -54,9 +55,11 @@ def current_period(kind: str, now: datetime | None = None) -> Period:
     return period_containing(kind, (now or utcnow()).date())
 
 
-def quiet_counts(user: User, teams: list[Team], now: datetime) -> dict[int, int]:
+def quiet_counts(teams: list[Team], now: datetime) -> dict[int, int]:
+    """Each team's quiet accounts, counted in one query (none listed: a count names none)."""
     days = current_app.config["QUIET_DAYS"]
-    return {team.id: len(quiet_accounts(user, team, days, now)) for team in teams}
+    counts = count_quiet([team.id for team in teams], days, now)
+    return {team.id: counts.get(team.id, 0) for team in teams}
 
 
 def team_scope(
@@ -64,7 +67,7 @@ def team_scope(
 ) -> Scope:
     """`counts`: the teams' quiet-account counts when the caller already has them (the
     query scans every reply of the team, so it runs once a page)."""
-    counts = counts if counts is not None else quiet_counts(user, teams, now)
+    counts = counts if counts is not None else quiet_counts(teams, now)
     return Scope(tuple(t.id for t in teams), now=now, quiet_counts=counts, **extra)
 
 
