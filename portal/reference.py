@@ -166,3 +166,16 @@ def staff(team) -> tuple[StaffRef, ...]:
 def members(team) -> list[StaffRef]:
     """The team's active members as every picker offers them: never an integration."""
     return [person for person in staff(team) if person.member]
+
+
+def is_active_member(person, team_id: int) -> bool:
+    """Whether `person` is an active member of the team: whom the owner pickers offer
+    (`members`), checked again when a form comes back."""
+    from .models import Membership
+
+    if person is None or not person.active:
+        return False
+    found = select(Membership.id).where(
+        Membership.team_id == team_id, Membership.user_id == person.id
+    )
+    return db.session.scalar(found) is not None

@@ -9,11 +9,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import audit
+from .. import audit, reference
 from ..database import update_while
 from ..domain.insights import InsightError
 from ..extensions import db
-from ..models import CorrectiveAction, Membership, Team, User, utcnow
+from ..models import CorrectiveAction, Team, User, utcnow
 from ..reader_zone import team_today
 
 OPEN, DONE = "open", "done"
@@ -53,10 +53,7 @@ def _breached(item, now) -> bool:
 def create(
     actor: User, team: Team, *, about: str, title: str, owner: User | None, due_on: date
 ) -> CorrectiveAction:
-    is_member = owner is not None and db.session.scalar(
-        select(Membership.id).where(Membership.team_id == team.id, Membership.user_id == owner.id)
-    )
-    if not is_member or not owner.active:
+    if not reference.is_active_member(owner, team.id):
         raise InsightError("Choose an active member of the team as the owner.", "owner")
     if due_on < team_today(team):
         raise InsightError("Choose a due date from today on.", "due_on")

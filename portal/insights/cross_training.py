@@ -94,10 +94,7 @@ def plan(team: Team, today: date | None = None) -> dict:
 
 
 def _member_of(team: Team, person: User | None) -> User:
-    is_member = person is not None and db.session.scalar(
-        select(Membership.id).where(Membership.team_id == team.id, Membership.user_id == person.id)
-    )
-    if not is_member or not person.active:
+    if not reference.is_active_member(person, team.id):
         raise CrossTrainingError("Choose an active member of the team.", "member")
     return person
 

@@ -14,12 +14,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from .. import audit, reference
 from ..domain import insights as rules
 from ..domain import member_targets
 from ..domain.insights import InsightError, Period, period_containing
 from ..extensions import db
-from ..models import Goal, Membership, MemberTarget, Team, User, utcnow
+from ..models import Goal, MemberTarget, Team, User, utcnow
 from ..reader_zone import team_today
 from .aggregation import Scope
 from .measures import MEASURES, MEMBER_MEASURES, series
@@ -43,10 +43,7 @@ def create_target(
     direction: str | None,
     note: str = "",
 ) -> MemberTarget:
-    is_member = db.session.scalar(
-        select(Membership.id).where(Membership.team_id == team.id, Membership.user_id == member.id)
-    )
-    if not is_member or not member.active:
+    if not reference.is_active_member(member, team.id):
         raise InsightError("Targets are for active members of the team.", "measure")
     if measure not in MEMBER_MEASURES:
         raise InsightError("Choose a measure from the list.", "measure")

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
-from .. import audit
+from .. import audit, reference
 from ..database import update_while
 from ..extensions import db
 from ..models import (
@@ -16,7 +16,6 @@ from ..models import (
     AccountMeeting,
     AgreedPlan,
     KeyPerson,
-    Membership,
     User,
     utcnow,
 )
@@ -88,7 +87,7 @@ def agree_plan(
     meeting: AccountMeeting | None = None,
 ) -> AgreedPlan:
     """A plan agreed with the customer, owned by an active member of the account's team."""
-    if owner is None or not owner.active or not _is_member(owner, account.team_id):
+    if not reference.is_active_member(owner, account.team_id):
         raise RelationshipError("Choose an active member of the team as the owner.", "owner")
     today = team_today(account.team)
     if due_on < today:
@@ -129,17 +128,6 @@ def close_plan(actor: User, plan: AgreedPlan, *, status: str, outcome: str) -> N
     ):
         raise PlanClosed("This plan is already closed.", "outcome")
     audit.record(actor, "plan.closed", plan, account_id=plan.account_id, status=status)
-
-
-def _is_member(user: User, team_id: int) -> bool:
-    return (
-        db.session.scalar(
-            select(Membership.id).where(
-                Membership.team_id == team_id, Membership.user_id == user.id
-            )
-        )
-        is not None
-    )
 
 
 def relationship_of(account: Account) -> dict:
