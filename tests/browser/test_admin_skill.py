@@ -1,5 +1,6 @@
 """An admin adds and changes a person's skill in place (htmx), and without JavaScript."""
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -50,5 +51,5 @@ def test_adding_a_skill_works_without_javascript(world, signed_in_without_js):
     page.locator("#skills").get_by_label("Level").select_option("1")
     page.locator("#skills").get_by_role("button", name="Add skill").click()
     assert page.url.endswith(f"/admin/people/{world.coach_x.id}")  # 303 back to the page
-    assert page.locator("#skills").get_by_role("cell", name="Billing", exact=True).is_visible()
+    expect(page.locator("#skills").get_by_role("cell", name="Billing", exact=True)).to_be_visible()
     assert _skills(world.coach_x) == {("Billing", 1)}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask import url_for
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.insights import services as insights
@@ -76,7 +77,7 @@ def test_audit_log_filtered(page, world, sign_in, console_errors, history, size,
     rows = page.locator("#audit-results tbody tr")
     assert rows.count() == 3  # two tiers added, one shift
     assert "subject=tier" in page.url  # htmx pushed the filtered address
-    assert page.get_by_text("Moved tiers down one to make room for").is_visible()
+    expect(page.get_by_text("Moved tiers down one to make room for")).to_be_visible()
     assert axe_violations(page) == []
     shoot(page, tmp_path, f"audit-log-{size}")
     assert console_errors == []
@@ -98,7 +99,7 @@ def test_account_page(page, world, sign_in, console_errors, busy_account, size, 
     sign_in(world.member_x)
     page.goto(url_for("workspace.account", team_id=world.team_x.id, account_id=world.account_a.id))
     assert page.locator("#account-requests tbody tr").count() == 4
-    assert page.locator(".badge", has_text="In the reference group").is_visible()
+    expect(page.locator(".badge", has_text="In the reference group")).to_be_visible()
     assert axe_violations(page) == []
     shoot(page, tmp_path, f"account-{size}")
     assert console_errors == []
@@ -112,7 +113,7 @@ def test_new_team_checklist(page, world, sign_in, console_errors, size, tmp_path
     page.set_viewport_size(dict(zip(("width", "height"), SIZES[size], strict=True)))
     sign_in(coach)
     page.goto(url_for("workspace.team_home", team_id=team.id))
-    assert page.get_by_role("heading", name="Set up this team").is_visible()
+    expect(page.get_by_role("heading", name="Set up this team")).to_be_visible()
     assert axe_violations(page) == []
     shoot(page, tmp_path, f"new-team-{size}")
     page.goto(url_for("inbox.index", team_id=team.id))

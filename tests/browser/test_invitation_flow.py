@@ -2,6 +2,7 @@
 
 import re
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -29,7 +30,7 @@ def _accept(browser, base_url, link):
     context = browser.new_context(base_url=base_url)
     visitor = context.new_page()
     visitor.goto(link)
-    assert visitor.get_by_text("nia@customer.com").is_visible()
+    expect(visitor.get_by_text("nia@customer.com")).to_be_visible()
     visitor.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     visitor.get_by_label("Repeat the new password").fill(NEW_PASSWORD)
     visitor.get_by_role("button", name="Create my account").click()
@@ -47,7 +48,7 @@ def test_invited_contact_accepts_and_signs_in(
     # htmx swapped the contacts region in place: the pending invitation and the message show.
     pending = page.locator("#contacts").get_by_text("nia@customer.com")
     pending.wait_for()
-    assert page.get_by_text("Invitation sent to nia@customer.com").is_visible()
+    expect(page.get_by_text("Invitation sent to nia@customer.com")).to_be_visible()
     assert page.get_by_label("Contact's name").input_value() == ""
     assert axe_violations(page) == []
 
@@ -83,13 +84,13 @@ def test_invitation_works_without_javascript(browser, base_url, world, signed_in
     _invite(page, world)
     # A plain post: 303 back to the account page, the message flashed there.
     assert page.url.endswith(f"/teams/{world.team_x.id}/accounts/{world.account_a.id}")
-    assert page.get_by_text("Invitation sent to nia@customer.com").is_visible()
+    expect(page.get_by_text("Invitation sent to nia@customer.com")).to_be_visible()
 
     # A bad address is shown in place with the form kept.
     page.get_by_label("Contact's name").fill("Second")
     page.get_by_label("Contact's email").fill("not-an-address")
     page.get_by_role("button", name="Send invitation").click()
-    assert page.get_by_text("Enter an email address like").is_visible()
+    expect(page.get_by_text("Enter an email address like")).to_be_visible()
     assert page.get_by_label("Contact's name").input_value() == "Second"
 
     other, visitor = _accept(browser, base_url, _invitation_link())

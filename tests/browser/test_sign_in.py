@@ -1,6 +1,7 @@
 """Each role signs in through the real form and lands on its own home."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations
 
@@ -24,6 +25,6 @@ def test_each_role_lands_on_its_home(page, world, sign_in, console_errors, role,
 def test_wrong_password_is_refused_with_a_message(page, world, sign_in, console_errors):
     sign_in(world.member_x, password="not the password at all")
     assert "/sign-in" in page.url
-    assert page.get_by_text("do not match an active account").is_visible()
+    expect(page.get_by_text("do not match an active account")).to_be_visible()
     assert axe_violations(page) == []
     assert console_errors == []
