@@ -124,10 +124,13 @@ def list_requests(query: RequestQuery):
     """Requests this token may see, newest first, a page at a time."""
     person, account_id = _person_and_account()
     listing = access.requests_visible_to(person).options(*_SHOWN)
+    # A contact token: its account; a team token: its team only, whatever else its person
+    # may reach.
     if account_id is not None:
-        listing = listing.where(Request.account_id == account_id)
-    else:  # the token's team only, whatever else its person may reach
-        listing = listing.where(Request.team_id == api_token().team_id)
+        scope = Request.account_id == account_id
+    else:
+        scope = Request.team_id == api_token().team_id
+    listing = listing.where(scope)
     if query.account_id is not None:
         listing = listing.where(Request.account_id == query.account_id)
     if query.function_id is not None:
@@ -142,7 +145,9 @@ def list_requests(query: RequestQuery):
         statuses = STATUS_GROUPS.get(query.status, (query.status,))
         listing = listing.where(Request.status.in_(statuses))
     if query.q:
-        listing = listing.where(search.search_condition(query.q, entries=person.is_staff))
+        listing = listing.where(
+            search.search_condition(query.q, entries=person.is_staff, within=(scope,))
+        )
     if query.after is not None:
         listing = listing.where(Request.id < query.after)
     rows, following = page(

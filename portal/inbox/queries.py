@@ -149,9 +149,8 @@ def _after(cursor):
 
 
 def _filtered(user: User, team: Team, filters: InboxFilter, now: datetime):
-    query = access.requests_visible_to(user).where(
-        Request.team_id == team.id, _view_condition(filters.view, user, now)
-    )
+    scope = (Request.team_id == team.id, _view_condition(filters.view, user, now))
+    query = access.requests_visible_to(user).where(*scope)
     for column, value in (
         (Request.function_id, filters.function_id),
         (Request.urgency, filters.urgency),
@@ -175,7 +174,7 @@ def _filtered(user: User, team: Team, filters: InboxFilter, now: datetime):
             )
         )
     if filters.q:
-        query = query.where(search_condition(filters.q, entries=True))
+        query = query.where(search_condition(filters.q, entries=True, within=scope))
     return query
 
 

@@ -80,14 +80,19 @@ def _postgresql_query(words: list[str]) -> str:
     return " & ".join(f"{word}:*" for word in words)
 
 
-def _requests_matching(words: list[str]):
+def _requests_matching(words: list[str], within):
     """Ids of requests whose subject and description hold every word."""
     if _dialect() == "postgresql":
         # The expression is the index's own, written out, so the planner uses the index.
-        return select(Request.id).where(
-            text(f"{REQUEST_VECTOR} @@ to_tsquery('simple', :search_request_terms)").bindparams(
-                search_request_terms=_postgresql_query(words)
+        return (
+            select(Request.id)
+            .where(
+                *within,
+                text(f"{REQUEST_VECTOR} @@ to_tsquery('simple', :search_request_terms)").bindparams(
+                    search_request_terms=_postgresql_query(words)
+                ),
             )
+            .correlate(None)
         )
     return select(_REQUEST_FTS.c.rowid).where(
         text("request_fts MATCH :search_request_terms").bindparams(
@@ -115,9 +120,17 @@ def _requests_with_entry_matching(words: list[str]):
     )
 
 
-def search_condition(q: str, *, entries: bool):
+def search_condition(q: str, *, entries: bool, within=()):
     """A WHERE condition on `Request`: the query's words in its text (and, for staff, in one
     of its entries), or its reference ("R-1042"). Matches nothing when the query has no words.
+
+    `within` are conditions on `Request` the caller's query applies anyway (the team and the
+    view of an inbox). On PostgreSQL the request branch applies them too, so the planner ANDs
+    the text index's bitmap with the team's index before it reads a row: a common word costs
+    one team's matches, not every team's. The entry branch stays unbounded: joined to the
+    team's requests, the planner walked every one of them and tested each entry's text (1.3 s
+    for a team's whole history), where the text index alone reads only the word's entries.
+    A contact's search passes nothing: the planner already starts from their few requests.
 
     One `id IN (… UNION ALL …)` rather than an OR of conditions: each branch then uses its
     own index, where an OR would make PostgreSQL scan every request. IN needs no duplicates
@@ -130,7 +143,7 @@ def search_condition(q: str, *, entries: bool):
     branches = []
     words = terms(q)
     if words:
-        branches.append(_requests_matching(words))
+        branches.append(_requests_matching(words, within))
         if entries:
             branches.append(_requests_with_entry_matching(words))
     request_id = id_from_reference(q)

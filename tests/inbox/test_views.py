@@ -157,6 +157,36 @@ def test_filters_and_search_reach_entries_and_references(client, world, member):
     assert inbox(client, world, function="abc").status_code == 400
 
 
+def test_a_search_stays_inside_the_view_and_the_team(client, world, member):
+    """The word is everywhere: in a request of each of two accounts of the team (one mine,
+    one nobody's), one resolved, and one of the other team, which is also handed to me."""
+    mine = factories.make_request(
+        world.account_a, world.contact_a, subject="Pallet missing", assignee_id=member.id
+    )
+    nobodys = factories.make_request(world.account_a2, world.contact_a2, subject="Pallet late")
+    done = factories.make_request(
+        world.account_a, world.contact_a, subject="Pallet fixed", status="resolved"
+    )
+    done.resolved_at = utcnow()
+    elsewhere = factories.make_request(
+        world.account_b, world.contact_b, subject="Pallet wrong", assignee_id=member.id
+    )
+    factories.make_handoff(elsewhere, world.function, member, world.member_y)
+    db.session.commit()
+    everything = (mine, nobodys, done, elsewhere)
+
+    assert listed(inbox(client, world, view="mine", q="pallet"), *everything) == [mine.reference]
+    assert listed(inbox(client, world, view="unassigned", q="pal"), *everything) == [
+        nobodys.reference
+    ]
+    assert listed(inbox(client, world, view="resolved", q="pallet"), *everything) == [
+        done.reference
+    ]
+    assert sorted(listed(inbox(client, world, q="pallet"), *everything)) == sorted(
+        [mine.reference, nobodys.reference]
+    )
+
+
 def test_the_account_filter_is_typed_and_a_link_narrows_to_one_account(client, world, member):
     harbour = factories.make_account(world.team_x, world.tier, name="Harbour 100% Foods")
     harbour_contact = factories.make_contact(harbour)
