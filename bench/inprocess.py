@@ -70,6 +70,12 @@ def main() -> None:
         "--calls", type=int, default=0, help="cProfile's N costliest functions of the first path"
     )
     parser.add_argument(
+        "--sort",
+        default="tottime",
+        choices=("tottime", "cumulative"),
+        help="--calls ordered by time in the function itself, or with what it calls",
+    )
+    parser.add_argument(
         "--without",
         action="append",
         default=[],
@@ -132,7 +138,7 @@ def main() -> None:
         for _ in range(args.repeat):
             client.get(url)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(args.calls)
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.calls)
     if args.profile:
         from pyinstrument import Profiler
 
