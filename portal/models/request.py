@@ -111,6 +111,8 @@ class Request(db.Model):
             "expected_by",
             "assignee_id",
             "account_id",
+            # The measures join each request to its rating and its handoffs by id.
+            postgresql_include=["id"],
         ),
         Index(
             "ix_request_team_first_response",
