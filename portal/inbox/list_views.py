@@ -162,7 +162,6 @@ def _inbox_page(team, args, save_form: SaveViewForm | None = None):
     counts = caching.INBOX_COUNTS.get(
         lambda: queries.view_counts(current_user, team, now), **stamps, reader=current_user.id
     )
-    bulk = _bulk_form(members, formdata=None)
     kept_args = query_args("after", "seen", args=args)
     narrowed_to = _narrowed_to(team, filters.account_id)
     # The menus list the team's members (settings) and the functions and tiers (site).
@@ -177,7 +176,8 @@ def _inbox_page(team, args, save_form: SaveViewForm | None = None):
         filters=filters,
         query=query,
         own_views=saved_views.views_of(current_user, team),
-        save_form=save_form or SaveViewForm(formdata=None, query=query),
+        save_form=save_form,  # posted and refused; else one is offered once filters are set
+        new_save_form=lambda: SaveViewForm(formdata=None, query=query),
         narrowed_to=narrowed_to,
         drawn_filters=(
             *menus,
@@ -195,7 +195,9 @@ def _inbox_page(team, args, save_form: SaveViewForm | None = None):
         quiet=quiet,
         quiet_days=current_app.config["QUIET_DAYS"],
         views=queries.VIEWS,
-        bulk=bulk,
+        # Built only when the bulk bar is drawn, not found in the cache. The page's ids are
+        # the rows' own hidden field, so the form's fields are never drawn hidden here.
+        bulk_form=lambda: _bulk_form(members, formdata=None),
     )
 
 

@@ -42,3 +42,48 @@ def test_a_laptop_screen_holds_fifteen_requests_of_the_demo_queue(page, sign_in,
     page.get_by_role("link", name="Clear filters").click()
     expect(page.locator(".result-count")).to_contain_text("the nearest target first")
     assert console_errors == []
+
+
+def _unassigned_requests(world, count):
+    from tests import factories
+
+    items = [
+        factories.make_request(world.account_a, world.contact_a, subject=f"Pallet {n}")
+        for n in range(count)
+    ]
+    db.session.commit()
+    return items
+
+
+def _owners(items):
+    from portal.models import Request
+
+    db.session.expire_all()
+    ids = [i.id for i in items]
+    return set(db.session.scalars(select(Request.assignee_id).where(Request.id.in_(ids))))
+
+
+def test_every_request_on_the_page_gets_an_owner_without_javascript(world, signed_in_without_js):
+    items = _unassigned_requests(world, 3)
+    page = signed_in_without_js(world.member_x)
+    page.goto(f"/teams/{world.team_x.id}/inbox")
+    bar = page.locator(".bulk-bar")
+    bar.get_by_label("Assign to").select_option(label="Member X")
+    bar.get_by_label("Every request on this page").check()
+    bar.get_by_role("button", name="Apply").click()
+    expect(page.get_by_text("3 requests updated.")).to_be_visible()
+    assert _owners(items) == {world.member_x.id}
+
+
+def test_ticked_requests_get_an_owner_with_javascript(page, world, sign_in, console_errors):
+    items = _unassigned_requests(world, 3)
+    sign_in(world.member_x)
+    page.goto(f"/teams/{world.team_x.id}/inbox")
+    page.get_by_role("checkbox", name=items[0].reference).check()
+    bar = page.locator(".bulk-bar")
+    bar.get_by_label("Assign to").select_option(label="Member X")
+    bar.get_by_role("button", name="Apply").click()
+    expect(page.get_by_text("1 request updated.")).to_be_visible()
+    assert _owners(items[:1]) == {world.member_x.id}
+    assert _owners(items[1:]) == {None}
+    assert console_errors == []
