@@ -1113,8 +1113,11 @@ def main(argv=None) -> int:
     data = measure(args, say)
     out = Path(args.out)
     text = markdown(data)
-    # latest.* is the last run on either database; latest-<db>.* keeps each one's last.
-    for name in ("latest", f"latest-{args.db}"):
+    # latest.* is the last run on either database; latest-<db>.* keeps each one's last at
+    # the budgets' size, and <db>-<size>.* the last at any other size, so a run at
+    # 1,000,000 requests never replaces the figures it is compared with.
+    kept = f"latest-{args.db}" if args.requests == 200_000 else f"{args.db}-{args.requests}"
+    for name in ("latest", kept):
         (out / f"{name}.json").write_text(json.dumps(data, indent=2, default=str))
         (out / f"{name}.md").write_text(text)
     print()
