@@ -8,8 +8,9 @@ page take to build, and with how many statements" on the same data, e.g.
 
 `{team}` is the signed-in person's first team. `--without FRAGMENTS` (any region of
 portal/caching.py, repeatable) shows what a cache saves. Add `--profile` for a pyinstrument
-profile of the first path (pip install pyinstrument), or `--calls N` for cProfile's N
-costliest functions (exact call counts, for "how many times is this drawn").
+profile of the first path (pyinstrument is in the dev extras), or `--calls N` for cProfile's
+N costliest functions (exact call counts, for "how many times is this drawn"), by their own
+time or, with `--sort cumulative`, with what they call.
 """
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ def _rebuild(include: str) -> None:
             f"CREATE INDEX CONCURRENTLY ix_request_team_resolved_new ON request ({COLUMNS})"
             f"{include}"
         )
-        op.execute("DROP INDEX CONCURRENTLY ix_request_team_resolved")
+        # IF EXISTS: a run stopped after this drop, before the rename, can be run again.
+        op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_request_team_resolved")
         op.execute("ALTER INDEX ix_request_team_resolved_new RENAME TO ix_request_team_resolved")
 
 

@@ -146,7 +146,9 @@ def list_requests(query: RequestQuery):
         listing = listing.where(Request.status.in_(statuses))
     if query.q:
         listing = listing.where(
-            search.search_condition(query.q, entries=person.is_staff, within=(scope,))
+            search.search_condition(
+                query.q, entries=person.is_staff, within=(scope,) if account_id is None else ()
+            )
         )
     if query.after is not None:
         listing = listing.where(Request.id < query.after)

@@ -159,7 +159,9 @@ def test_filters_and_search_reach_entries_and_references(client, world, member):
 
 def test_a_search_stays_inside_the_view_and_the_team(client, world, member):
     """The word is everywhere: in a request of each of two accounts of the team (one mine,
-    one nobody's), one resolved, and one of the other team, which is also handed to me."""
+    one nobody's, handed to me), one resolved, and one of the other team, also handed to
+    me. On PostgreSQL the search itself applies the view's bounds (search_condition's
+    `within`); SQLite walks the view and tests each row, so both must agree."""
     mine = factories.make_request(
         world.account_a, world.contact_a, subject="Pallet missing", assignee_id=member.id
     )
@@ -172,6 +174,7 @@ def test_a_search_stays_inside_the_view_and_the_team(client, world, member):
         world.account_b, world.contact_b, subject="Pallet wrong", assignee_id=member.id
     )
     factories.make_handoff(elsewhere, world.function, member, world.member_y)
+    factories.make_handoff(nobodys, world.function, member, world.coach_x)
     db.session.commit()
     everything = (mine, nobodys, done, elsewhere)
 
@@ -181,6 +184,9 @@ def test_a_search_stays_inside_the_view_and_the_team(client, world, member):
     ]
     assert listed(inbox(client, world, view="resolved", q="pallet"), *everything) == [
         done.reference
+    ]
+    assert listed(inbox(client, world, view="handoffs", q="pallet"), *everything) == [
+        nobodys.reference
     ]
     assert sorted(listed(inbox(client, world, q="pallet"), *everything)) == sorted(
         [mine.reference, nobodys.reference]
