@@ -11,9 +11,10 @@ rendering and queueing it is not the customer's wait. Nobody is told of their ow
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app, render_template, url_for
-from sqlalchemy import Integer, String, and_, func, insert, literal, or_, select
+from sqlalchemy import Integer, String, and_, bindparam, func, insert, or_, select
 
 from .extensions import db
 from .mail import queue_mail
@@ -49,7 +50,9 @@ def tell(
     inactive, not staff, this kind switched off, or already told of `dedup`)."""
     if user_id is None or (actor is not None and actor.id == user_id):
         return False
-    return _insert([user_id], kind, text, request, dedup) > 0
+    statement = _telling_one(deduped=dedup is not None)
+    params = {"person": user_id, **_values(kind, text, request, dedup)}
+    return len(_run(statement, params)) > 0
 
 
 def tell_coaches(
@@ -61,37 +64,64 @@ def tell_coaches(
     )
     if actor is not None:
         coaches = coaches.where(Membership.user_id != actor.id)
-    return _insert(coaches, kind, text, request, None)
+    statement = _telling(User.id.in_(coaches), deduped=False)
+    return len(_run(statement, _values(kind, text, request, None)))
 
 
-def _insert(people, kind: str, text: str, request: Request | None, dedup: str | None) -> int:
+def _values(kind: str, text: str, request: Request | None, dedup: str | None) -> dict:
     assert kind in NOTIFICATION_KINDS, kind
+    return {
+        "kind": kind,
+        "request_id": request.id if request is not None else None,
+        "text": text[:300],
+        "dedup": dedup,
+        "created_at": utcnow(),
+    }
+
+
+def _run(statement, params: dict) -> list:
+    # On the session's connection, as Core: given parameters, the ORM would take the INSERT
+    # for a bulk insert of rows.
+    return db.session.connection().execute(statement, params).all()
+
+
+@lru_cache(maxsize=2)
+def _telling_one(deduped: bool):
+    """`_telling` for one person, built once: every customer's post tells its owner, and
+    building the statement cost more than running it."""
+    return _telling(User.id == bindparam("person"), deduped)
+
+
+def _telling(people, deduped: bool):
+    """INSERT … SELECT of a notification for each of `people` who wants this kind; the
+    values are bind parameters (`_values`). RETURNING counts the rows: psycopg reports no
+    row count for an INSERT … SELECT here."""
     chosen = NotificationSetting
+    kind = bindparam("kind", type_=String)
+    dedup = bindparam("dedup", type_=String)
     rows = (
         select(
             User.id,
-            literal(kind, String),
-            literal(request.id if request is not None else None, Integer),
-            literal(text[:300], String),
-            literal(dedup, String),
-            literal(utcnow(), UTCDateTime),
+            kind,
+            bindparam("request_id", type_=Integer),
+            bindparam("text", type_=String),
+            dedup,
+            bindparam("created_at", type_=UTCDateTime),
         )
         .outerjoin(chosen, and_(chosen.user_id == User.id, chosen.kind == kind))
         .where(
-            User.id.in_(people),
+            people,
             User.active.is_(True),
             listed_staff(),
             or_(chosen.mode.is_(None), chosen.mode != OFF),
         )
     )
-    if dedup is not None:  # told of it already: once is enough (the same statement checks)
+    if deduped:  # told of it already: once is enough (the same statement checks)
         told = select(Notification.id).where(
             Notification.user_id == User.id, Notification.dedup == dedup
         )
         rows = rows.where(~told.exists())
-    # RETURNING counts the rows: psycopg reports no row count for an INSERT … SELECT here.
-    statement = insert(Notification).from_select(_COLUMNS, rows).returning(Notification.id)
-    return len(db.session.execute(statement).all())
+    return insert(Notification).from_select(_COLUMNS, rows).returning(Notification.id)
 
 
 def mail_notifications(now: datetime | None = None) -> int:
