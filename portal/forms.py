@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.core import Label
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from .domain.time_zones import is_zone, zone_choices
@@ -90,6 +91,22 @@ def offer_zone(field: SelectField, current: str | None) -> None:
     move it, and "keep" must be possible."""
     if current and not is_zone(current):
         field.choices = {**dict(field.choices), "Current": [(current, current)]}
+
+
+def form_error(form, error, default: str) -> None:
+    """Show a service's refusal (an error with an optional `field`) next to the field it is
+    about, or `default`."""
+    name = error.field if error.field and error.field in form else default
+    form[name].errors.append(str(error))
+
+
+def prefix_ids(form, prefix: str):
+    """Give a form's inputs ids of their own when another form on the page has the same
+    field names (ids must be unique; the names posted stay the same)."""
+    for f in form:
+        f.id = f"{prefix}-{f.name}"
+        f.label = Label(f.id, f.label.text)
+    return form
 
 
 def safe_next(target: str | None) -> str | None:

@@ -9,12 +9,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import ADMIN, policy
 from ..extensions import db
+from ..forms import form_error
 from ..htmx import redirect_after_post, render_page
 from ..invitations import services as invitations
 from ..models import Account, Team, Tier
 from ..workspace.forms import InviteContactForm
 from . import bp, pages, queries, services
-from .common import form_error, saved
+from .common import saved
 from .forms import AccountFilter, ContactVisibilityForm
 
 ACCOUNT = "admin/_account.html"

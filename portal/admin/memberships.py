@@ -8,9 +8,10 @@ from flask_login import current_user
 
 from ..access import ADMIN, policy
 from ..extensions import db
+from ..forms import form_error
 from ..models import Team
 from . import bp, pages, queries, services
-from .common import form_error, saved
+from .common import saved
 from .forms import RoleForm
 
 TEAM, PERSON = "team", "person"

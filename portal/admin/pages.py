@@ -4,12 +4,11 @@ page, or only `fragment` for an htmx partial request."""
 
 from __future__ import annotations
 
-from ..forms import offer_zone
+from ..forms import offer_zone, prefix_ids
 from ..htmx import render_page
 from ..workspace.forms import InviteContactForm
 from ..workspace.services import account_contacts, open_invitations
 from . import queries
-from .common import prefix_ids
 from .forms import AccountEditForm, AccountForm, MembershipForm, PersonForm, SkillForm, TeamForm
 
 MEMBERSHIPS = "admin/_memberships.html"

@@ -8,12 +8,13 @@ from flask_login import current_user
 
 from ..access import ADMIN, policy
 from ..extensions import db
+from ..forms import form_error, prefix_ids
 from ..htmx import render_page
 from ..invitations import services as invitations
 from ..models import Function, Team
 from ..web import render_error
 from . import bp, pages, queries, services
-from .common import form_error, prefix_ids, saved
+from .common import saved
 from .forms import InviteStaffForm, PeopleFilter, PersonForm, SkillLevelForm
 
 

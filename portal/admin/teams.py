@@ -7,12 +7,11 @@ from flask_login import current_user
 
 from ..access import ADMIN, policy
 from ..extensions import db
-from ..forms import offer_zone
+from ..forms import form_error, offer_zone
 from ..htmx import redirect_after_post, render_page
 from ..models import Request, Team
 from ..requests.clock import recompute_open
 from . import bp, pages, queries, services
-from .common import form_error
 from .forms import TeamForm
 
 

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from .. import access, caching, reference
 from ..access import TEAM_MEMBER, policy
 from ..extensions import db
-from ..forms import query_args, shortcuts_on
+from ..forms import prefix_ids, query_args, shortcuts_on
 from ..htmx import conditional_poll, is_partial, redirect_after_post, render_page
 from ..models import (
     Account,
@@ -287,8 +287,9 @@ def delete_view(team_id: int, view_id: int):
 
 
 def _bulk_form(members, **kwargs) -> BulkForm:
-    """The bulk bar's form, with the same owner menu drawn and posted."""
-    form = BulkForm(**kwargs)
+    """The bulk bar's form, with the same owner menu drawn and posted; its ids are its own,
+    since the filters above have an owner and a status menu too."""
+    form = prefix_ids(BulkForm(**kwargs), "bulk")
     form.assignee.choices = [("", "Keep owner")] + [(m.id, m.name) for m in members]
     return form
 

@@ -10,7 +10,7 @@ from .. import access
 from ..access import TEAM_COACH, TEAM_MEMBER, policy
 from ..domain.cross_training import CrossTrainingError
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, form_error
 from ..htmx import after_write, render_page
 from ..models import Function, LearningEntry, User
 from . import bp
@@ -50,11 +50,6 @@ def _done(team, message: str):
     return after_write(url_for("insights.skills", team_id=team.id) + "#plan", lambda: _page(team))
 
 
-def _refused(form, error: CrossTrainingError, default: str):
-    field = form._fields.get(error.field or "") or form._fields[default]
-    field.errors = [*field.errors, str(error)]
-
-
 @bp.route("/teams/<int:team_id>/insights/skills")
 @policy(TEAM_MEMBER)
 def skills(team_id: int):
@@ -77,7 +72,7 @@ def set_skill(team_id: int):
             )
         except CrossTrainingError as error:
             db.session.rollback()
-            _refused(form, error, "level")
+            form_error(form, error, "level")
         else:
             db.session.commit()
             return _done(team, message)
@@ -102,7 +97,7 @@ def add_learning(team_id: int):
             )
         except CrossTrainingError as error:
             db.session.rollback()
-            _refused(form, error, "target_level")
+            form_error(form, error, "target_level")
         else:
             db.session.commit()
             return _done(
