@@ -11,6 +11,7 @@ its 'raised' event (nothing half-written).
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 import uuid
@@ -81,7 +82,9 @@ def test_a_server_killed_under_load_loses_and_doubles_nothing(cluster, server_a_
                     try:
                         response = person.post(new_request, fields, multipart=True)
                         tries.append(response.status)
-                    except OSError as error:  # reset, refused, timed out: press again
+                    # Reset, refused, timed out, or cut short after the headers when the
+                    # server died mid-answer (IncompleteRead): the person presses again.
+                    except (OSError, http.client.HTTPException) as error:
                         tries.append(type(error).__name__)
                         response = None
                     if response is not None and response.status == 303:
