@@ -83,7 +83,10 @@ def test_the_next_requests_after_the_connections_end_succeed(cluster, server_con
     for at in servers:
         assert [at.get(inbox).status for _ in range(6)] == [200] * 6
     assert Browser(cluster.url).get(url_for("main.health")).status == 200
-    assert cluster.states() == {name: "UP" for name in cluster.servers}
+    # Both stay in the proxy's rotation. A health check that was using its connection at
+    # that moment may have failed once, which shows as "UP 1/2" until the next check.
+    states = cluster.states()
+    assert all(state.startswith("UP") for state in states.values()), states
 
 
 def test_only_requests_in_flight_may_fail(cluster, server_connections):
