@@ -77,6 +77,13 @@ def main() -> None:
         help="--calls ordered by time in the function itself, or with what it calls",
     )
     parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="NAME:VALUE",
+        help='sent with every request, e.g. "HX-Request: true" and "If-None-Match: "...""',
+    )
+    parser.add_argument(
         "--without",
         action="append",
         default=[],
@@ -100,6 +107,7 @@ def main() -> None:
         token = open_session(person)  # a session row, as a real sign-in writes
         db.session.commit()
     client = app.test_client()
+    headers = [tuple(part.strip() for part in h.split(":", 1)) for h in args.header]
     with client.session_transaction() as session:
         now = time.time()
         session.update({"_user_id": user_id, "_fresh": True, "auth_at": now, "seen_at": now})
@@ -112,20 +120,20 @@ def main() -> None:
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     for path in args.paths:
         url = path.format(team=team_id)
-        response = client.get(url)
-        if response.status_code != 200:
+        response = client.get(url, headers=headers)
+        if response.status_code not in (200, 304):
             print(f"{url}: HTTP {response.status_code}")
             continue
         timings = []
         for _ in range(args.repeat):
             statements.clear()
             started = time.perf_counter()
-            client.get(url)
+            client.get(url, headers=headers)
             timings.append((time.perf_counter() - started) * 1000)
         print(
             f"{url:<48} median {statistics.median(timings):7.1f} ms   "
             f"min {min(timings):7.1f} ms   {len(statements)} statements   "
-            f"{len(response.data):,} bytes"
+            f"{len(response.data):,} bytes, HTTP {response.status_code}"
         )
     if args.slowest:
         _slowest(app, client, args.paths[0].format(team=team_id), args.slowest)
@@ -137,7 +145,7 @@ def main() -> None:
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.repeat):
-            client.get(url)
+            client.get(url, headers=headers)
         profiler.disable()
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.calls)
     if args.profile:
@@ -147,7 +155,7 @@ def main() -> None:
         profiler = Profiler(interval=0.0005)
         profiler.start()
         for _ in range(args.repeat):
-            client.get(url)
+            client.get(url, headers=headers)
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False))
 
