@@ -3,8 +3,7 @@
 Every view declares a policy with `@policy(...)`; `enforce_policy` runs before each request and
 `check_every_view_has_a_policy` refuses to start an app with an undeclared view. Object loaders
 answer 404 for what the person may not see (ids are not enumerable) and 403 for what they may
-see but not change. Templates may hide buttons using the same predicates; the server always
-re-checks here.
+see but not change. Templates hide buttons by the same predicates; the server re-checks here.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from functools import cache, lru_cache
 
 from flask import abort, current_app, g, request
 from flask_login import current_user
-from sqlalchemy import bindparam, select, union_all
+from sqlalchemy import and_, bindparam, select, union_all
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
@@ -274,15 +273,16 @@ def viewer_kind(user: User) -> str:
     return "admin" if user.is_admin else "staff" if user.is_staff else "contact"
 
 
-def _visible_requests(kind: str, viewer_id, team_ids):
+def _visible_requests(kind: str, viewer_id, team_ids, within=()):
     """The visibility rule as a condition on `Request` (None: everything). `viewer_id` and
-    `team_ids` are values, or bind parameters for a statement built once."""
+    `team_ids` are values, or bind parameters for a statement built once. `within`: more
+    conditions, inside each branch of a contact's rule (so `ix_request_account_open` serves)."""
     if kind == "admin":
-        return None
+        return and_(*within) if within else None
     if kind == "staff":
         # A handoff brings its owner into that one request, whatever their team.
         handed_to_me = select(Handoff.request_id).where(Handoff.owner_id == viewer_id)
-        return Request.team_id.in_(team_ids) | Request.id.in_(handed_to_me)
+        return and_(Request.team_id.in_(team_ids) | Request.id.in_(handed_to_me), *within)
     shared_accounts = (
         select(Contact.account_id)
         .join(Account, Account.id == Contact.account_id)
@@ -298,9 +298,9 @@ def _visible_requests(kind: str, viewer_id, team_ids):
     # One IN over a union, not "requester = me OR account IN (...)": PostgreSQL cannot use an
     # index for that OR and scanned every request (bench: My requests at 200,000 requests).
     own = select(Request.id).where(
-        Request.requester_id == viewer_id, Request.account_id.in_(my_accounts)
+        Request.requester_id == viewer_id, Request.account_id.in_(my_accounts), *within
     )
-    colleagues = select(Request.id).where(Request.account_id.in_(shared_accounts))
+    colleagues = select(Request.id).where(Request.account_id.in_(shared_accounts), *within)
     return Request.id.in_(union_all(own, colleagues))
 
 
@@ -314,12 +314,12 @@ def requests_visible_to(user: User):
     return query if condition is None else query.where(condition)
 
 
-def prepared_requests_visible_to(kind: str, *columns):
+def prepared_requests_visible_to(kind: str, *columns, within=()):
     """`requests_visible_to` for a statement built once and kept: the viewer is a bind
     parameter, given by `viewer_params(user)` when it runs. Building the visibility union
     and generating its cache key cost more than running the query."""
     condition = _visible_requests(
-        kind, bindparam("viewer_id"), bindparam("team_ids", expanding=True)
+        kind, bindparam("viewer_id"), bindparam("team_ids", expanding=True), within
     )
     query = select(*(columns or (Request,)))
     return query if condition is None else query.where(condition)

@@ -12,13 +12,13 @@ from sqlalchemy.orm import aliased
 from .. import access
 from ..extensions import db
 from ..models import (
-    OPEN_STATUSES,
     URGENCIES,
     Feedback,
     Request,
     ServiceLevel,
     User,
 )
+from ..models.request import is_open_request
 from ..requests import clock
 from ..requests.rows import Named
 from ..requests.search import search_condition
@@ -60,11 +60,10 @@ LIST_COLUMNS = (
 
 
 def _filtered(kind: str, show: str, q: str, *columns):
-    query = access.prepared_requests_visible_to(kind, *columns)
-    if show == "open":
-        query = query.where(Request.status.in_(OPEN_STATUSES))
-    elif show == "closed":
-        query = query.where(Request.status.not_in(OPEN_STATUSES))
+    # The status filter goes inside the visibility rule's branches, where the open ones are
+    # read from their own index rather than from the account's whole history.
+    within = {"open": (is_open_request(),), "closed": (~is_open_request(),)}.get(show, ())
+    query = access.prepared_requests_visible_to(kind, *columns, within=within)
     if q:
         query = query.where(search_condition(q, entries=False))
     return query

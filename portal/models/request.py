@@ -13,6 +13,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -34,6 +36,8 @@ RESOLVED = "resolved"
 CLOSED = "closed"
 STATUSES = (NEW, OPEN, WAITING_ON_CUSTOMER, RESOLVED, CLOSED)
 OPEN_STATUSES = (NEW, OPEN, WAITING_ON_CUSTOMER)
+# The open statuses as SQL, for the partial index of open requests below.
+OPEN_SQL = "status IN ({})".format(", ".join(f"'{status}'" for status in OPEN_STATUSES))
 CUSTOMER_STATUS = {
     NEW: "Received",
     OPEN: "In progress",
@@ -89,6 +93,15 @@ class Request(db.Model):
         # A double click or a retried post carries the same key: one request, never two.
         UniqueConstraint("requester_id", "idempotency_key"),
         Index("ix_request_account_activity", "account_id", "last_activity_at"),
+        # A contact's open requests (My requests, its poll) are read by account and requester
+        # among the open ones only, not through the account's whole history.
+        Index(
+            "ix_request_account_open",
+            "account_id",
+            "requester_id",
+            postgresql_where=text(OPEN_SQL),
+            sqlite_where=text(OPEN_SQL),
+        ),
         Index("ix_request_team_status_due", "team_id", "status", "next_due_at"),
         # The insights measures aggregate a team's requests by when they arrived, were first
         # answered and were resolved; each index covers what its measures read, so a year of
@@ -203,6 +216,13 @@ class Request(db.Model):
 
     def __repr__(self) -> str:
         return f"<Request {self.id} {self.status}>"
+
+
+def is_open_request():
+    """`Request.status IN` the open statuses, with the statuses written into the SQL, not
+    sent as parameters: only then can either database prove that a query stays inside
+    `ix_request_account_open` (a prepared statement's generic plan knows no parameter)."""
+    return Request.status.in_(bindparam(None, OPEN_STATUSES, expanding=True, literal_execute=True))
 
 
 class Entry(db.Model):

@@ -1,11 +1,12 @@
 """Raising, following, chasing, resolving and reopening requests as a contact."""
 
+import re
 import uuid
 from datetime import timedelta
 
 import pytest
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal.domain import time_words
 from portal.extensions import db
@@ -178,6 +179,80 @@ def test_my_requests_lists_only_mine_unless_the_account_shares_and_i_opted_in(
     # The other account's request is never reachable, by list or by URL.
     assert client.get(url_for("customer.request", request_id=other.id)).status_code == 404
     assert client.get(url_for("customer.request", request_id=theirs.id)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("show", "expected"),
+    [
+        ("open", {"Mine open", "Colleague open"}),
+        ("closed", {"Mine resolved", "Colleague closed"}),
+        ("all", {"Mine open", "Mine resolved", "Colleague open", "Colleague closed"}),
+    ],
+)
+def test_each_status_view_keeps_to_the_visibility_rule(client, world, login_as, show, expected):
+    """The status filter is applied inside each branch of the rule (own, colleagues'): no
+    view may let in another account's requests, of the same team or another, nor the
+    requests of an account the contact has left."""
+    world.account_a.shares_visibility = True
+    world.account_a2.shares_visibility = True
+    contact = db.session.scalar(select(Contact).where(Contact.user_id == world.contact_a.id))
+    contact.sees_account_requests = True
+    colleague = factories.make_contact(world.account_a, name="Colleague")
+    make = factories.make_request
+    make(world.account_a, world.contact_a, subject="Mine open", status="open")
+    make(world.account_a, world.contact_a, subject="Mine resolved", status="resolved")
+    make(world.account_a, colleague, subject="Colleague open", status="new")
+    make(world.account_a, colleague, subject="Colleague closed", status="closed")
+    for account, person in (
+        (world.account_a2, world.contact_a2),
+        (world.account_b, world.contact_b),
+    ):
+        make(account, person, subject=f"{account.name} open", status="waiting_on_customer")
+        make(account, person, subject=f"{account.name} resolved", status="resolved")
+    # A request of contact A's in an account they no longer belong to.
+    make(world.account_a2, world.contact_a, subject="Left behind open", status="open")
+    make(world.account_a2, world.contact_a, subject="Left behind closed", status="closed")
+    db.session.commit()
+    login_as(world.contact_a)
+
+    text = client.get(url_for("customer.home", show=show)).text
+    subjects = db.session.scalars(select(Request.subject)).all()
+    assert {s for s in subjects if s in text} == expected
+
+
+def test_my_open_requests_are_read_from_the_index_of_open_requests(world):
+    """The open view's statement lets the database prove it stays inside the partial index
+    of open requests: with the statuses sent as parameters, neither database could use it
+    and the list read the account's whole history (1.4 ms at 1,000,000 requests, 0.1 ms
+    from the index)."""
+    from portal.customer.services import _kept_list_query
+
+    connection = db.session.connection()
+    sent = []
+    listen = ("before_cursor_execute", lambda *a: sent.append((a[2], a[3])))
+    event.listen(connection, *listen)
+    try:
+        statement = _kept_list_query("contact", "open", "", False)
+        connection.execute(statement, {"viewer_id": world.contact_a.id})
+    finally:
+        event.remove(connection, *listen)
+    sql, params = sent[-1]  # as the database receives it
+    if connection.dialect.name == "postgresql":
+        # A kept statement soon runs on a generic plan, which knows no parameter: prepare it
+        # and force one. On a table this small a scan is cheaper: forbid it, so any usable
+        # index is used.
+        names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", sql)))
+        numbered = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m[1]) + 1}", sql)
+        assert all(isinstance(params[name], int) for name in names)  # safe to write out
+        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        connection.exec_driver_sql(f"PREPARE open_list AS {numbered}")
+        values = ", ".join(str(params[name]) for name in names)
+        plan = connection.exec_driver_sql(f"EXPLAIN EXECUTE open_list({values})").scalars().all()
+        connection.exec_driver_sql("DEALLOCATE open_list")
+    else:
+        plan = [row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+    assert sum("ix_request_account_open" in line for line in plan) == 2, "\n".join(plan)
 
 
 def test_search_and_filter(client, world, login_as):
