@@ -23,9 +23,18 @@ from sqlalchemy import event, select
 
 
 def _person(kind: str):
+    """The person `make bench` signs in as for `kind` (on its seed), else the first of that
+    kind; with their first team."""
     from portal.extensions import db
     from portal.models import COACH, Contact, Membership, User
+    from portal.seeding.scale import BENCH_PEOPLE
 
+    bench = db.session.scalar(select(User).where(User.email == BENCH_PEOPLE[kind]))
+    if bench is not None:
+        team_id = db.session.scalar(
+            select(Membership.team_id).where(Membership.user_id == bench.id).order_by(Membership.id)
+        )
+        return bench, team_id
     if kind == "contact":
         contact = db.session.scalar(select(Contact).order_by(Contact.id).limit(1))
         return db.session.get(User, contact.user_id), None
