@@ -3,7 +3,7 @@
 Every view declares a policy with `@policy(...)`; `enforce_policy` runs before each request and
 `check_every_view_has_a_policy` refuses to start an app with an undeclared view. Object loaders
 answer 404 for what the person may not see (ids are not enumerable) and 403 for what they may
-see but not change. Templates hide buttons by the same predicates; the server re-checks here.
+see but not change. Templates hide buttons by the same predicates; the server always re-checks.
 """
 
 from __future__ import annotations
@@ -276,7 +276,7 @@ def viewer_kind(user: User) -> str:
 def _visible_requests(kind: str, viewer_id, team_ids, within=()):
     """The visibility rule as a condition on `Request` (None: everything). `viewer_id` and
     `team_ids` are values, or bind parameters for a statement built once. `within`: more
-    conditions, inside each branch of a contact's rule (so `ix_request_account_open` serves)."""
+    conditions on `Request` alone, a tuple (read once per branch of a contact's rule)."""
     if kind == "admin":
         return and_(*within) if within else None
     if kind == "staff":
@@ -319,7 +319,7 @@ def prepared_requests_visible_to(kind: str, *columns, within=()):
     parameter, given by `viewer_params(user)` when it runs. Building the visibility union
     and generating its cache key cost more than running the query."""
     condition = _visible_requests(
-        kind, bindparam("viewer_id"), bindparam("team_ids", expanding=True), within
+        kind, bindparam("viewer_id"), bindparam("team_ids", expanding=True), tuple(within)
     )
     query = select(*(columns or (Request,)))
     return query if condition is None else query.where(condition)

@@ -36,7 +36,8 @@ RESOLVED = "resolved"
 CLOSED = "closed"
 STATUSES = (NEW, OPEN, WAITING_ON_CUSTOMER, RESOLVED, CLOSED)
 OPEN_STATUSES = (NEW, OPEN, WAITING_ON_CUSTOMER)
-# The open statuses as SQL, for the partial index of open requests below.
+# The partial index below, migration 0038 and `is_open_request()` must print this alike:
+# a database uses the index only when the query's list matches its own, item by item.
 OPEN_SQL = "status IN ({})".format(", ".join(f"'{status}'" for status in OPEN_STATUSES))
 CUSTOMER_STATUS = {
     NEW: "Received",

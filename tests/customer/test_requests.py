@@ -223,7 +223,7 @@ def test_each_status_view_keeps_to_the_visibility_rule(client, world, login_as, 
 def test_my_open_requests_are_read_from_the_index_of_open_requests(world):
     """The open view's statement lets the database prove it stays inside the partial index
     of open requests: with the statuses sent as parameters, neither database could use it
-    and the list read the account's whole history (1.4 ms at 1,000,000 requests, 0.1 ms
+    and the list read the account's whole history (2.7 ms at 1,000,000 requests, 0.3 ms
     from the index)."""
     from portal.customer.services import _kept_list_query
 
