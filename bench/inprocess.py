@@ -45,7 +45,7 @@ def _person(kind: str):
     return db.session.get(User, membership.user_id), membership.team_id
 
 
-def _slowest(app, client, url: str, n: int) -> None:
+def _slowest(app, client, url: str, n: int, headers) -> None:
     """Each statement of one render with its own time and parameters, slowest first: what
     to EXPLAIN."""
     from portal.extensions import db
@@ -62,7 +62,7 @@ def _slowest(app, client, url: str, n: int) -> None:
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", before)
         event.listen(db.engine, "after_cursor_execute", after)
-    client.get(url)
+    client.get(url, headers=headers)
     for took, statement, parameters in sorted(timed, key=lambda t: -t[0])[:n]:
         print(f"--- {took:.1f} ms  {parameters!r}\n{statement}\n")
 
@@ -145,7 +145,7 @@ def main() -> None:
             f"{len(response.data):,} bytes, HTTP {response.status_code}"
         )
     if args.slowest:
-        _slowest(app, client, args.paths[0].format(team=team_id), args.slowest)
+        _slowest(app, client, args.paths[0].format(team=team_id), args.slowest, headers)
     if args.calls:
         import cProfile
         import pstats
